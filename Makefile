@@ -1,0 +1,127 @@
+# dnsfailover: GNU make.  "make check" installs what is missing (Debian),
+# builds and runs every test; see README.md.
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/dnsfailover
+
+CC	?= cc
+PKGS	 = libcurl ldns yaml-0.1
+WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes
+ifdef CI
+WARN	+= -Werror
+endif
+CFLAGS	?= -O2 -g
+CPPFLAGS += -Iinclude -D_GNU_SOURCE
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SAN) \
+	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# "make asan" builds the same tree with sanitizers into build/asan.
+BUILD	?= build
+BIN	?= dnsfailover
+
+SRCS	 = $(wildcard src/*.c)
+LIBSRCS	 = $(filter-out src/main.c,$(SRCS))
+OBJS	 = $(SRCS:src/%.c=$(BUILD)/%.o)
+LIBOBJS	 = $(LIBSRCS:src/%.c=$(BUILD)/%.o)
+UNITS	 = $(patsubst tests/unit/%.c,$(BUILD)/%,\
+	   $(filter-out tests/unit/unit.c,$(wildcard tests/unit/check_*.c)))
+
+# Debian packages the build and the tests need ("make deps").
+DEPS_DEB = gcc make pkg-config libcurl4-openssl-dev libldns-dev \
+	   libyaml-dev check mandoc
+
+.PHONY: all check unit integration lint-man asan deps install clean
+
+all: $(BIN) etc/example.key
+
+$(BIN): $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+$(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD):
+	mkdir -p $@
+
+# The example configuration names this key.  git cannot store mode 0600,
+# and a published secret must never be deployed, so each checkout makes a
+# random one (the format tsig-keygen writes).
+etc/example.key:
+	umask 077 && printf 'key "failover-key" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' \
+	    "$$(head -c 32 /dev/urandom | base64)" > $@.tmp && mv $@.tmp $@
+
+# ---- tests ----
+
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
+
+$(BUILD)/check_%: tests/unit/check_%.c tests/unit/unit.c tests/unit/unit.h \
+		$(LIBOBJS)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(CHECK_CFLAGS) -o $@ \
+	    $< tests/unit/unit.c $(LIBOBJS) $(LDLIBS) $(CHECK_LIBS)
+
+check: deps
+	$(MAKE) all $(UNITS)
+	$(MAKE) unit integration lint-man
+
+unit: $(UNITS)
+	@rc=0; for t in $(UNITS); do \
+	    ./$$t || rc=1; \
+	done; exit $$rc
+
+integration: $(BIN) etc/example.key
+	DNSFAILOVER=$(abspath $(BIN)) sh tests/integration/run.sh
+
+lint-man:
+	mandoc -Tlint -Wstyle man/dnsfailover.8 man/sitelist.yaml.5
+	@echo "man pages: mandoc -Tlint clean"
+
+asan: deps
+	$(MAKE) BUILD=build/asan BIN=build/asan/dnsfailover \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    CFLAGS="-O1 -g" check
+
+# Installs what is missing with apt-get as root; otherwise says how.
+deps:
+	@missing=""; \
+	if command -v dpkg-query >/dev/null 2>&1; then \
+	    for p in $(DEPS_DEB); do \
+	        dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	            grep -q '^install ok installed' || missing="$$missing $$p"; \
+	    done; \
+	else \
+	    for p in $(PKGS) check; do \
+	        pkg-config --exists $$p || missing="$$missing $$p"; \
+	    done; \
+	    command -v mandoc >/dev/null || missing="$$missing mandoc"; \
+	    if [ -n "$$missing" ]; then \
+	        echo "missing:$$missing (install them with your package manager)"; \
+	        exit 1; \
+	    fi; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	        echo "installing:$$missing"; \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	            apt-get install -y -qq --no-install-recommends $$missing; \
+	    else \
+	        echo "missing Debian packages; run as root:"; \
+	        echo "  apt-get install$$missing"; \
+	        exit 1; \
+	    fi; \
+	fi
+
+install: $(BIN)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(SBINDIR)/dnsfailover
+	install -m 644 man/dnsfailover.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 man/sitelist.yaml.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 etc/sitelist.yaml.example $(DESTDIR)$(DOCDIR)/
+
+clean:
+	rm -rf build dnsfailover

@@ -1,0 +1,26 @@
+/*
+ * cmd.h: the subcommands and what main() hands them.
+ */
+#ifndef DNSFAILOVER_CMD_H
+#define DNSFAILOVER_CMD_H
+
+#include <stdbool.h>
+
+#define DNSFAILOVER_VERSION	"0.1.0"
+
+/* Global options, as given on the command line. */
+struct globals {
+	const char	*config_path;
+	const char	*state_path;	/* NULL: from sitelist.yaml */
+	bool		 dry_run;
+	int		 verbosity;
+	bool		 syslog;
+};
+
+/*
+ * A command gets its own arguments (argv[0] is its name) and returns the
+ * exit status (sysexits(3)).  Commands print their own diagnostics.
+ */
+int	cmd_validate(const struct globals *, int argc, char **argv);
+
+#endif

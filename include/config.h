@@ -1,0 +1,128 @@
+/*
+ * config.h: sitelist.yaml as an immutable, fully resolved configuration.
+ *
+ * Every site carries its effective settings: built-in defaults, then the
+ * "defaults" section, then the site's own keys.  Names are normalised
+ * (lower case, no trailing dot), addresses canonical, durations in
+ * milliseconds, relative paths resolved against the directory of
+ * sitelist.yaml.  Nothing in it changes after config_load() returns; a
+ * reload loads a new one.
+ */
+#ifndef DNSFAILOVER_CONFIG_H
+#define DNSFAILOVER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "diag.h"
+#include "keyfile.h"
+#include "parse.h"
+
+#define CONFIG_DEFAULT_PATH	"/etc/dnsfailover/sitelist.yaml"
+
+enum check_type {
+	CHECK_HTTP,
+	CHECK_HTTPS,
+	CHECK_TCP
+};
+const char	*check_type_str(enum check_type);
+
+enum http_method {
+	HTTP_GET,
+	HTTP_HEAD
+};
+const char	*http_method_str(enum http_method);
+
+enum dns_transport {
+	DNS_TCP,
+	DNS_UDP
+};
+const char	*dns_transport_str(enum dns_transport);
+
+struct http_header {
+	const char	*name, *value;
+};
+
+struct check_spec {
+	enum check_type			 type;
+	uint16_t			 port;
+	const char			*path;
+	const char			*host;	/* Host and SNI; NULL: site name */
+	enum http_method		 method;
+	const struct http_header	*headers;
+	size_t				 nheaders;
+	const struct status_range	*expect;
+	size_t				 nexpect;
+	const char			*expect_body;	/* NULL: not checked */
+	uint64_t			 body_limit;	/* bytes */
+	uint64_t			 timeout_ms;
+	bool				 tls_verify;
+	const char			*ca_file;	/* NULL: system CAs */
+};
+
+struct dns_server {
+	struct addr	addr;
+	uint16_t	port;
+};
+
+struct dns_conf {
+	const struct dns_server	*servers;	/* tried in order */
+	size_t			 nservers;
+	const char		*key_file;
+	const struct tsig_key	*key;
+	enum dns_transport	 transport;
+	uint64_t		 timeout_ms;
+	bool			 verify;
+};
+
+struct site {
+	const char		*name;
+	const char		*zone;		/* NULL: found by SOA query */
+	const char *const	*records;	/* at least one */
+	size_t			 nrecords;
+	const struct addr	*primary;	/* at least one */
+	size_t			 nprimary;
+	const struct addr	*failover;	/* at least one */
+	size_t			 nfailover;
+	unsigned		 ttl, fall, rise;
+	uint64_t		 interval_ms;
+	struct check_spec	 check;
+	const struct dns_conf	*dns;
+	size_t			 line;		/* in sitelist.yaml */
+};
+
+struct config {
+	const char		*path;
+	struct dns_conf		 dns;
+	const struct site	*sites;
+	size_t			 nsites;
+	const char		*state_file;	/* NULL: not set */
+	unsigned		 max_parallel;
+	const char		*notify_exec;	/* NULL: not set */
+	const char		*notify_webhook;
+	const char		*metrics_file;
+	const char *const	*canaries;
+	size_t			 ncanaries;
+
+	/* owned storage */
+	struct arena		*arena;
+	struct keyfile		**keyfiles;
+	size_t			 nkeyfiles;
+};
+
+/*
+ * Loads and validates path and the key files it names.  Returns the
+ * configuration, or NULL when diags received at least one error (all of
+ * them, in one run).  Warnings may be added in both cases.  Does not log.
+ */
+struct config	*config_load(const char *path, struct diags *);
+
+/* Wipes key secrets and frees everything; NULL is a no-op. */
+void		 config_free(struct config *);
+
+/* Borrowed pointer to the site named name (any case, dot optional). */
+const struct site *config_site_find(const struct config *, const char *name);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * util.h: allocation that never returns NULL, a bump arena for immutable
+ * data, bounded string helpers and whole-file reading.
+ */
+#ifndef DNSFAILOVER_UTIL_H
+#define DNSFAILOVER_UTIL_H
+
+#include <stddef.h>
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocators: call fatalx() on exhaustion, so they never return NULL. */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+/* Formatted allocation; the caller frees the result. */
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Arena: many small allocations freed at once by arena_free().  Used for
+ * the loaded configuration, which is built once and never changes, so
+ * pointers into it can be shared freely (a site borrowing the defaults'
+ * header list, for instance) without reference counting.
+ */
+struct arena;
+struct arena	*arena_new(void);
+void		 arena_free(struct arena *);	/* NULL is a no-op */
+void		*arena_alloc(struct arena *, size_t);	/* zeroed, aligned */
+char		*arena_strdup(struct arena *, const char *);
+char		*arena_strndup(struct arena *, const char *, size_t);
+
+/* Copies at most size-1 bytes and NUL-terminates; returns strlen(src). */
+size_t	 str_copy(char *dst, const char *src, size_t size);
+/* ASCII lower-case in place. */
+void	 str_lower(char *);
+/* Edit distance (insert, delete, substitute, transpose) between a and b. */
+size_t	 str_distance(const char *a, const char *b);
+
+/*
+ * Reads a whole regular file into a NUL-terminated buffer.  On success
+ * returns 0 and the caller owns *buf (*len excludes the NUL); on failure
+ * returns -1 with errno set and *buf untouched.  Does not log.
+ */
+int	 file_read(const char *path, char **buf, size_t *len);
+
+/*
+ * Joins a relative path onto the directory of base ("etc/a.yaml" +
+ * "k.key" -> "etc/k.key").  Absolute paths are returned as copies.
+ * The caller frees the result.
+ */
+char	*path_resolve(const char *base, const char *path);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * cmd_validate.c: "dnsfailover validate", the configuration check.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "util.h"
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Counts distinct strings in v, sorting it. */
+static size_t
+count_distinct(const char **v, size_t n)
+{
+	size_t i, d = 0;
+
+	qsort(v, n, sizeof(*v), str_cmp);
+	for (i = 0; i < n; i++)
+		if (i == 0 || strcmp(v[i], v[i - 1]) != 0)
+			d++;
+	return d;
+}
+
+/* Appends "server" strings of c to v; the caller frees them. */
+static size_t
+servers_add(const struct dns_conf *c, char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < c->nservers; i++)
+		v[n++] = xasprintf("%s#%u", c->servers[i].addr.text,
+		    c->servers[i].port);
+	return n;
+}
+
+static void
+summary(const struct config *cfg)
+{
+	size_t i, nz = 0, nserv = 0, nkeys = 0, ndisc = 0, cap = 1;
+	const char **zones, **keys;
+	char **servers;
+
+	for (i = 0; i < cfg->nsites; i++)
+		cap += cfg->sites[i].dns->nservers;
+	cap += cfg->dns.nservers;
+	zones = xcalloc(cfg->nsites + 1, sizeof(*zones));
+	keys = xcalloc(cfg->nsites + 1, sizeof(*keys));
+	servers = xcalloc(cap, sizeof(*servers));
+	nserv = servers_add(&cfg->dns, servers, 0);
+	keys[nkeys++] = cfg->dns.key->name;
+	for (i = 0; i < cfg->nsites; i++) {
+		const struct site *s = &cfg->sites[i];
+
+		if (s->zone != NULL)
+			zones[nz++] = s->zone;
+		else
+			ndisc++;
+		if (s->dns != &cfg->dns) {
+			nserv = servers_add(s->dns, servers, nserv);
+			keys[nkeys++] = s->dns->key->name;
+		}
+	}
+	printf("%zu site%s, %zu zone%s", cfg->nsites, cfg->nsites == 1 ? "" :
+	    "s", count_distinct(zones, nz), count_distinct(zones, nz) == 1 ?
+	    "" : "s");
+	if (ndisc > 0)
+		printf(" (+%zu site%s whose zone is found by SOA query)", ndisc,
+		    ndisc == 1 ? "" : "s");
+	printf(", %zu DNS server%s", count_distinct((const char **)servers,
+	    nserv), count_distinct((const char **)servers, nserv) == 1 ? "" :
+	    "s");
+	if (count_distinct(keys, nkeys) == 1)
+		printf(", key %s (%s)\n", cfg->dns.key->name,
+		    tsig_alg_str(cfg->dns.key->alg));
+	else
+		printf(", %zu keys (default %s, %s)\n", count_distinct(keys,
+		    nkeys), cfg->dns.key->name, tsig_alg_str(cfg->dns.key->alg));
+	for (i = 0; i < nserv; i++)
+		free(servers[i]);
+	free(servers);
+	free(zones);
+	free(keys);
+}
+
+int
+cmd_validate(const struct globals *g, int argc, char **argv)
+{
+	struct config *cfg;
+	struct diags d;
+
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "dnsfailover: validate takes no arguments\n");
+		return EX_USAGE;
+	}
+	diags_init(&d);
+	cfg = config_load(g->config_path, &d);
+	diags_sort(&d);
+	diags_print(&d, stderr);
+	diags_clear(&d);
+	if (cfg == NULL)
+		return EX_CONFIG;
+	printf("configuration OK\n");
+	summary(cfg);
+	config_free(cfg);
+	return EX_OK;
+}

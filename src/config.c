@@ -1,0 +1,1572 @@
+/*
+ * config.c: sitelist.yaml -> struct config.
+ *
+ * The document is walked with one table of keys per mapping (top level,
+ * dns, defaults, site, check, notify).  Each key has a handler that parses
+ * and range-checks its value and remembers the node that set it, so that
+ * checks across keys can point at the right place.  Every problem is
+ * reported to the diags list and the walk goes on; the config is returned
+ * only if there was none.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <yaml.h>
+
+#include "config.h"
+#include "log.h"
+#include "util.h"
+#include "yamldoc.h"
+
+#define MAX_LIST	4096		/* addresses, records, headers, ... */
+
+/* Options a site inherits from "defaults" and may override. */
+struct opts {
+	unsigned		 ttl, fall, rise;
+	uint64_t		 interval_ms;
+	struct check_spec	 check;
+	bool			 port_set;
+	const struct addr	*primary, *failover;
+	size_t			 nprimary, nfailover;
+
+	/* value nodes set at this level (NULL: inherited) */
+	yaml_node_t		*n_interval, *n_timeout, *n_method, *n_body,
+				*n_limit, *n_primary, *n_failover;
+};
+
+struct dns_layer {
+	struct dns_conf		 conf;
+	yaml_node_t		*n_key_file, *n_key, *n_servers;
+	yaml_node_t		*n_map;
+};
+
+struct site_layer {
+	struct opts		 o;	/* first: handlers of opts take it */
+	const char		*name, *zone;
+	const char		**records;
+	yaml_node_t		**record_nodes;
+	size_t			 nrecords;
+	yaml_node_t		*n_name, *n_zone, *n_dns, *n_map;
+};
+
+struct owner {
+	const char	*name;		/* site name or record */
+	size_t		 site;		/* index into sites */
+	size_t		 line, col;	/* where it is written */
+};
+
+struct loader {
+	const char		*path;
+	yaml_document_t		*doc;
+	struct diags		*diags;
+	struct arena		*arena;
+	struct config		*cfg;
+	struct dns_layer	 dns;
+	struct opts		 defaults;
+	yaml_node_t		*n_root, *n_dns, *n_defaults, *n_sites;
+	char			**kf_paths;	/* key files tried, */
+	struct keyfile		**kf;		/* NULL where loading failed */
+	size_t			 nkf;
+	struct owner		*names, *recs;	/* for sites_unique() */
+	size_t			 nnames, nrecs;
+};
+
+static void	owner_set(struct owner *, const char *, size_t,
+		    const yaml_node_t *);
+
+typedef void (*field_fn)(struct loader *, const char *, yaml_node_t *,
+    void *);
+
+struct field {
+	const char	*name;
+	field_fn	 fn;
+};
+
+static const char *const check_types[] = { "http", "https", "tcp" };
+static const char *const methods[] = { "GET", "HEAD" };
+static const char *const transports[] = { "tcp", "udp" };
+
+const char *
+check_type_str(enum check_type t)
+{
+	return check_types[t];
+}
+
+const char *
+http_method_str(enum http_method m)
+{
+	return methods[m];
+}
+
+const char *
+dns_transport_str(enum dns_transport t)
+{
+	return transports[t];
+}
+
+/* ---- messages and nodes ---- */
+
+static void
+lerr(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+lwarn(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+lerr(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_error(l->diags, l->path, n->start_mark.line + 1,
+	    n->start_mark.column + 1, "%s", msg);
+}
+
+static void
+lwarn(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_warning(l->diags, l->path, n->start_mark.line + 1,
+	    n->start_mark.column + 1, "%s", msg);
+}
+
+static yaml_node_t *
+node(struct loader *l, int i)
+{
+	return yaml_document_get_node(l->doc, i);
+}
+
+static const char *
+kind(const yaml_node_t *n)
+{
+	if (n->type == YAML_MAPPING_NODE)
+		return "a mapping";
+	if (n->type == YAML_SEQUENCE_NODE)
+		return "a list";
+	return "a value";
+}
+
+static const char *
+sval(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+static bool
+is_null(const yaml_node_t *n)
+{
+	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
+	size_t i;
+
+	if (n->type != YAML_SCALAR_NODE ||
+	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	for (i = 0; i < NELEM(nulls); i++)
+		if (strcmp(sval(n), nulls[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The scalar text of n, or NULL after reporting why there is none. */
+static const char *
+scalar(struct loader *l, const char *key, yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE) {
+		lerr(l, n, "%s: expected a single value, got %s", key, kind(n));
+		return NULL;
+	}
+	if (is_null(n)) {
+		lerr(l, n, "%s: a value is required", key);
+		return NULL;
+	}
+	if (strlen(sval(n)) != n->data.scalar.length) {
+		lerr(l, n, "%s: contains a NUL character", key);
+		return NULL;
+	}
+	return sval(n);
+}
+
+/* A string without control characters (headers, paths, messages). */
+static const char *
+text(struct loader *l, const char *key, yaml_node_t *n)
+{
+	const char *s = scalar(l, key, n), *p;
+
+	if (s == NULL)
+		return NULL;
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			lerr(l, n, "%s: contains a control character", key);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+/* Items of a list, or the node itself when one scalar is given. */
+static size_t
+items(struct loader *l, const char *key, yaml_node_t *n, yaml_node_t ***out)
+{
+	yaml_node_item_t *it;
+	yaml_node_t **v;
+	size_t i = 0, cnt;
+
+	if (n->type == YAML_MAPPING_NODE) {
+		lerr(l, n, "%s: expected a list, got a mapping", key);
+		return 0;
+	}
+	if (n->type == YAML_SCALAR_NODE) {
+		v = xcalloc(1, sizeof(*v));
+		v[0] = n;
+		*out = v;
+		return 1;
+	}
+	cnt = (size_t)(n->data.sequence.items.top -
+	    n->data.sequence.items.start);
+	if (cnt > MAX_LIST) {
+		lerr(l, n, "%s: more than %d items", key, MAX_LIST);
+		return 0;
+	}
+	v = xcalloc(cnt, sizeof(*v));
+	for (it = n->data.sequence.items.start;
+	    it < n->data.sequence.items.top; it++)
+		v[i++] = node(l, *it);
+	*out = v;
+	return cnt;
+}
+
+/* ---- typed values ---- */
+
+static bool
+get_uint(struct loader *l, const char *key, yaml_node_t *n,
+    unsigned long long min, unsigned long long max, unsigned *out)
+{
+	const char *s = scalar(l, key, n);
+	char err[PARSE_ERRLEN];
+	unsigned long long v;
+
+	if (s == NULL)
+		return false;
+	if (parse_uint(s, min, max, &v, err, sizeof(err)) == -1) {
+		lerr(l, n, "%s: %s", key, err);
+		return false;
+	}
+	*out = (unsigned)v;
+	return true;
+}
+
+static bool
+get_duration(struct loader *l, const char *key, yaml_node_t *n,
+    uint64_t min, uint64_t max, uint64_t *out)
+{
+	const char *s = scalar(l, key, n);
+	char err[PARSE_ERRLEN], lo[32], hi[32];
+	uint64_t v;
+
+	if (s == NULL)
+		return false;
+	if (parse_duration(s, &v, err, sizeof(err)) == -1) {
+		lerr(l, n, "%s: %s", key, err);
+		return false;
+	}
+	if (v < min || v > max) {
+		format_duration(min, lo, sizeof(lo));
+		format_duration(max, hi, sizeof(hi));
+		lerr(l, n, "%s: %s is out of range (%s..%s)", key, s, lo, hi);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool
+get_bool(struct loader *l, const char *key, yaml_node_t *n, bool *out)
+{
+	const char *s = scalar(l, key, n);
+	char err[PARSE_ERRLEN];
+
+	if (s == NULL)
+		return false;
+	if (parse_bool(s, out, err, sizeof(err)) == -1) {
+		lerr(l, n, "%s: %s", key, err);
+		return false;
+	}
+	return true;
+}
+
+static int
+get_enum(struct loader *l, const char *key, yaml_node_t *n,
+    const char *const *names, size_t nnames)
+{
+	const char *s = scalar(l, key, n);
+	size_t i;
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < nnames; i++)
+		if (strcasecmp(s, names[i]) == 0)
+			return (int)i;
+	lerr(l, n, "%s: \"%s\" is not one of: %s%s%s%s%s", key, s, names[0],
+	    nnames > 1 ? ", " : "", nnames > 1 ? names[1] : "",
+	    nnames > 2 ? ", " : "", nnames > 2 ? names[2] : "");
+	return -1;
+}
+
+static const char *
+get_dname(struct loader *l, const char *key, yaml_node_t *n, int flags)
+{
+	char norm[DNAME_MAXLEN + 2], err[PARSE_ERRLEN];
+	const char *s = scalar(l, key, n);
+
+	if (s == NULL)
+		return NULL;
+	if (parse_dname(s, flags, norm, err, sizeof(err)) == -1) {
+		lerr(l, n, "%s: %s", key, err);
+		return NULL;
+	}
+	return arena_strdup(l->arena, norm);
+}
+
+/* A file path, made absolute against the directory of sitelist.yaml. */
+static const char *
+get_path(struct loader *l, const char *key, yaml_node_t *n)
+{
+	const char *s = text(l, key, n);
+	char *p;
+	const char *r;
+
+	if (s == NULL)
+		return NULL;
+	p = path_resolve(l->path, s);
+	r = arena_strdup(l->arena, p);
+	free(p);
+	return r;
+}
+
+static const char *
+get_url(struct loader *l, const char *key, yaml_node_t *n)
+{
+	const char *s = text(l, key, n);
+	char *scheme = NULL, *host = NULL;
+	const char *r = NULL;
+	CURLU *u;
+
+	if (s == NULL)
+		return NULL;
+	if ((u = curl_url()) == NULL)
+		fatalx("out of memory");
+	if (curl_url_set(u, CURLUPART_URL, s, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		lerr(l, n, "%s: invalid URL \"%s\"", key, s);
+	else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
+		lerr(l, n, "%s: URL \"%s\" must use http or https", key, s);
+	else
+		r = arena_strdup(l->arena, s);
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return r;
+}
+
+/* ---- mappings ---- */
+
+static const yaml_node_pair_t *
+pairs_start(const yaml_node_t *m)
+{
+	return m->data.mapping.pairs.start;
+}
+
+static bool
+duplicate_key(struct loader *l, yaml_node_t *map, yaml_node_pair_t *pair,
+    yaml_node_t *key)
+{
+	const yaml_node_pair_t *p;
+	yaml_node_t *k;
+
+	for (p = pairs_start(map); p < pair; p++) {
+		k = node(l, p->key);
+		if (k->type == YAML_SCALAR_NODE &&
+		    strcmp(sval(k), sval(key)) == 0) {
+			lerr(l, key, "duplicate key \"%s\" (first at line %zu)",
+			    sval(key), k->start_mark.line + 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+unknown_key(struct loader *l, yaml_node_t *key, const struct field *f,
+    size_t nf)
+{
+	size_t i, d, best = (size_t)-1, bi = 0, off = 0, max;
+	char list[512];
+
+	for (i = 0; i < nf; i++) {
+		d = str_distance(sval(key), f[i].name);
+		if (d < best) {
+			best = d;
+			bi = i;
+		}
+	}
+	max = strlen(f[bi].name) >= 5 ? 2 : 1;
+	if (best <= max) {
+		lerr(l, key, "unknown key \"%s\", did you mean \"%s\"?",
+		    sval(key), f[bi].name);
+		return;
+	}
+	list[0] = '\0';
+	for (i = 0; i < nf && off < sizeof(list); i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+		    i ? ", " : "", f[i].name);
+	lerr(l, key, "unknown key \"%s\" (expected one of: %s)", sval(key),
+	    list);
+}
+
+static void
+walk_map(struct loader *l, const char *what, yaml_node_t *map,
+    const struct field *f, size_t nf, void *obj)
+{
+	yaml_node_pair_t *p;
+	yaml_node_t *k;
+	size_t i;
+
+	if (map->type != YAML_MAPPING_NODE) {
+		lerr(l, map, "%s: expected a mapping, got %s", what,
+		    is_null(map) ? "nothing" : kind(map));
+		return;
+	}
+	for (p = map->data.mapping.pairs.start;
+	    p < map->data.mapping.pairs.top; p++) {
+		k = node(l, p->key);
+		if (k->type != YAML_SCALAR_NODE) {
+			lerr(l, k, "keys must be plain names, not %s",
+			    kind(k));
+			continue;
+		}
+		if (duplicate_key(l, map, p, k))
+			continue;
+		for (i = 0; i < nf; i++)
+			if (strcmp(sval(k), f[i].name) == 0)
+				break;
+		if (i == nf)
+			unknown_key(l, k, f, nf);
+		else
+			f[i].fn(l, f[i].name, node(l, p->value), obj);
+	}
+}
+
+/* ---- check: ---- */
+
+static void
+f_type(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	int v = get_enum(l, key, n, check_types, NELEM(check_types));
+
+	if (v >= 0)
+		o->check.type = (enum check_type)v;
+}
+
+static void
+f_port(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	unsigned v;
+
+	if (is_null(n))
+		o->port_set = false;
+	else if (get_uint(l, key, n, 1, 65535, &v)) {
+		o->check.port = (uint16_t)v;
+		o->port_set = true;
+	}
+}
+
+static void
+f_path(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	const char *s = text(l, key, n);
+
+	if (s == NULL)
+		return;
+	if (s[0] != '/' || strpbrk(s, " #") != NULL) {
+		lerr(l, n, "%s: \"%s\" must start with '/' and contain no "
+		    "spaces or '#'", key, s);
+		return;
+	}
+	o->check.path = arena_strdup(l->arena, s);
+}
+
+static void
+f_host(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	const char *s;
+
+	if (is_null(n))
+		o->check.host = NULL;
+	else if ((s = get_dname(l, key, n, 0)) != NULL)
+		o->check.host = s;
+}
+
+static void
+f_method(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	int v = get_enum(l, key, n, methods, NELEM(methods));
+
+	if (v >= 0) {
+		o->check.method = (enum http_method)v;
+		o->n_method = n;
+	}
+}
+
+static bool
+header_name_ok(const char *s)
+{
+	const char *p;
+
+	if (*s == '\0')
+		return false;
+	for (p = s; *p != '\0'; p++)
+		if (strchr("!#$%&'*+-.^_`|~", *p) == NULL &&
+		    !(*p >= '0' && *p <= '9') && !(*p >= 'a' && *p <= 'z') &&
+		    !(*p >= 'A' && *p <= 'Z'))
+			return false;
+	return true;
+}
+
+static bool
+header_add(struct loader *l, yaml_node_t *k, yaml_node_t *v,
+    struct http_header *h, size_t nh)
+{
+	const char *name = sval(k), *value;
+	size_t i;
+
+	if (k->type != YAML_SCALAR_NODE || !header_name_ok(name)) {
+		lerr(l, k, "headers: invalid header name");
+		return false;
+	}
+	if (strcasecmp(name, "Host") == 0) {
+		lerr(l, k, "headers: set the Host header with check.host, "
+		    "which also sets TLS SNI");
+		return false;
+	}
+	for (i = 0; i < nh; i++) {
+		if (strcasecmp(h[i].name, name) == 0) {
+			lerr(l, k, "headers: \"%s\" is given twice", name);
+			return false;
+		}
+	}
+	if ((value = text(l, name, v)) == NULL)
+		return false;
+	h[nh].name = arena_strdup(l->arena, name);
+	h[nh].value = arena_strdup(l->arena, value);
+	return true;
+}
+
+static void
+f_headers(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	struct http_header *h;
+	yaml_node_pair_t *p;
+	size_t nh = 0, cnt;
+
+	if (is_null(n)) {
+		o->check.headers = NULL;
+		o->check.nheaders = 0;
+		return;
+	}
+	if (n->type != YAML_MAPPING_NODE) {
+		lerr(l, n, "%s: expected a mapping of name: value, got %s",
+		    key, kind(n));
+		return;
+	}
+	cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	h = arena_alloc(l->arena, (cnt ? cnt : 1) * sizeof(*h));
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	    p++)
+		if (header_add(l, node(l, p->key), node(l, p->value), h, nh))
+			nh++;
+	o->check.headers = h;
+	o->check.nheaders = nh;
+}
+
+static void
+f_expect_status(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	struct status_range *r;
+	char err[PARSE_ERRLEN];
+	yaml_node_t **it = NULL;
+	size_t cnt, i, nr = 0;
+	const char *s;
+
+	if ((cnt = items(l, key, n, &it)) == 0) {
+		if (n->type == YAML_SEQUENCE_NODE)
+			lerr(l, n, "%s: the list is empty", key);
+		free(it);
+		return;
+	}
+	r = arena_alloc(l->arena, cnt * sizeof(*r));
+	for (i = 0; i < cnt; i++) {
+		if ((s = scalar(l, key, it[i])) == NULL)
+			continue;
+		if (parse_status_range(s, &r[nr], err, sizeof(err)) == -1)
+			lerr(l, it[i], "%s: %s", key, err);
+		else
+			nr++;
+	}
+	free(it);
+	if (nr == cnt) {
+		o->check.expect = r;
+		o->check.nexpect = nr;
+	}
+}
+
+static void
+f_expect_body(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	const char *s;
+
+	o->n_body = n;
+	if (is_null(n))
+		o->check.expect_body = NULL;
+	else if ((s = scalar(l, key, n)) != NULL) {
+		if (*s == '\0')
+			lerr(l, n, "%s: empty text (use null for no body "
+			    "check)", key);
+		else
+			o->check.expect_body = arena_strdup(l->arena, s);
+	}
+}
+
+static void
+f_body_limit(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	const char *s = scalar(l, key, n);
+	char err[PARSE_ERRLEN];
+	uint64_t v;
+
+	if (s == NULL)
+		return;
+	if (parse_size(s, &v, err, sizeof(err)) == -1)
+		lerr(l, n, "%s: %s", key, err);
+	else if (v < 1 || v > 64 * 1024 * 1024)
+		lerr(l, n, "%s: %s is out of range (1..64MiB)", key, s);
+	else {
+		o->check.body_limit = v;
+		o->n_limit = n;
+	}
+}
+
+static void
+f_timeout(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+
+	if (get_duration(l, key, n, 100, 300000, &o->check.timeout_ms))
+		o->n_timeout = n;
+}
+
+static void
+f_tls_verify(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+
+	get_bool(l, key, n, &o->check.tls_verify);
+}
+
+static void
+f_ca_file(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	const char *p;
+
+	if (is_null(n)) {
+		o->check.ca_file = NULL;
+		return;
+	}
+	if ((p = get_path(l, key, n)) == NULL)
+		return;
+	if (access(p, R_OK) == -1)
+		lerr(l, n, "%s: cannot read %s: %s", key, p, strerror(errno));
+	else
+		o->check.ca_file = p;
+}
+
+static const struct field check_fields[] = {
+	{ "type", f_type },
+	{ "port", f_port },
+	{ "path", f_path },
+	{ "host", f_host },
+	{ "method", f_method },
+	{ "headers", f_headers },
+	{ "expect_status", f_expect_status },
+	{ "expect_body", f_expect_body },
+	{ "body_limit", f_body_limit },
+	{ "timeout", f_timeout },
+	{ "tls_verify", f_tls_verify },
+	{ "ca_file", f_ca_file },
+};
+
+/* ---- options shared by defaults: and sites ---- */
+
+static void
+f_ttl(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+
+	get_uint(l, key, n, 1, 86400, &o->ttl);
+}
+
+static void
+f_fall(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+
+	get_uint(l, key, n, 1, 100, &o->fall);
+}
+
+static void
+f_rise(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+
+	get_uint(l, key, n, 1, 100, &o->rise);
+}
+
+static void
+f_interval(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+
+	if (get_duration(l, key, n, 1000, 86400000, &o->interval_ms))
+		o->n_interval = n;
+}
+
+static void
+f_check(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	walk_map(l, key, n, check_fields, NELEM(check_fields), obj);
+}
+
+/* Parses one address or a list of them; NULL after reporting errors. */
+static struct addr *
+addr_list(struct loader *l, const char *key, yaml_node_t *n, size_t *count)
+{
+	char err[PARSE_ERRLEN];
+	yaml_node_t **it = NULL;
+	struct addr *a;
+	size_t cnt, i, j, bad = 0;
+	const char *s;
+
+	if ((cnt = items(l, key, n, &it)) == 0) {
+		if (n->type == YAML_SEQUENCE_NODE)
+			lerr(l, n, "%s: the list is empty; give at least one "
+			    "address", key);
+		free(it);
+		return NULL;
+	}
+	a = arena_alloc(l->arena, cnt * sizeof(*a));
+	for (i = 0; i < cnt; i++) {
+		if ((s = scalar(l, key, it[i])) == NULL) {
+			bad++;
+			continue;
+		}
+		if (addr_parse(s, &a[i], err, sizeof(err)) == -1) {
+			lerr(l, it[i], "%s: %s", key, err);
+			bad++;
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (addr_equal(&a[i], &a[j]))
+				break;
+		if (j < i) {
+			lerr(l, it[i], "%s: %s is listed twice", key,
+			    a[i].text);
+			bad++;
+		}
+	}
+	free(it);
+	*count = cnt;
+	return bad ? NULL : a;
+}
+
+static void
+f_primary(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	struct addr *a;
+	size_t cnt;
+
+	/* an invalid list is reported once, not again as a missing one */
+	a = addr_list(l, key, n, &cnt);
+	o->primary = a;
+	o->nprimary = a != NULL ? cnt : 0;
+	o->n_primary = n;
+}
+
+static void
+f_failover(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	struct addr *a;
+	size_t cnt;
+
+	/* an invalid list is reported once, not again as a missing one */
+	a = addr_list(l, key, n, &cnt);
+	o->failover = a;
+	o->nfailover = a != NULL ? cnt : 0;
+	o->n_failover = n;
+}
+
+static const struct field defaults_fields[] = {
+	{ "ttl", f_ttl },
+	{ "interval", f_interval },
+	{ "fall", f_fall },
+	{ "rise", f_rise },
+	{ "check", f_check },
+	{ "primary", f_primary },
+	{ "failover", f_failover },
+};
+
+/*
+ * Checks between keys of one level.  A problem is reported at a node set
+ * at this level; when every key involved was inherited it was reported
+ * where it was set, so a site is not blamed for its defaults.
+ */
+static void
+opts_check(struct loader *l, const struct opts *o)
+{
+	const struct check_spec *c = &o->check;
+	char t[32], iv[32];
+	yaml_node_t *at;
+	size_t i, j;
+
+	at = o->n_timeout ? o->n_timeout : o->n_interval;
+	if (at != NULL && c->timeout_ms >= o->interval_ms) {
+		format_duration(c->timeout_ms, t, sizeof(t));
+		format_duration(o->interval_ms, iv, sizeof(iv));
+		lerr(l, at, "check timeout %s must be less than interval %s",
+		    t, iv);
+	}
+	at = o->n_body ? o->n_body : o->n_method;
+	if (at != NULL && c->expect_body != NULL && c->method == HTTP_HEAD)
+		lerr(l, at, "expect_body cannot be checked with method HEAD "
+		    "(a HEAD response has no body)");
+	at = o->n_body ? o->n_body : o->n_limit;
+	if (at != NULL && c->expect_body != NULL &&
+	    strlen(c->expect_body) > c->body_limit)
+		lerr(l, at, "expect_body is longer than body_limit (%llu "
+		    "bytes)", (unsigned long long)c->body_limit);
+	at = o->n_failover ? o->n_failover : o->n_primary;
+	for (i = 0; at != NULL && i < o->nprimary; i++)
+		for (j = 0; j < o->nfailover; j++)
+			if (addr_equal(&o->primary[i], &o->failover[j]))
+				lerr(l, at, "%s is both a primary and a "
+				    "failover address", o->primary[i].text);
+}
+
+static void
+opts_builtin(struct opts *o)
+{
+	static const struct status_range ok = { 200, 399 };
+
+	memset(o, 0, sizeof(*o));
+	o->ttl = 60;
+	o->interval_ms = 10000;
+	o->fall = 3;
+	o->rise = 2;
+	o->check.type = CHECK_HTTP;
+	o->check.path = "/";
+	o->check.method = HTTP_GET;
+	o->check.expect = &ok;
+	o->check.nexpect = 1;
+	o->check.body_limit = 64 * 1024;
+	o->check.timeout_ms = 5000;
+	o->check.tls_verify = true;
+}
+
+/* Copies inherited values; forgets where they were set. */
+static void
+opts_inherit(struct opts *dst, const struct opts *src)
+{
+	*dst = *src;
+	dst->n_interval = dst->n_timeout = dst->n_method = NULL;
+	dst->n_body = dst->n_limit = dst->n_primary = dst->n_failover = NULL;
+}
+
+/* ---- dns: ---- */
+
+static void
+f_servers(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct dns_layer *d = obj;
+	struct dns_server *sv;
+	char err[PARSE_ERRLEN];
+	yaml_node_t **it = NULL;
+	size_t cnt, i, bad = 0;
+	const char *s;
+
+	d->n_servers = n;
+	if ((cnt = items(l, key, n, &it)) == 0) {
+		if (n->type == YAML_SEQUENCE_NODE)
+			lerr(l, n, "%s: the list is empty", key);
+		free(it);
+		return;
+	}
+	sv = arena_alloc(l->arena, cnt * sizeof(*sv));
+	for (i = 0; i < cnt; i++) {
+		if ((s = scalar(l, key, it[i])) == NULL)
+			bad++;
+		else if (addr_parse_hostport(s, 53, &sv[i].addr, &sv[i].port,
+		    err, sizeof(err)) == -1) {
+			lerr(l, it[i], "%s: %s (servers are IP addresses, "
+			    "optionally with :port)", key, err);
+			bad++;
+		}
+	}
+	free(it);
+	if (bad == 0) {
+		d->conf.servers = sv;
+		d->conf.nservers = cnt;
+	}
+}
+
+static void
+f_key_file(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct dns_layer *d = obj;
+	const char *p = get_path(l, key, n);
+
+	if (p != NULL) {
+		d->conf.key_file = p;
+		d->conf.key = NULL;
+		d->n_key_file = n;
+	}
+}
+
+static void
+f_key(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct dns_layer *d = obj;
+
+	d->n_key = n;
+	if (!is_null(n) && get_dname(l, key, n, 0) == NULL)
+		d->n_key = NULL;
+}
+
+static void
+f_transport(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct dns_layer *d = obj;
+	int v = get_enum(l, key, n, transports, NELEM(transports));
+
+	if (v >= 0)
+		d->conf.transport = (enum dns_transport)v;
+}
+
+static void
+f_dns_timeout(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct dns_layer *d = obj;
+
+	get_duration(l, key, n, 100, 60000, &d->conf.timeout_ms);
+}
+
+static void
+f_verify(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct dns_layer *d = obj;
+
+	get_bool(l, key, n, &d->conf.verify);
+}
+
+static const struct field dns_fields[] = {
+	{ "servers", f_servers },
+	{ "key_file", f_key_file },
+	{ "key", f_key },
+	{ "transport", f_transport },
+	{ "timeout", f_dns_timeout },
+	{ "verify", f_verify },
+};
+
+/* The key file at path, loaded once however many layers name it. */
+static struct keyfile *
+keyfile_get(struct loader *l, const char *path, yaml_node_t *at)
+{
+	struct diag_ref ref;
+	size_t i;
+
+	for (i = 0; i < l->nkf; i++)
+		if (strcmp(l->kf_paths[i], path) == 0)
+			return l->kf[i];
+	ref.file = l->path;
+	ref.line = at->start_mark.line + 1;
+	ref.col = at->start_mark.column + 1;
+	l->kf_paths = xreallocarray(l->kf_paths, l->nkf + 1, sizeof(char *));
+	l->kf = xreallocarray(l->kf, l->nkf + 1, sizeof(struct keyfile *));
+	l->kf_paths[l->nkf] = xstrdup(path);
+	l->kf[l->nkf] = keyfile_load(path, &ref, l->diags);
+	return l->kf[l->nkf++];
+}
+
+static void
+key_names(const struct keyfile *kf, char *buf, size_t size)
+{
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < kf->nkeys && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s",
+		    i ? ", " : "", kf->keys[i].name);
+}
+
+/* Chooses the layer's key: the one named by key:, or the only one. */
+static void
+key_resolve(struct loader *l, struct dns_layer *d)
+{
+	yaml_node_t *at = d->n_key ? d->n_key : d->n_key_file;
+	const struct keyfile *kf;
+	char names[512];
+
+	if ((kf = keyfile_get(l, d->conf.key_file, d->n_key_file ?
+	    d->n_key_file : at)) == NULL)
+		return;
+	key_names(kf, names, sizeof(names));
+	if (d->n_key != NULL && !is_null(d->n_key)) {
+		d->conf.key = keyfile_find(kf, sval(d->n_key));
+		if (d->conf.key == NULL)
+			lerr(l, at, "key \"%s\" is not in %s (it holds: %s)",
+			    sval(d->n_key), kf->path, names);
+	} else if (kf->nkeys == 1)
+		d->conf.key = &kf->keys[0];
+	else
+		lerr(l, at, "%s holds %zu keys (%s); choose one with "
+		    "\"key\"", kf->path, kf->nkeys, names);
+}
+
+/*
+ * Completes a dns layer: servers and a key are required.  where names
+ * the place to blame when they are missing at the top level.
+ */
+static void
+dns_finish(struct loader *l, struct dns_layer *d, yaml_node_t *where)
+{
+	if (d->conf.nservers == 0 && d->n_servers == NULL)
+		lerr(l, where, "dns: \"servers\" is required (the DNS servers "
+		    "that take the updates)");
+	if (d->conf.key_file == NULL) {
+		if (d->n_key == NULL)
+			lerr(l, where, "dns: \"key_file\" is required (updates "
+			    "are signed with TSIG)");
+		else
+			lerr(l, d->n_key, "dns: \"key\" needs \"key_file\"");
+		return;
+	}
+	if (d->n_key_file != NULL || d->n_key != NULL)
+		key_resolve(l, d);
+}
+
+static void
+dns_builtin(struct dns_layer *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->conf.transport = DNS_TCP;
+	d->conf.timeout_ms = 3000;
+	d->conf.verify = true;
+}
+
+/* ---- sites: ---- */
+
+static void
+f_name(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct site_layer *s = obj;
+
+	s->n_name = n;
+	s->name = get_dname(l, key, n, 0);
+}
+
+static void
+f_zone(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct site_layer *s = obj;
+
+	if (!is_null(n) && (s->zone = get_dname(l, key, n, 0)) != NULL)
+		s->n_zone = n;
+}
+
+static void
+f_records(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct site_layer *s = obj;
+	yaml_node_t **it = NULL;
+	const char **r;
+	size_t cnt, i, nr = 0;
+
+	if ((cnt = items(l, key, n, &it)) == 0) {
+		if (n->type == YAML_SEQUENCE_NODE)
+			lerr(l, n, "%s: the list is empty", key);
+		free(it);
+		return;
+	}
+	r = xcalloc(cnt, sizeof(*r));
+	for (i = 0; i < cnt; i++)
+		if ((r[nr] = get_dname(l, key, it[i], DNAME_WILDCARD)) != NULL)
+			it[nr++] = it[i];
+	s->records = r;
+	s->record_nodes = it;
+	s->nrecords = nr;
+}
+
+static void
+f_site_dns(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	struct site_layer *s = obj;
+
+	(void)key;
+	(void)l;
+	s->n_dns = n;
+}
+
+static const struct field site_fields[] = {
+	{ "name", f_name },
+	{ "zone", f_zone },
+	{ "records", f_records },
+	{ "primary", f_primary },
+	{ "failover", f_failover },
+	{ "ttl", f_ttl },
+	{ "interval", f_interval },
+	{ "fall", f_fall },
+	{ "rise", f_rise },
+	{ "check", f_check },
+	{ "dns", f_site_dns },
+};
+
+/* The site's dns: its own layer over the top-level one, or that one. */
+static const struct dns_conf *
+site_dns(struct loader *l, struct site_layer *s)
+{
+	struct dns_layer d;
+	struct dns_conf *c;
+
+	if (s->n_dns == NULL)
+		return &l->cfg->dns;
+	d = l->dns;
+	d.n_key_file = d.n_key = d.n_servers = NULL;
+	walk_map(l, "dns", s->n_dns, dns_fields, NELEM(dns_fields), &d);
+	if (d.conf.key_file != NULL && (d.n_key_file || d.n_key))
+		key_resolve(l, &d);
+	c = arena_alloc(l->arena, sizeof(*c));
+	*c = d.conf;
+	return c;
+}
+
+/* Names the site must have and the records it manages. */
+static void
+site_records(struct loader *l, struct site_layer *s, struct site *out,
+    size_t idx)
+{
+	const char **r;
+	size_t i;
+
+	if (s->nrecords == 0) {
+		r = arena_alloc(l->arena, sizeof(*r));
+		r[0] = s->name;
+		out->nrecords = 1;
+	} else {
+		r = arena_alloc(l->arena, s->nrecords * sizeof(*r));
+		memcpy(r, s->records, s->nrecords * sizeof(*r));
+		out->nrecords = s->nrecords;
+	}
+	out->records = r;
+	l->recs = xreallocarray(l->recs, l->nrecs + out->nrecords,
+	    sizeof(*l->recs));
+	for (i = 0; i < out->nrecords; i++)
+		owner_set(&l->recs[l->nrecs++], r[i], idx,
+		    s->nrecords ? s->record_nodes[i] : s->n_name);
+	if (s->zone == NULL)
+		return;
+	for (i = 0; i < out->nrecords; i++)
+		if (!dname_within(r[i], s->zone))
+			lerr(l, s->nrecords ? s->record_nodes[i] : s->n_name,
+			    "record \"%s\" is outside zone \"%s\"", r[i],
+			    s->zone);
+}
+
+static void
+site_load(struct loader *l, yaml_node_t *n, struct site *out, size_t idx)
+{
+	struct site_layer s;
+
+	memset(&s, 0, sizeof(s));
+	opts_inherit(&s.o, &l->defaults);
+	s.n_map = n;
+	walk_map(l, "site", n, site_fields, NELEM(site_fields), &s);
+	if (n->type == YAML_MAPPING_NODE) {
+		opts_check(l, &s.o);
+		if (s.n_name == NULL)
+			lerr(l, n, "site: \"name\" is required");
+		else if (s.name != NULL) {
+			if (s.o.nprimary == 0 && s.o.n_primary == NULL)
+				lerr(l, s.n_name, "site \"%s\" has no primary "
+				    "address (set primary here or in "
+				    "defaults)", s.name);
+			if (s.o.nfailover == 0 && s.o.n_failover == NULL)
+				lerr(l, s.n_name, "site \"%s\" has no failover "
+				    "address (set failover here or in "
+				    "defaults)", s.name);
+			l->names = xreallocarray(l->names, l->nnames + 1,
+			    sizeof(*l->names));
+			owner_set(&l->names[l->nnames++], s.name, idx,
+			    s.n_name);
+			site_records(l, &s, out, idx);
+		}
+	}
+	out->name = s.name;
+	out->zone = s.zone;
+	out->primary = s.o.primary;
+	out->nprimary = s.o.nprimary;
+	out->failover = s.o.failover;
+	out->nfailover = s.o.nfailover;
+	out->ttl = s.o.ttl;
+	out->fall = s.o.fall;
+	out->rise = s.o.rise;
+	out->interval_ms = s.o.interval_ms;
+	out->check = s.o.check;
+	if (!s.o.port_set)
+		out->check.port = s.o.check.type == CHECK_HTTPS ? 443 : 80;
+	out->dns = site_dns(l, &s);
+	out->line = n->start_mark.line + 1;
+	free(s.records);
+	free(s.record_nodes);
+}
+
+/* ---- names used twice ---- */
+
+
+static int
+owner_cmp(const void *pa, const void *pb)
+{
+	const struct owner *a = pa, *b = pb;
+	int c = strcmp(a->name, b->name);
+
+	if (c != 0)
+		return c;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	return a->col < b->col ? -1 : a->col > b->col;
+}
+
+static void
+owner_set(struct owner *o, const char *name, size_t site,
+    const yaml_node_t *n)
+{
+	o->name = name;
+	o->site = site;
+	o->line = n->start_mark.line + 1;
+	o->col = n->start_mark.column + 1;
+}
+
+/*
+ * Reports names that appear twice in v (sorted in place), at the later
+ * place.  Marks the sites whose entry was a duplicate in dup (if given).
+ */
+static void
+owners_dups(struct loader *l, struct owner *v, size_t n, const char *what,
+    const struct site *sites, bool *dup)
+{
+	size_t i;
+
+	qsort(v, n, sizeof(*v), owner_cmp);
+	for (i = 1; i < n; i++) {
+		if (strcmp(v[i].name, v[i - 1].name) != 0)
+			continue;
+		if (dup != NULL) {
+			dup[v[i].site] = true;
+			diag_error(l->diags, l->path, v[i].line, v[i].col,
+			    "duplicate %s \"%s\" (first at line %zu)", what,
+			    v[i].name, v[i - 1].line);
+		} else if (v[i].site != v[i - 1].site)
+			diag_error(l->diags, l->path, v[i].line, v[i].col,
+			    "%s \"%s\" is already managed by site \"%s\" "
+			    "(line %zu)", what, v[i].name,
+			    sites[v[i - 1].site].name, v[i - 1].line);
+		else
+			diag_error(l->diags, l->path, v[i].line, v[i].col,
+			    "%s \"%s\" is listed twice", what, v[i].name);
+	}
+}
+
+/* Site names are unique, and each record belongs to one site. */
+static void
+sites_unique(struct loader *l, const struct site *sites, size_t nsites)
+{
+	bool *dup = xcalloc(nsites ? nsites : 1, sizeof(bool));
+	size_t i, n = 0;
+
+	owners_dups(l, l->names, l->nnames, "site name", sites, dup);
+	for (i = 0; i < l->nrecs; i++)
+		if (!dup[l->recs[i].site])
+			l->recs[n++] = l->recs[i];
+	owners_dups(l, l->recs, n, "record", sites, NULL);
+	free(dup);
+}
+
+/* ---- top level ---- */
+
+static void
+f_stash(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	(void)obj;
+	if (strcmp(key, "dns") == 0)
+		l->n_dns = n;
+	else if (strcmp(key, "defaults") == 0)
+		l->n_defaults = n;
+	else
+		l->n_sites = n;
+}
+
+static void
+f_state_file(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	(void)obj;
+	l->cfg->state_file = get_path(l, key, n);
+}
+
+static void
+f_metrics_file(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	(void)obj;
+	l->cfg->metrics_file = get_path(l, key, n);
+}
+
+static void
+f_max_parallel(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	(void)obj;
+	get_uint(l, key, n, 1, 65536, &l->cfg->max_parallel);
+}
+
+static void
+f_exec(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	const char *s = text(l, key, n);
+
+	(void)obj;
+	if (s == NULL)
+		return;
+	if (s[0] != '/') {
+		lerr(l, n, "%s: \"%s\" must be an absolute path (it runs "
+		    "without a shell)", key, s);
+		return;
+	}
+	if (access(s, X_OK) == -1)
+		lwarn(l, n, "%s: %s: %s", key, s, strerror(errno));
+	l->cfg->notify_exec = arena_strdup(l->arena, s);
+}
+
+static void
+f_webhook(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	(void)obj;
+	l->cfg->notify_webhook = get_url(l, key, n);
+}
+
+static const struct field notify_fields[] = {
+	{ "exec", f_exec },
+	{ "webhook", f_webhook },
+};
+
+static void
+f_notify(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	walk_map(l, key, n, notify_fields, NELEM(notify_fields), obj);
+}
+
+static void
+f_canaries(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+{
+	yaml_node_t **it = NULL;
+	const char **v;
+	size_t cnt, i, nv = 0;
+
+	(void)obj;
+	if (is_null(n))
+		return;
+	cnt = items(l, key, n, &it);
+	v = arena_alloc(l->arena, (cnt ? cnt : 1) * sizeof(*v));
+	for (i = 0; i < cnt; i++)
+		if ((v[nv] = get_url(l, key, it[i])) != NULL)
+			nv++;
+	free(it);
+	l->cfg->canaries = v;
+	l->cfg->ncanaries = nv;
+}
+
+static const struct field top_fields[] = {
+	{ "dns", f_stash },
+	{ "defaults", f_stash },
+	{ "sites", f_stash },
+	{ "state_file", f_state_file },
+	{ "max_parallel", f_max_parallel },
+	{ "notify", f_notify },
+	{ "metrics_file", f_metrics_file },
+	{ "canaries", f_canaries },
+};
+
+static void
+sites_load(struct loader *l, yaml_node_t *n)
+{
+	struct site *sites;
+	yaml_node_item_t *it;
+	size_t cnt, i = 0;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		lerr(l, n, "sites: expected a list of sites, got %s",
+		    is_null(n) ? "nothing" : kind(n));
+		return;
+	}
+	cnt = (size_t)(n->data.sequence.items.top -
+	    n->data.sequence.items.start);
+	if (cnt == 0)
+		lwarn(l, n, "sites: the list is empty; nothing is monitored");
+	sites = arena_alloc(l->arena, (cnt ? cnt : 1) * sizeof(*sites));
+	for (it = n->data.sequence.items.start;
+	    it < n->data.sequence.items.top; it++, i++)
+		site_load(l, node(l, *it), &sites[i], i);
+	sites_unique(l, sites, cnt);
+	l->cfg->sites = sites;
+	l->cfg->nsites = cnt;
+}
+
+/* Walks the document in dependency order: dns, defaults, then sites. */
+static void
+document_load(struct loader *l, yaml_node_t *root)
+{
+	l->n_root = root;
+	if (root->type != YAML_MAPPING_NODE) {
+		lerr(l, root, "the top level must be a mapping (dns:, "
+		    "defaults:, sites:, ...), not %s", kind(root));
+		return;
+	}
+	walk_map(l, "top level", root, top_fields, NELEM(top_fields), NULL);
+	dns_builtin(&l->dns);
+	if (l->n_dns != NULL)
+		walk_map(l, "dns", l->n_dns, dns_fields, NELEM(dns_fields),
+		    &l->dns);
+	dns_finish(l, &l->dns, l->n_dns ? l->n_dns : root);
+	l->cfg->dns = l->dns.conf;
+	opts_builtin(&l->defaults);
+	if (l->n_defaults != NULL) {
+		walk_map(l, "defaults", l->n_defaults, defaults_fields,
+		    NELEM(defaults_fields), &l->defaults);
+		opts_check(l, &l->defaults);
+	}
+	if (l->n_sites == NULL)
+		lerr(l, root, "\"sites\" is required (the list of sites to "
+		    "monitor)");
+	else
+		sites_load(l, l->n_sites);
+}
+
+static void
+loader_clear(struct loader *l, struct config *cfg)
+{
+	size_t i;
+
+	/* the key files that loaded belong to the config from here on */
+	cfg->keyfiles = xcalloc(l->nkf ? l->nkf : 1, sizeof(struct keyfile *));
+	for (i = 0; i < l->nkf; i++) {
+		free(l->kf_paths[i]);
+		if (l->kf[i] != NULL)
+			cfg->keyfiles[cfg->nkeyfiles++] = l->kf[i];
+	}
+	free(l->kf_paths);
+	free(l->kf);
+	free(l->names);
+	free(l->recs);
+}
+
+struct config *
+config_load(const char *path, struct diags *diags)
+{
+	struct config *cfg;
+	struct loader l;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	size_t before = diags->nerrors;
+
+	if (yamldoc_load(path, &doc, diags) == -1)
+		return NULL;
+	cfg = xcalloc(1, sizeof(*cfg));
+	cfg->arena = arena_new();
+	cfg->path = arena_strdup(cfg->arena, path);
+	cfg->max_parallel = 200;
+	memset(&l, 0, sizeof(l));
+	l.path = cfg->path;
+	l.doc = &doc;
+	l.diags = diags;
+	l.arena = cfg->arena;
+	l.cfg = cfg;
+	if ((root = yaml_document_get_root_node(&doc)) == NULL)
+		diag_error(diags, path, 1, 1, "the file is empty");
+	else
+		document_load(&l, root);
+	loader_clear(&l, cfg);
+	yaml_document_delete(&doc);
+	if (diags->nerrors > before) {
+		config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->nkeyfiles; i++)
+		keyfile_free(cfg->keyfiles[i]);
+	free(cfg->keyfiles);
+	arena_free(cfg->arena);
+	free(cfg);
+}
+
+const struct site *
+config_site_find(const struct config *cfg, const char *name)
+{
+	char norm[DNAME_MAXLEN + 2], err[PARSE_ERRLEN];
+	size_t i;
+
+	if (parse_dname(name, 0, norm, err, sizeof(err)) == -1)
+		return NULL;
+	for (i = 0; i < cfg->nsites; i++)
+		if (strcmp(cfg->sites[i].name, norm) == 0)
+			return &cfg->sites[i];
+	return NULL;
+}

@@ -1,0 +1,187 @@
+/*
+ * yamldoc.c: the YAML layer under config.c.  A first pass with the event
+ * API finds what the document API would hide (anchors, aliases, tags,
+ * extra documents), a second pass builds the document.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "yamldoc.h"
+
+size_t
+utf8_invalid(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n, k;
+	unsigned c;
+
+	while (i < len) {
+		c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3;
+		else
+			return i;
+		if (len - i <= n)
+			return i;
+		for (k = 1; k <= n; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+		/* overlong, surrogates, above U+10FFFF */
+		if ((c == 0xe0 && s[i + 1] < 0xa0) ||
+		    (c == 0xed && s[i + 1] > 0x9f) ||
+		    (c == 0xf0 && s[i + 1] < 0x90) ||
+		    (c == 0xf4 && s[i + 1] > 0x8f))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+void
+yamldoc_position(const char *buf, size_t off, size_t *line, size_t *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off; i++) {
+		if (buf[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)buf[i] & 0xc0) != 0x80)
+			(*col)++;
+	}
+}
+
+static void
+parser_error(const char *path, const yaml_parser_t *p, struct diags *d)
+{
+	const char *problem = p->problem ? p->problem : "unknown error";
+
+	if (p->context != NULL)
+		diag_error(d, path, p->problem_mark.line + 1,
+		    p->problem_mark.column + 1, "%s (%s at %zu:%zu)", problem,
+		    p->context, p->context_mark.line + 1,
+		    p->context_mark.column + 1);
+	else
+		diag_error(d, path, p->problem_mark.line + 1,
+		    p->problem_mark.column + 1, "%s", problem);
+}
+
+static void
+refuse(const char *path, const yaml_mark_t *m, struct diags *d,
+    const char *what)
+{
+	diag_error(d, path, m->line + 1, m->column + 1, "%s", what);
+}
+
+/* The event's anchor and tag, where it can carry them. */
+static void
+event_props(const yaml_event_t *ev, const yaml_char_t **anchor,
+    const yaml_char_t **tag)
+{
+	*anchor = *tag = NULL;
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		*anchor = ev->data.scalar.anchor;
+		*tag = ev->data.scalar.tag;
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+		*anchor = ev->data.sequence_start.anchor;
+		*tag = ev->data.sequence_start.tag;
+		break;
+	case YAML_MAPPING_START_EVENT:
+		*anchor = ev->data.mapping_start.anchor;
+		*tag = ev->data.mapping_start.tag;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+event_check(const char *path, const yaml_event_t *ev, size_t *ndocs,
+    struct diags *d)
+{
+	const yaml_char_t *anchor, *tag;
+
+	if (ev->type == YAML_DOCUMENT_START_EVENT && ++*ndocs == 2)
+		refuse(path, &ev->start_mark, d, "more than one YAML document "
+		    "in the file (remove the second \"---\")");
+	if (ev->type == YAML_ALIAS_EVENT)
+		refuse(path, &ev->start_mark, d, "aliases (*name) are not "
+		    "supported; put shared values in \"defaults\"");
+	event_props(ev, &anchor, &tag);
+	if (anchor != NULL)
+		refuse(path, &ev->start_mark, d, "anchors (&name) are not "
+		    "supported; put shared values in \"defaults\"");
+	if (tag != NULL)
+		refuse(path, &ev->start_mark, d, "tags (!name) are not "
+		    "supported; write the value without a tag");
+}
+
+/* Event pass: 0 if the stream is one plain document, -1 otherwise. */
+static int
+scan(const char *path, const char *buf, size_t len, struct diags *d)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	size_t before = d->nerrors, ndocs = 0;
+	int done = 0;
+
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	while (!done) {
+		if (!yaml_parser_parse(&p, &ev)) {
+			parser_error(path, &p, d);
+			break;
+		}
+		event_check(path, &ev, &ndocs, d);
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	return d->nerrors == before ? 0 : -1;
+}
+
+int
+yamldoc_load(const char *path, yaml_document_t *doc, struct diags *d)
+{
+	yaml_parser_t p;
+	size_t len, bad, line, col;
+	char *buf;
+	int rc = -1;
+
+	if (file_read(path, &buf, &len) == -1) {
+		diag_error(d, path, 0, 0, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	if ((bad = utf8_invalid((unsigned char *)buf, len)) < len) {
+		yamldoc_position(buf, bad, &line, &col);
+		diag_error(d, path, line, col, "invalid UTF-8 (byte 0x%02x); "
+		    "the file must be UTF-8", (unsigned char)buf[bad]);
+	} else if (memchr(buf, '\0', len) != NULL) {
+		yamldoc_position(buf, (size_t)((char *)memchr(buf, '\0', len) -
+		    buf), &line, &col);
+		diag_error(d, path, line, col, "NUL byte in the file");
+	} else if (scan(path, buf, len, d) == 0) {
+		yaml_parser_initialize(&p);
+		yaml_parser_set_input_string(&p, (unsigned char *)buf, len);
+		if (yaml_parser_load(&p, doc))
+			rc = 0;
+		else
+			parser_error(path, &p, d);
+		yaml_parser_delete(&p);
+	}
+	free(buf);
+	return rc;
+}
