@@ -1299,6 +1299,8 @@ owners_dups(struct loader *l, struct owner *v, size_t n, const char *what,
 {
 	size_t i;
 
+	if (n < 2)
+		return;
 	qsort(v, n, sizeof(*v), owner_cmp);
 	for (i = 1; i < n; i++) {
 		if (strcmp(v[i].name, v[i - 1].name) != 0)

@@ -344,7 +344,7 @@ static int
 key_name(struct lexer *lx, struct tsig_key *k)
 {
 	char raw[DNAME_MAXLEN + 4], norm[DNAME_MAXLEN + 2];
-	char err[PARSE_ERRLEN], msg[PARSE_ERRLEN + 32];
+	char err[PARSE_ERRLEN];
 
 	if (lx->type != TOK_WORD && lx->type != TOK_STRING)
 		return expect(lx, TOK_WORD, "a key name");
@@ -354,9 +354,9 @@ key_name(struct lexer *lx, struct tsig_key *k)
 	}
 	memcpy(raw, lx->text, lx->len);
 	raw[lx->len] = '\0';
+	/* not quoted back: a misplaced secret could stand here */
 	if (parse_dname(raw, 0, norm, err, sizeof(err)) == -1) {
-		snprintf(msg, sizeof(msg), "key name: %s", err);
-		lex_error(lx, msg);
+		lex_error(lx, "the key name is not a valid domain name");
 		return -1;
 	}
 	k->name = xstrdup(norm);

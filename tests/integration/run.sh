@@ -1,0 +1,164 @@
+#!/bin/sh
+# Integration tests: the dnsfailover binary as a user runs it.
+#
+# Usage: DNSFAILOVER=/path/to/dnsfailover sh tests/integration/run.sh
+# Run from the top of the source tree.  Later issues add cases that start
+# real servers (BIND named, web servers) on loopback; every server a case
+# starts is stopped by its pid in the EXIT trap.
+set -u
+
+BIN=${DNSFAILOVER:-$(pwd)/dnsfailover}
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+WORK=$(mktemp -d /tmp/dnsfailover-it.XXXXXX)
+PIDS=""
+passed=0
+failed=0
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() {
+	failed=$((failed + 1))
+	echo "not ok - $1"
+	shift
+	for line in "$@"; do echo "#   $line"; done
+}
+
+# run CMD...: sets $rc, $out (stdout) and $err (stderr)
+run() {
+	"$@" >"$WORK/out" 2>"$WORK/err"
+	rc=$?
+	out=$(cat "$WORK/out")
+	err=$(cat "$WORK/err")
+}
+
+# expect NAME WANT_RC: checks $rc
+expect_rc() {
+	if [ "$rc" -eq "$2" ]; then ok "$1"; else
+		not_ok "$1" "exit status $rc, expected $2" "stdout: $out" \
+		    "stderr: $err"
+	fi
+}
+
+# contains NAME HAYSTACK NEEDLE
+contains() {
+	case $2 in
+	*"$3"*) ok "$1" ;;
+	*) not_ok "$1" "expected to find: $3" "in: $2" ;;
+	esac
+}
+
+# lacks NAME HAYSTACK NEEDLE
+lacks() {
+	case $2 in
+	*"$3"*) not_ok "$1" "must not contain: $3" "in: $2" ;;
+	*) ok "$1" ;;
+	esac
+}
+
+key() {	# key FILE NAME: a key file as tsig-keygen writes it, mode 0600
+	(umask 077 && printf 'key "%s" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' \
+	    "$2" "$SECRET" >"$1")
+}
+SECRET=$(head -c 32 /dev/urandom | base64)
+
+# ---- command line ----
+
+run "$BIN" --help
+expect_rc "--help exits 0" 0
+contains "--help lists validate" "$out" "validate"
+contains "--help shows the global options" "$out" "-c FILE"
+run "$BIN" --version
+expect_rc "--version exits 0" 0
+contains "--version names the version and libraries" "$out" "dnsfailover 0.1.0 (libcurl"
+run "$BIN"
+expect_rc "no command: usage error 64" 64
+run "$BIN" frobnicate
+expect_rc "unknown command: usage error 64" 64
+contains "unknown command is named" "$err" "unknown command frobnicate"
+run "$BIN" --frob validate
+expect_rc "unknown option: usage error 64" 64
+run "$BIN" validate -c
+expect_rc "option without its argument: usage error 64" 64
+run "$BIN" validate extra -c "$TOP/etc/sitelist.yaml.example"
+expect_rc "validate with an argument: usage error 64" 64
+
+# ---- validate ----
+
+run "$BIN" validate -c "$TOP/etc/sitelist.yaml.example"
+expect_rc "the example validates" 0
+contains "validate prints configuration OK" "$out" "configuration OK"
+contains "validate prints a summary" "$out" "2 sites, 1 zone"
+contains "summary names the key" "$out" "key failover-key (hmac-sha256)"
+run "$BIN" -c "$TOP/etc/sitelist.yaml.example" validate
+expect_rc "global option before the command" 0
+
+cp "$HERE/ten-mistakes.yaml" "$WORK/"
+key "$WORK/ten.key" failover-key
+(cd "$WORK" && "$BIN" validate -c ten-mistakes.yaml >out 2>err)
+rc=$?
+out=$(cat "$WORK/out")
+err=$(cat "$WORK/err")
+expect_rc "ten mistakes: exit 78" 78
+if diff -u "$HERE/ten-mistakes.expected" "$WORK/err" >"$WORK/diff"; then
+	ok "ten mistakes: ten FILE:LINE:COL lines, exactly"
+else
+	not_ok "ten mistakes: ten FILE:LINE:COL lines, exactly" \
+	    "$(cat "$WORK/diff")"
+fi
+[ -z "$out" ] && ok "nothing on stdout on errors" ||
+    not_ok "nothing on stdout on errors" "$out"
+
+run "$BIN" validate -c "$WORK/missing.yaml"
+expect_rc "missing sitelist.yaml: exit 78" 78
+contains "missing sitelist.yaml is named" "$err" "$WORK/missing.yaml: cannot read: No such file or directory"
+
+cat >"$WORK/s.yaml" <<YAML
+dns: {servers: [127.0.0.1], key_file: s.key}
+sites:
+  - {name: a.test, primary: 127.0.0.2, failover: 127.0.0.3}
+YAML
+key "$WORK/s.key" s-key
+chmod 644 "$WORK/s.key"
+run "$BIN" validate -c "$WORK/s.yaml"
+expect_rc "key file readable by others: exit 78" 78
+contains "key file permission error names file and line" "$err" \
+    "s.yaml:1:39: key file $WORK/s.key is accessible by group or others (mode 0644); run: chmod 600 $WORK/s.key"
+lacks "key file permission error hides the secret" "$out$err" "$SECRET"
+chmod 600 "$WORK/s.key"
+run "$BIN" -v validate -c "$WORK/s.yaml"
+expect_rc "private key file: exit 0" 0
+lacks "validate never prints the secret" "$out$err" "$SECRET"
+
+printf 'key "s-key" { algorithm hmac-sha384; secret "%s"; };\n' "$SECRET" >"$WORK/s.key"
+run "$BIN" validate -c "$WORK/s.yaml"
+expect_rc "hmac-sha384 key: exit 78" 78
+contains "hmac-sha384 refused with the reason" "$err" "cannot sign with it"
+lacks "hmac-sha384 error hides the secret" "$out$err" "$SECRET"
+
+printf 'sites: []\n\377\n' >"$WORK/utf.yaml"
+run "$BIN" validate -c "$WORK/utf.yaml"
+expect_rc "invalid UTF-8: exit 78" 78
+contains "invalid UTF-8 has its position" "$err" "utf.yaml:2:1: invalid UTF-8 (byte 0xff)"
+
+# ---- install ----
+
+if make -s -C "$TOP" install DESTDIR="$WORK/root" PREFIX=/usr BIN="$BIN" \
+    >"$WORK/install.log" 2>&1 &&
+    [ -x "$WORK/root/usr/sbin/dnsfailover" ] &&
+    [ -f "$WORK/root/usr/share/man/man8/dnsfailover.8" ] &&
+    [ -f "$WORK/root/usr/share/man/man5/sitelist.yaml.5" ] &&
+    [ -f "$WORK/root/usr/share/doc/dnsfailover/sitelist.yaml.example" ]; then
+	ok "make install DESTDIR PREFIX puts binary, man pages and example"
+else
+	not_ok "make install DESTDIR PREFIX puts binary, man pages and example" \
+	    "$(cat "$WORK/install.log")" "$(find "$WORK/root" 2>/dev/null)"
+fi
+
+echo "integration: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,478 @@
+/*
+ * check_config.c: the sitelist.yaml loader, good files and bad ones, each
+ * bad one with the exact diagnostics it must get.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "unit.h"
+
+/* Line 1 of most cases: a valid dns section. */
+#define DNS	"dns: {servers: [127.0.0.1], key_file: k.key}\n"
+#define SITE	"sites:\n  - {name: a.test, primary: 192.0.2.1, " \
+		"failover: 192.0.2.2}\n"
+
+static const struct {
+	const char	*yaml;
+	const char	*msgs;
+} bad[] = {
+	/* unknown keys: nearest known key, or the list */
+	{ DNS "defaults:\n  intrval: 10s\n" SITE,
+	  "sitelist.yaml:3:3: unknown key \"intrval\", did you mean "
+	  "\"interval\"?\n" },
+	{ DNS "defaults: {check: {expect_staus: 200}}\n" SITE,
+	  "sitelist.yaml:2:20: unknown key \"expect_staus\", did you mean "
+	  "\"expect_status\"?\n" },
+	{ DNS "colour: blue\n" SITE,
+	  "sitelist.yaml:2:1: unknown key \"colour\" (expected one of: dns, "
+	  "defaults, sites, state_file, max_parallel, notify, metrics_file, "
+	  "canaries)\n" },
+	{ "dns: {servers: [127.0.0.1], key_file: k.key, tiemout: 1s}\n" SITE,
+	  "sitelist.yaml:1:46: unknown key \"tiemout\", did you mean "
+	  "\"timeout\"?\n" },
+	/* duplicate keys, which libyaml accepts silently */
+	{ DNS "defaults:\n  ttl: 30\n  ttl: 60\n" SITE,
+	  "sitelist.yaml:4:3: duplicate key \"ttl\" (first at line 3)\n" },
+	{ DNS "sites:\n  - name: a.test\n    primary: 192.0.2.1\n    "
+	  "failover: 192.0.2.2\n    name: b.test\n",
+	  "sitelist.yaml:6:5: duplicate key \"name\" (first at line 3)\n" },
+	/* wrong types */
+	{ DNS "defaults: {ttl: [60]}\n" SITE,
+	  "sitelist.yaml:2:17: ttl: expected a single value, got a list\n" },
+	{ DNS "defaults: {check: 5}\n" SITE,
+	  "sitelist.yaml:2:19: check: expected a mapping, got a value\n" },
+	{ DNS "defaults: {fall: three}\n" SITE,
+	  "sitelist.yaml:2:18: fall: expected an integer, got \"three\"\n" },
+	{ DNS "defaults: {ttl: }\n" SITE,
+	  "sitelist.yaml:2:17: ttl: a value is required\n" },
+	{ DNS "defaults: {check: {tls_verify: maybe}}\n" SITE,
+	  "sitelist.yaml:2:32: tls_verify: expected true or false, got "
+	  "\"maybe\"\n" },
+	{ DNS "sites: {name: a.test}\n",
+	  "sitelist.yaml:2:8: sites: expected a list of sites, got a "
+	  "mapping\n" },
+	{ DNS "? [a, b]\n: c\n" SITE,
+	  "sitelist.yaml:2:3: keys must be plain names, not a list\n" },
+	{ DNS "defaults: {check: {path: \"/a\\0b\"}}\n" SITE,
+	  "sitelist.yaml:2:26: path: contains a NUL character\n" },
+	/* out of range */
+	{ DNS "defaults: {ttl: 86401, fall: 0, rise: 101}\n" SITE,
+	  "sitelist.yaml:2:17: ttl: 86401 is out of range (1..86400)\n"
+	  "sitelist.yaml:2:30: fall: 0 is out of range (1..100)\n"
+	  "sitelist.yaml:2:39: rise: 101 is out of range (1..100)\n" },
+	{ DNS "defaults: {check: {port: 65536}}\n" SITE,
+	  "sitelist.yaml:2:26: port: 65536 is out of range (1..65535)\n" },
+	{ DNS "defaults: {interval: 500ms}\n" SITE,
+	  "sitelist.yaml:2:22: interval: 500ms is out of range (1s..24h)\n" },
+	{ DNS "max_parallel: 0\n" SITE,
+	  "sitelist.yaml:2:15: max_parallel: 0 is out of range (1..65536)\n" },
+	{ DNS "defaults: {check: {body_limit: 65MiB}}\n" SITE,
+	  "sitelist.yaml:2:32: body_limit: 65MiB is out of range "
+	  "(1..64MiB)\n" },
+	/* timeout less than interval, blamed where it was set */
+	{ DNS "defaults:\n  interval: 5s\n" SITE,
+	  "sitelist.yaml:3:13: check timeout 5s must be less than interval "
+	  "5s\n" },
+	{ DNS "sites:\n  - {name: a.test, primary: 192.0.2.1, failover: "
+	  "192.0.2.2, check: {timeout: 10s}}\n",
+	  "sitelist.yaml:3:78: check timeout 10s must be less than interval "
+	  "10s\n" },
+	/* addresses */
+	{ DNS "sites:\n  - {name: a.test, primary: 192.0.2.300, failover: "
+	  "192.0.2.2}\n",
+	  "sitelist.yaml:3:29: primary: invalid IP address "
+	  "\"192.0.2.300\"\n" },
+	{ DNS "sites:\n  - {name: a.test, primary: [192.0.2.1, 192.0.2.1], "
+	  "failover: \"::\"}\n",
+	  "sitelist.yaml:3:41: primary: 192.0.2.1 is listed twice\n"
+	  "sitelist.yaml:3:63: failover: :: is the unspecified address\n" },
+	{ DNS "sites:\n  - {name: a.test, primary: 192.0.2.1, failover: "
+	  "[192.0.2.1]}\n",
+	  "sitelist.yaml:3:50: 192.0.2.1 is both a primary and a failover "
+	  "address\n" },
+	{ "dns: {servers: [ns1.example.com], key_file: k.key}\n" SITE,
+	  "sitelist.yaml:1:17: servers: invalid IP address "
+	  "\"ns1.example.com\" (servers are IP addresses, optionally with "
+	  ":port)\n" },
+	{ "dns: {servers: [\"[::1]:99999\"], key_file: k.key}\n" SITE,
+	  "sitelist.yaml:1:17: servers: invalid port \"99999\": 99999 is out "
+	  "of range (1..65535) (servers are IP addresses, optionally with "
+	  ":port)\n" },
+	/* empty primary or failover */
+	{ DNS "sites:\n  - {name: a.test, primary: [], failover: "
+	  "192.0.2.2}\n",
+	  "sitelist.yaml:3:29: primary: the list is empty; give at least one "
+	  "address\n" },
+	{ DNS "sites:\n  - {name: a.test, primary: 192.0.2.1}\n",
+	  "sitelist.yaml:3:12: site \"a.test\" has no failover address (set "
+	  "failover here or in defaults)\n" },
+	{ DNS "sites:\n  - {primary: 192.0.2.1, failover: 192.0.2.2}\n",
+	  "sitelist.yaml:3:5: site: \"name\" is required\n" },
+	/* names, zones, records */
+	{ DNS "sites:\n  - {name: \"a_b-.test\", primary: 192.0.2.1, failover: "
+	  "192.0.2.2}\n",
+	  "sitelist.yaml:3:12: name: invalid name \"a_b-.test\": label starts "
+	  "or ends with '-'\n" },
+	{ DNS "sites:\n  - {name: a.test, zone: test, records: [a.test, "
+	  "www.b.example], primary: 192.0.2.1, failover: 192.0.2.2}\n",
+	  "sitelist.yaml:3:50: record \"www.b.example\" is outside zone "
+	  "\"test\"\n" },
+	{ DNS "sites:\n  - {name: a.test, zone: b.test, primary: 192.0.2.1, "
+	  "failover: 192.0.2.2}\n",
+	  "sitelist.yaml:3:12: record \"a.test\" is outside zone \"b.test\"\n" },
+	{ DNS "sites:\n  - {name: a.test, primary: 192.0.2.1, failover: "
+	  "192.0.2.2}\n  - {name: A.Test., primary: 192.0.2.3, failover: "
+	  "192.0.2.4}\n",
+	  "sitelist.yaml:4:12: duplicate site name \"a.test\" (first at line "
+	  "3)\n" },
+	{ DNS "sites:\n  - {name: a.test, records: [www.a.test], primary: "
+	  "192.0.2.1, failover: 192.0.2.2}\n  - {name: b.test, records: "
+	  "[WWW.A.TEST.], primary: 192.0.2.3, failover: 192.0.2.4}\n",
+	  "sitelist.yaml:4:30: record \"www.a.test\" is already managed by "
+	  "site \"a.test\" (line 3)\n" },
+	{ DNS "sites:\n  - {name: a.test, records: [a.test, a.test], "
+	  "primary: 192.0.2.1, failover: 192.0.2.2}\n",
+	  "sitelist.yaml:3:38: record \"a.test\" is listed twice\n" },
+	/* check spec */
+	{ DNS "defaults: {check: {expect_status: [200, \"300-299\", "
+	  "abc]}}\n" SITE,
+	  "sitelist.yaml:2:41: expect_status: invalid status range "
+	  "\"300-299\": 300 is above 299\n"
+	  "sitelist.yaml:2:52: expect_status: invalid status \"abc\" (expected "
+	  "a code 100..599, a range like \"200-399\", or \"2xx\")\n" },
+	{ DNS "defaults: {check: {timeout: 5 s}}\n" SITE,
+	  "sitelist.yaml:2:29: timeout: invalid duration \"5 s\": unknown "
+	  "unit \" s\" (use ms, s, m or h)\n" },
+	{ DNS "defaults: {check: {body_limit: 64KB}}\n" SITE,
+	  "sitelist.yaml:2:32: body_limit: invalid size \"64KB\": unknown "
+	  "unit \"KB\" (use KiB or MiB)\n" },
+	{ DNS "defaults: {check: {type: htp, method: POST}}\n" SITE,
+	  "sitelist.yaml:2:26: type: \"htp\" is not one of: http, https, "
+	  "tcp\n"
+	  "sitelist.yaml:2:39: method: \"POST\" is not one of: GET, HEAD\n" },
+	{ DNS "defaults: {check: {method: HEAD, expect_body: ok}}\n" SITE,
+	  "sitelist.yaml:2:47: expect_body cannot be checked with method "
+	  "HEAD (a HEAD response has no body)\n" },
+	{ DNS "defaults: {check: {body_limit: 2, expect_body: abc}}\n" SITE,
+	  "sitelist.yaml:2:48: expect_body is longer than body_limit (2 "
+	  "bytes)\n" },
+	{ DNS "defaults: {check: {headers: {Host: x.test, \"Bad Name\": 1, "
+	  "X-A: 1, x-a: 2}}}\n" SITE,
+	  "sitelist.yaml:2:30: headers: set the Host header with check.host, "
+	  "which also sets TLS SNI\n"
+	  "sitelist.yaml:2:44: headers: invalid header name\n"
+	  "sitelist.yaml:2:67: headers: \"x-a\" is given twice\n" },
+	{ DNS "defaults: {check: {path: health}}\n" SITE,
+	  "sitelist.yaml:2:26: path: \"health\" must start with '/' and "
+	  "contain no spaces or '#'\n" },
+	{ DNS "defaults: {check: {ca_file: /nonexistent/ca.pem}}\n" SITE,
+	  "sitelist.yaml:2:29: ca_file: cannot read /nonexistent/ca.pem: No "
+	  "such file or directory\n" },
+	/* notify, canaries */
+	{ DNS "notify: {exec: page-oncall, webhook: \"ftp://x.test/\"}\n"
+	  "canaries: [\"not a url\"]\n" SITE,
+	  "sitelist.yaml:2:16: exec: \"page-oncall\" must be an absolute path "
+	  "(it runs without a shell)\n"
+	  "sitelist.yaml:2:38: webhook: URL \"ftp://x.test/\" must use http or "
+	  "https\n"
+	  "sitelist.yaml:3:12: canaries: invalid URL \"not a url\"\n" },
+	/* dns section and key file */
+	{ SITE,
+	  "sitelist.yaml:1:1: dns: \"servers\" is required (the DNS servers "
+	  "that take the updates)\n"
+	  "sitelist.yaml:1:1: dns: \"key_file\" is required (updates are "
+	  "signed with TSIG)\n" },
+	{ "dns: {servers: [127.0.0.1], key_file: nokey.key}\n" SITE,
+	  "sitelist.yaml:1:39: key file nokey.key: No such file or "
+	  "directory\n" },
+	{ "dns: {servers: [127.0.0.1], key_file: k.key, key: other}\n" SITE,
+	  "sitelist.yaml:1:51: key \"other\" is not in k.key (it holds: "
+	  "failover-key)\n" },
+	{ "dns: {servers: [127.0.0.1], key_file: k.key, transport: quic}\n"
+	  SITE,
+	  "sitelist.yaml:1:57: transport: \"quic\" is not one of: tcp, udp\n" },
+	{ DNS "sites:\n  - {name: a.test, primary: 192.0.2.1, failover: "
+	  "192.0.2.2, dns: {key_file: none.key}}\n",
+	  "sitelist.yaml:3:77: key file none.key: No such file or "
+	  "directory\n" },
+	/* YAML itself */
+	{ DNS "defaults:\n  ttl: 60\n bad: indent\n" SITE,
+	  "sitelist.yaml:4:2: did not find expected key (while parsing a "
+	  "block mapping at 1:1)\n" },
+	{ DNS "sites: [a.test\n",
+	  "sitelist.yaml:3:1: did not find expected ',' or ']' (while parsing "
+	  "a flow sequence at 2:8)\n" },
+	{ DNS "defaults:\n\tttl: 60\n" SITE,
+	  "sitelist.yaml:3:1: found character that cannot start any token "
+	  "(while scanning for the next token at 3:1)\n" },
+	{ DNS "# caf\xc3\xa9\ndefaults: {ttl: 6\xff}\n" SITE,
+	  "sitelist.yaml:3:18: invalid UTF-8 (byte 0xff); the file must be "
+	  "UTF-8\n" },
+	{ DNS SITE "---\n" DNS SITE,
+	  "sitelist.yaml:4:1: more than one YAML document in the file (remove "
+	  "the second \"---\")\n" },
+	{ DNS "defaults: &d {ttl: 60}\nsites:\n  - {name: a.test, primary: "
+	  "192.0.2.1, failover: 192.0.2.2, check: *d}\n",
+	  "sitelist.yaml:2:11: anchors (&name) are not supported; put shared "
+	  "values in \"defaults\"\n"
+	  "sitelist.yaml:4:68: aliases (*name) are not supported; put shared "
+	  "values in \"defaults\"\n" },
+	{ DNS "defaults: {ttl: !!int 60}\n" SITE,
+	  "sitelist.yaml:2:17: tags (!name) are not supported; write the "
+	  "value without a tag\n" },
+	{ "", "sitelist.yaml:1:1: the file is empty\n" },
+	{ "- a\n- b\n",
+	  "sitelist.yaml:1:1: the top level must be a mapping (dns:, "
+	  "defaults:, sites:, ...), not a list\n" },
+	{ DNS, "sitelist.yaml:1:1: \"sites\" is required (the list of sites to "
+	  "monitor)\n" },
+};
+
+START_TEST(test_bad)
+{
+	struct config *cfg;
+	char *msgs = unit_load(bad[_i].yaml, &cfg);
+
+	ck_assert_str_eq(msgs, bad[_i].msgs);
+	ck_assert_ptr_null(cfg);
+	free(msgs);
+}
+END_TEST
+
+START_TEST(test_builtin_defaults)
+{
+	struct config *cfg;
+	char *msgs = unit_load(DNS "sites:\n  - {name: Site1.COM., primary: "
+	    "192.0.2.1, failover: \"2001:DB8::2\"}\n", &cfg);
+	const struct site *s;
+
+	ck_assert_str_eq(msgs, "");
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_uint_eq(cfg->nsites, 1);
+	s = config_site_find(cfg, "SITE1.com.");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->name, "site1.com");
+	ck_assert_ptr_null(s->zone);
+	ck_assert_uint_eq(s->nrecords, 1);
+	ck_assert_str_eq(s->records[0], "site1.com");
+	ck_assert_str_eq(s->failover[0].text, "2001:db8::2");
+	ck_assert_uint_eq(s->ttl, 60);
+	ck_assert_uint_eq(s->interval_ms, 10000);
+	ck_assert_uint_eq(s->fall, 3);
+	ck_assert_uint_eq(s->rise, 2);
+	ck_assert_int_eq(s->check.type, CHECK_HTTP);
+	ck_assert_uint_eq(s->check.port, 80);
+	ck_assert_str_eq(s->check.path, "/");
+	ck_assert_ptr_null(s->check.host);
+	ck_assert_int_eq(s->check.method, HTTP_GET);
+	ck_assert_uint_eq(s->check.nexpect, 1);
+	ck_assert_uint_eq(s->check.expect[0].lo, 200);
+	ck_assert_uint_eq(s->check.expect[0].hi, 399);
+	ck_assert_uint_eq(s->check.body_limit, 65536);
+	ck_assert_uint_eq(s->check.timeout_ms, 5000);
+	ck_assert(s->check.tls_verify);
+	ck_assert_ptr_eq(s->dns, &cfg->dns);
+	ck_assert_int_eq(cfg->dns.transport, DNS_TCP);
+	ck_assert_uint_eq(cfg->dns.timeout_ms, 3000);
+	ck_assert(cfg->dns.verify);
+	ck_assert_uint_eq(cfg->dns.servers[0].port, 53);
+	ck_assert_str_eq(cfg->dns.key->name, "failover-key");
+	ck_assert_uint_eq(cfg->max_parallel, 200);
+	ck_assert_ptr_null(cfg->state_file);
+	ck_assert_ptr_null(config_site_find(cfg, "other.test"));
+	config_free(cfg);
+	free(msgs);
+}
+END_TEST
+
+START_TEST(test_inheritance)
+{
+	struct config *cfg;
+	char *msgs = unit_load(
+	    "dns: {servers: [\"[::1]:5300\", 127.0.0.1], key_file: k.key, "
+	    "transport: udp, timeout: 2s, verify: false}\n"
+	    "defaults:\n"
+	    "  ttl: 30\n"
+	    "  interval: 20s\n"
+	    "  primary: [192.0.2.1, 192.0.2.2]\n"
+	    "  failover: 198.51.100.1\n"
+	    "  check: {headers: {X-Token: abc}, expect_status: [200, 2xx], "
+	    "timeout: 2s}\n"
+	    "sites:\n"
+	    "  - name: a.test\n"
+	    "    check: {type: https, path: /health, expect_body: OK}\n"
+	    "    dns: {servers: [127.0.0.2]}\n"
+	    "  - name: b.test\n"
+	    "    zone: b.test\n"
+	    "    records: [b.test, \"*.b.test\"]\n"
+	    "    ttl: 300\n"
+	    "    check: {type: tcp, port: 2222, host: Other.Test}\n"
+	    "state_file: state/dnsfailover.state\n"
+	    "notify: {exec: /bin/true, webhook: \"https://hooks.test/x\"}\n"
+	    "canaries: [\"https://www.iana.org/\", \"http://127.0.0.1/\"]\n",
+	    &cfg);
+	const struct site *a, *b;
+
+	ck_assert_str_eq(msgs, "");
+	ck_assert_ptr_nonnull(cfg);
+	a = &cfg->sites[0];
+	b = &cfg->sites[1];
+	ck_assert_uint_eq(a->ttl, 30);
+	ck_assert_uint_eq(a->interval_ms, 20000);
+	ck_assert_uint_eq(a->nprimary, 2);
+	ck_assert_int_eq(a->check.type, CHECK_HTTPS);
+	ck_assert_uint_eq(a->check.port, 443);
+	ck_assert_str_eq(a->check.path, "/health");
+	ck_assert_str_eq(a->check.expect_body, "OK");
+	ck_assert_uint_eq(a->check.nheaders, 1);
+	ck_assert_str_eq(a->check.headers[0].value, "abc");
+	ck_assert_uint_eq(a->check.nexpect, 2);
+	ck_assert_uint_eq(a->check.timeout_ms, 2000);
+	/* per-site dns: own servers, everything else inherited */
+	ck_assert_ptr_ne(a->dns, &cfg->dns);
+	ck_assert_uint_eq(a->dns->nservers, 1);
+	ck_assert_str_eq(a->dns->servers[0].addr.text, "127.0.0.2");
+	ck_assert_ptr_eq(a->dns->key, cfg->dns.key);
+	ck_assert_int_eq(a->dns->transport, DNS_UDP);
+	ck_assert(!a->dns->verify);
+	ck_assert_uint_eq(cfg->dns.nservers, 2);
+	ck_assert_str_eq(cfg->dns.servers[0].addr.text, "::1");
+	ck_assert_uint_eq(cfg->dns.servers[0].port, 5300);
+	ck_assert_uint_eq(b->ttl, 300);
+	ck_assert_str_eq(b->zone, "b.test");
+	ck_assert_uint_eq(b->nrecords, 2);
+	ck_assert_str_eq(b->records[1], "*.b.test");
+	ck_assert_int_eq(b->check.type, CHECK_TCP);
+	ck_assert_uint_eq(b->check.port, 2222);
+	ck_assert_str_eq(b->check.host, "other.test");
+	ck_assert_ptr_null(b->check.expect_body);
+	ck_assert_ptr_eq(b->dns, &cfg->dns);
+	/* relative paths are read from the directory of sitelist.yaml */
+	ck_assert(strstr(cfg->state_file, unit_tmpdir()) == cfg->state_file);
+	ck_assert(strstr(cfg->dns.key_file, "/k.key") != NULL);
+	ck_assert_str_eq(cfg->notify_exec, "/bin/true");
+	ck_assert_uint_eq(cfg->ncanaries, 2);
+	config_free(cfg);
+	free(msgs);
+}
+END_TEST
+
+START_TEST(test_null_resets_to_builtin)
+{
+	struct config *cfg;
+	char *msgs = unit_load(DNS
+	    "defaults: {check: {host: x.test, expect_body: OK, port: 8080}}\n"
+	    "sites:\n"
+	    "  - {name: a.test, primary: 192.0.2.1, failover: 192.0.2.2, "
+	    "check: {host: null, expect_body: ~, port: null, type: https}}\n",
+	    &cfg);
+
+	ck_assert_str_eq(msgs, "");
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_ptr_null(cfg->sites[0].check.host);
+	ck_assert_ptr_null(cfg->sites[0].check.expect_body);
+	ck_assert_uint_eq(cfg->sites[0].check.port, 443);
+	config_free(cfg);
+	free(msgs);
+}
+END_TEST
+
+START_TEST(test_several_keys)
+{
+	struct config *cfg;
+	char *msgs;
+
+	free(unit_write("two.key", UNIT_KEY "key second { algorithm "
+	    "hmac-sha512; secret \"" UNIT_SECRET512 "\"; };\n",
+	    0600));
+	msgs = unit_load("dns: {servers: [127.0.0.1], key_file: two.key}\n"
+	    SITE, &cfg);
+	ck_assert_str_eq(msgs, "sitelist.yaml:1:39: two.key holds 2 keys "
+	    "(failover-key, second); choose one with \"key\"\n");
+	ck_assert_ptr_null(cfg);
+	free(msgs);
+	msgs = unit_load("dns: {servers: [127.0.0.1], key_file: two.key, key: "
+	    "Second.}\n" SITE, &cfg);
+	ck_assert_str_eq(msgs, "");
+	ck_assert_str_eq(cfg->dns.key->name, "second");
+	ck_assert_int_eq(cfg->dns.key->alg, TSIG_HMAC_SHA512);
+	config_free(cfg);
+	free(msgs);
+}
+END_TEST
+
+START_TEST(test_warnings_do_not_fail)
+{
+	struct config *cfg;
+	char *msgs = unit_load(DNS "notify: {exec: /nonexistent/hook}\n"
+	    "sites: []\n", &cfg);
+
+	ck_assert_str_eq(msgs, "sitelist.yaml:2:16: warning: exec: "
+	    "/nonexistent/hook: No such file or directory\n"
+	    "sitelist.yaml:3:8: warning: sites: the list is empty; nothing is "
+	    "monitored\n");
+	ck_assert_ptr_nonnull(cfg);
+	config_free(cfg);
+	free(msgs);
+}
+END_TEST
+
+/* Every error of a file is reported in one run, in file order. */
+START_TEST(test_all_errors_at_once)
+{
+	char *msgs = unit_load(
+	    "sites:\n"
+	    "  - {name: b.test, primary: 192.0.2.1, failover: 192.0.2.1}\n"
+	    "dns: {servers: [127.0.0.1], key_file: k.key, timout: 1}\n"
+	    "defaults: {ttl: 0, intrval: 1}\n", NULL);
+
+	ck_assert_str_eq(msgs,
+	    "sitelist.yaml:2:50: 192.0.2.1 is both a primary and a failover "
+	    "address\n"
+	    "sitelist.yaml:3:46: unknown key \"timout\", did you mean "
+	    "\"timeout\"?\n"
+	    "sitelist.yaml:4:17: ttl: 0 is out of range (1..86400)\n"
+	    "sitelist.yaml:4:20: unknown key \"intrval\", did you mean "
+	    "\"interval\"?\n");
+	free(msgs);
+}
+END_TEST
+
+/* The shipped example must stay valid (run from the source tree). */
+START_TEST(test_example)
+{
+	struct config *cfg;
+	struct diags d;
+
+	diags_init(&d);
+	cfg = config_load("etc/sitelist.yaml.example", &d);
+	diags_print(&d, stderr);
+	ck_assert_uint_eq(d.nerrors, 0);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_uint_eq(cfg->nsites, 2);
+	config_free(cfg);
+	diags_clear(&d);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+
+	tcase_add_checked_fixture(tc, unit_tmpdir_setup,
+	    unit_tmpdir_teardown);
+	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) /
+	    sizeof(bad[0])));
+	tcase_add_test(tc, test_builtin_defaults);
+	tcase_add_test(tc, test_inheritance);
+	tcase_add_test(tc, test_null_resets_to_builtin);
+	tcase_add_test(tc, test_several_keys);
+	tcase_add_test(tc, test_warnings_do_not_fail);
+	tcase_add_test(tc, test_all_errors_at_once);
+	tcase_add_test(tc, test_example);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}
