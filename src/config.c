@@ -22,8 +22,8 @@
 #include "log.h"
 #include "util.h"
 #include "yamldoc.h"
+#include "yamlwalk.h"
 
-#define MAX_LIST	4096		/* addresses, records, headers, ... */
 
 /* Options a site inherits from "defaults" and may override. */
 struct opts {
@@ -61,10 +61,7 @@ struct owner {
 };
 
 struct loader {
-	const char		*path;
-	yaml_document_t		*doc;
-	struct diags		*diags;
-	struct arena		*arena;
+	struct yamlwalk		 w;	/* first: handlers get &l->w */
 	struct config		*cfg;
 	struct dns_layer	 dns;
 	struct opts		 defaults;
@@ -76,16 +73,16 @@ struct loader {
 	size_t			 nnames, nrecs;
 };
 
+/* The loader a field handler was called for. */
+static struct loader *
+loader_of(struct yamlwalk *w)
+{
+	return (struct loader *)(void *)w;
+}
+
 static void	owner_set(struct owner *, const char *, size_t,
 		    const yaml_node_t *);
 
-typedef void (*field_fn)(struct loader *, const char *, yaml_node_t *,
-    void *);
-
-struct field {
-	const char	*name;
-	field_fn	 fn;
-};
 
 static const char *const check_types[] = { "http", "https", "tcp" };
 static const char *const methods[] = { "GET", "HEAD" };
@@ -109,427 +106,66 @@ dns_transport_str(enum dns_transport t)
 	return transports[t];
 }
 
-/* ---- messages and nodes ---- */
-
-static void
-lerr(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void
-lwarn(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-lerr(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	diag_error(l->diags, l->path, n->start_mark.line + 1,
-	    n->start_mark.column + 1, "%s", msg);
-}
-
-static void
-lwarn(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	diag_warning(l->diags, l->path, n->start_mark.line + 1,
-	    n->start_mark.column + 1, "%s", msg);
-}
-
-static yaml_node_t *
-node(struct loader *l, int i)
-{
-	return yaml_document_get_node(l->doc, i);
-}
-
-static const char *
-kind(const yaml_node_t *n)
-{
-	if (n->type == YAML_MAPPING_NODE)
-		return "a mapping";
-	if (n->type == YAML_SEQUENCE_NODE)
-		return "a list";
-	return "a value";
-}
-
-static const char *
-sval(const yaml_node_t *n)
-{
-	return (const char *)n->data.scalar.value;
-}
-
-static bool
-is_null(const yaml_node_t *n)
-{
-	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
-	size_t i;
-
-	if (n->type != YAML_SCALAR_NODE ||
-	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	for (i = 0; i < NELEM(nulls); i++)
-		if (strcmp(sval(n), nulls[i]) == 0)
-			return true;
-	return false;
-}
-
-/* The scalar text of n, or NULL after reporting why there is none. */
-static const char *
-scalar(struct loader *l, const char *key, yaml_node_t *n)
-{
-	if (n->type != YAML_SCALAR_NODE) {
-		lerr(l, n, "%s: expected a single value, got %s", key, kind(n));
-		return NULL;
-	}
-	if (is_null(n)) {
-		lerr(l, n, "%s: a value is required", key);
-		return NULL;
-	}
-	if (strlen(sval(n)) != n->data.scalar.length) {
-		lerr(l, n, "%s: contains a NUL character", key);
-		return NULL;
-	}
-	return sval(n);
-}
-
-/* A string without control characters (headers, paths, messages). */
-static const char *
-text(struct loader *l, const char *key, yaml_node_t *n)
-{
-	const char *s = scalar(l, key, n), *p;
-
-	if (s == NULL)
-		return NULL;
-	for (p = s; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			lerr(l, n, "%s: contains a control character", key);
-			return NULL;
-		}
-	}
-	return s;
-}
-
-/* Items of a list, or the node itself when one scalar is given. */
-static size_t
-items(struct loader *l, const char *key, yaml_node_t *n, yaml_node_t ***out)
-{
-	yaml_node_item_t *it;
-	yaml_node_t **v;
-	size_t i = 0, cnt;
-
-	if (n->type == YAML_MAPPING_NODE) {
-		lerr(l, n, "%s: expected a list, got a mapping", key);
-		return 0;
-	}
-	if (n->type == YAML_SCALAR_NODE) {
-		v = xcalloc(1, sizeof(*v));
-		v[0] = n;
-		*out = v;
-		return 1;
-	}
-	cnt = (size_t)(n->data.sequence.items.top -
-	    n->data.sequence.items.start);
-	if (cnt > MAX_LIST) {
-		lerr(l, n, "%s: more than %d items", key, MAX_LIST);
-		return 0;
-	}
-	v = xcalloc(cnt, sizeof(*v));
-	for (it = n->data.sequence.items.start;
-	    it < n->data.sequence.items.top; it++)
-		v[i++] = node(l, *it);
-	*out = v;
-	return cnt;
-}
-
-/* ---- typed values ---- */
-
-static bool
-get_uint(struct loader *l, const char *key, yaml_node_t *n,
-    unsigned long long min, unsigned long long max, unsigned *out)
-{
-	const char *s = scalar(l, key, n);
-	char err[PARSE_ERRLEN];
-	unsigned long long v;
-
-	if (s == NULL)
-		return false;
-	if (parse_uint(s, min, max, &v, err, sizeof(err)) == -1) {
-		lerr(l, n, "%s: %s", key, err);
-		return false;
-	}
-	*out = (unsigned)v;
-	return true;
-}
-
-static bool
-get_duration(struct loader *l, const char *key, yaml_node_t *n,
-    uint64_t min, uint64_t max, uint64_t *out)
-{
-	const char *s = scalar(l, key, n);
-	char err[PARSE_ERRLEN], lo[32], hi[32];
-	uint64_t v;
-
-	if (s == NULL)
-		return false;
-	if (parse_duration(s, &v, err, sizeof(err)) == -1) {
-		lerr(l, n, "%s: %s", key, err);
-		return false;
-	}
-	if (v < min || v > max) {
-		format_duration(min, lo, sizeof(lo));
-		format_duration(max, hi, sizeof(hi));
-		lerr(l, n, "%s: %s is out of range (%s..%s)", key, s, lo, hi);
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
-static bool
-get_bool(struct loader *l, const char *key, yaml_node_t *n, bool *out)
-{
-	const char *s = scalar(l, key, n);
-	char err[PARSE_ERRLEN];
-
-	if (s == NULL)
-		return false;
-	if (parse_bool(s, out, err, sizeof(err)) == -1) {
-		lerr(l, n, "%s: %s", key, err);
-		return false;
-	}
-	return true;
-}
-
-static int
-get_enum(struct loader *l, const char *key, yaml_node_t *n,
-    const char *const *names, size_t nnames)
-{
-	const char *s = scalar(l, key, n);
-	size_t i;
-
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < nnames; i++)
-		if (strcasecmp(s, names[i]) == 0)
-			return (int)i;
-	lerr(l, n, "%s: \"%s\" is not one of: %s%s%s%s%s", key, s, names[0],
-	    nnames > 1 ? ", " : "", nnames > 1 ? names[1] : "",
-	    nnames > 2 ? ", " : "", nnames > 2 ? names[2] : "");
-	return -1;
-}
-
-static const char *
-get_dname(struct loader *l, const char *key, yaml_node_t *n, int flags)
-{
-	char norm[DNAME_MAXLEN + 2], err[PARSE_ERRLEN];
-	const char *s = scalar(l, key, n);
-
-	if (s == NULL)
-		return NULL;
-	if (parse_dname(s, flags, norm, err, sizeof(err)) == -1) {
-		lerr(l, n, "%s: %s", key, err);
-		return NULL;
-	}
-	return arena_strdup(l->arena, norm);
-}
-
-/* A file path, made absolute against the directory of sitelist.yaml. */
-static const char *
-get_path(struct loader *l, const char *key, yaml_node_t *n)
-{
-	const char *s = text(l, key, n);
-	char *p;
-	const char *r;
-
-	if (s == NULL)
-		return NULL;
-	p = path_resolve(l->path, s);
-	r = arena_strdup(l->arena, p);
-	free(p);
-	return r;
-}
-
-static const char *
-get_url(struct loader *l, const char *key, yaml_node_t *n)
-{
-	const char *s = text(l, key, n);
-	char *scheme = NULL, *host = NULL;
-	const char *r = NULL;
-	CURLU *u;
-
-	if (s == NULL)
-		return NULL;
-	if ((u = curl_url()) == NULL)
-		fatalx("out of memory");
-	if (curl_url_set(u, CURLUPART_URL, s, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-		lerr(l, n, "%s: invalid URL \"%s\"", key, s);
-	else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
-		lerr(l, n, "%s: URL \"%s\" must use http or https", key, s);
-	else
-		r = arena_strdup(l->arena, s);
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return r;
-}
-
-/* ---- mappings ---- */
-
-static const yaml_node_pair_t *
-pairs_start(const yaml_node_t *m)
-{
-	return m->data.mapping.pairs.start;
-}
-
-static bool
-duplicate_key(struct loader *l, yaml_node_t *map, yaml_node_pair_t *pair,
-    yaml_node_t *key)
-{
-	const yaml_node_pair_t *p;
-	yaml_node_t *k;
-
-	for (p = pairs_start(map); p < pair; p++) {
-		k = node(l, p->key);
-		if (k->type == YAML_SCALAR_NODE &&
-		    strcmp(sval(k), sval(key)) == 0) {
-			lerr(l, key, "duplicate key \"%s\" (first at line %zu)",
-			    sval(key), k->start_mark.line + 1);
-			return true;
-		}
-	}
-	return false;
-}
-
-static void
-unknown_key(struct loader *l, yaml_node_t *key, const struct field *f,
-    size_t nf)
-{
-	size_t i, d, best = (size_t)-1, bi = 0, off = 0, max;
-	char list[512];
-
-	for (i = 0; i < nf; i++) {
-		d = str_distance(sval(key), f[i].name);
-		if (d < best) {
-			best = d;
-			bi = i;
-		}
-	}
-	max = strlen(f[bi].name) >= 5 ? 2 : 1;
-	if (best <= max) {
-		lerr(l, key, "unknown key \"%s\", did you mean \"%s\"?",
-		    sval(key), f[bi].name);
-		return;
-	}
-	list[0] = '\0';
-	for (i = 0; i < nf && off < sizeof(list); i++)
-		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
-		    i ? ", " : "", f[i].name);
-	lerr(l, key, "unknown key \"%s\" (expected one of: %s)", sval(key),
-	    list);
-}
-
-static void
-walk_map(struct loader *l, const char *what, yaml_node_t *map,
-    const struct field *f, size_t nf, void *obj)
-{
-	yaml_node_pair_t *p;
-	yaml_node_t *k;
-	size_t i;
-
-	if (map->type != YAML_MAPPING_NODE) {
-		lerr(l, map, "%s: expected a mapping, got %s", what,
-		    is_null(map) ? "nothing" : kind(map));
-		return;
-	}
-	for (p = map->data.mapping.pairs.start;
-	    p < map->data.mapping.pairs.top; p++) {
-		k = node(l, p->key);
-		if (k->type != YAML_SCALAR_NODE) {
-			lerr(l, k, "keys must be plain names, not %s",
-			    kind(k));
-			continue;
-		}
-		if (duplicate_key(l, map, p, k))
-			continue;
-		for (i = 0; i < nf; i++)
-			if (strcmp(sval(k), f[i].name) == 0)
-				break;
-		if (i == nf)
-			unknown_key(l, k, f, nf);
-		else
-			f[i].fn(l, f[i].name, node(l, p->value), obj);
-	}
-}
-
 /* ---- check: ---- */
 
 static void
-f_type(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_type(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct opts *o = obj;
-	int v = get_enum(l, key, n, check_types, NELEM(check_types));
+	int v = yw_enum(w, key, n, check_types, NELEM(check_types));
 
 	if (v >= 0)
 		o->check.type = (enum check_type)v;
 }
 
 static void
-f_port(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_port(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct opts *o = obj;
 	unsigned v;
 
-	if (is_null(n))
+	if (yw_is_null(n))
 		o->port_set = false;
-	else if (get_uint(l, key, n, 1, 65535, &v)) {
+	else if (yw_uint(w, key, n, 1, 65535, &v)) {
 		o->check.port = (uint16_t)v;
 		o->port_set = true;
 	}
 }
 
 static void
-f_path(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_path(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
+	struct loader *l = loader_of(w);
 	struct opts *o = obj;
-	const char *s = text(l, key, n);
+	const char *s = yw_text(w, key, n);
 
 	if (s == NULL)
 		return;
 	if (s[0] != '/' || strpbrk(s, " #") != NULL) {
-		lerr(l, n, "%s: \"%s\" must start with '/' and contain no "
+		yw_error(w, n, "%s: \"%s\" must start with '/' and contain no "
 		    "spaces or '#'", key, s);
 		return;
 	}
-	o->check.path = arena_strdup(l->arena, s);
+	o->check.path = arena_strdup(l->w.arena, s);
 }
 
 static void
-f_host(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_host(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct opts *o = obj;
 	const char *s;
 
-	if (is_null(n))
+	if (yw_is_null(n))
 		o->check.host = NULL;
-	else if ((s = get_dname(l, key, n, 0)) != NULL)
+	else if ((s = yw_dname(w, key, n, 0)) != NULL)
 		o->check.host = s;
 }
 
 static void
-f_method(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_method(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct opts *o = obj;
-	int v = get_enum(l, key, n, methods, NELEM(methods));
+	int v = yw_enum(w, key, n, methods, NELEM(methods));
 
 	if (v >= 0) {
 		o->check.method = (enum http_method)v;
@@ -556,62 +192,64 @@ static bool
 header_add(struct loader *l, yaml_node_t *k, yaml_node_t *v,
     struct http_header *h, size_t nh)
 {
-	const char *name = sval(k), *value;
+	const char *name = yw_str(k), *value;
 	size_t i;
 
 	if (k->type != YAML_SCALAR_NODE || !header_name_ok(name)) {
-		lerr(l, k, "headers: invalid header name");
+		yw_error(&l->w, k, "headers: invalid header name");
 		return false;
 	}
 	if (strcasecmp(name, "Host") == 0) {
-		lerr(l, k, "headers: set the Host header with check.host, "
+		yw_error(&l->w, k, "headers: set the Host header with check.host, "
 		    "which also sets TLS SNI");
 		return false;
 	}
 	for (i = 0; i < nh; i++) {
 		if (strcasecmp(h[i].name, name) == 0) {
-			lerr(l, k, "headers: \"%s\" is given twice", name);
+			yw_error(&l->w, k, "headers: \"%s\" is given twice", name);
 			return false;
 		}
 	}
-	if ((value = text(l, name, v)) == NULL)
+	if ((value = yw_text(&l->w, name, v)) == NULL)
 		return false;
-	h[nh].name = arena_strdup(l->arena, name);
-	h[nh].value = arena_strdup(l->arena, value);
+	h[nh].name = arena_strdup(l->w.arena, name);
+	h[nh].value = arena_strdup(l->w.arena, value);
 	return true;
 }
 
 static void
-f_headers(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_headers(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
+	struct loader *l = loader_of(w);
 	struct opts *o = obj;
 	struct http_header *h;
 	yaml_node_pair_t *p;
 	size_t nh = 0, cnt;
 
-	if (is_null(n)) {
+	if (yw_is_null(n)) {
 		o->check.headers = NULL;
 		o->check.nheaders = 0;
 		return;
 	}
 	if (n->type != YAML_MAPPING_NODE) {
-		lerr(l, n, "%s: expected a mapping of name: value, got %s",
-		    key, kind(n));
+		yw_error(w, n, "%s: expected a mapping of name: value, got %s",
+		    key, yw_kind(n));
 		return;
 	}
 	cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-	h = arena_alloc(l->arena, (cnt ? cnt : 1) * sizeof(*h));
+	h = arena_alloc(l->w.arena, (cnt ? cnt : 1) * sizeof(*h));
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	    p++)
-		if (header_add(l, node(l, p->key), node(l, p->value), h, nh))
+		if (header_add(l, yw_node(w, p->key), yw_node(w, p->value), h, nh))
 			nh++;
 	o->check.headers = h;
 	o->check.nheaders = nh;
 }
 
 static void
-f_expect_status(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_expect_status(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
+	struct loader *l = loader_of(w);
 	struct opts *o = obj;
 	struct status_range *r;
 	char err[PARSE_ERRLEN];
@@ -619,18 +257,18 @@ f_expect_status(struct loader *l, const char *key, yaml_node_t *n, void *obj)
 	size_t cnt, i, nr = 0;
 	const char *s;
 
-	if ((cnt = items(l, key, n, &it)) == 0) {
+	if ((cnt = yw_items(w, key, n, &it)) == 0) {
 		if (n->type == YAML_SEQUENCE_NODE)
-			lerr(l, n, "%s: the list is empty", key);
+			yw_error(w, n, "%s: the list is empty", key);
 		free(it);
 		return;
 	}
-	r = arena_alloc(l->arena, cnt * sizeof(*r));
+	r = arena_alloc(l->w.arena, cnt * sizeof(*r));
 	for (i = 0; i < cnt; i++) {
-		if ((s = scalar(l, key, it[i])) == NULL)
+		if ((s = yw_scalar(w, key, it[i])) == NULL)
 			continue;
 		if (parse_status_range(s, &r[nr], err, sizeof(err)) == -1)
-			lerr(l, it[i], "%s: %s", key, err);
+			yw_error(w, it[i], "%s: %s", key, err);
 		else
 			nr++;
 	}
@@ -642,37 +280,38 @@ f_expect_status(struct loader *l, const char *key, yaml_node_t *n, void *obj)
 }
 
 static void
-f_expect_body(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_expect_body(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
+	struct loader *l = loader_of(w);
 	struct opts *o = obj;
 	const char *s;
 
 	o->n_body = n;
-	if (is_null(n))
+	if (yw_is_null(n))
 		o->check.expect_body = NULL;
-	else if ((s = scalar(l, key, n)) != NULL) {
+	else if ((s = yw_scalar(w, key, n)) != NULL) {
 		if (*s == '\0')
-			lerr(l, n, "%s: empty text (use null for no body "
+			yw_error(w, n, "%s: empty text (use null for no body "
 			    "check)", key);
 		else
-			o->check.expect_body = arena_strdup(l->arena, s);
+			o->check.expect_body = arena_strdup(l->w.arena, s);
 	}
 }
 
 static void
-f_body_limit(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_body_limit(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct opts *o = obj;
-	const char *s = scalar(l, key, n);
+	const char *s = yw_scalar(w, key, n);
 	char err[PARSE_ERRLEN];
 	uint64_t v;
 
 	if (s == NULL)
 		return;
 	if (parse_size(s, &v, err, sizeof(err)) == -1)
-		lerr(l, n, "%s: %s", key, err);
+		yw_error(w, n, "%s: %s", key, err);
 	else if (v < 1 || v > 64 * 1024 * 1024)
-		lerr(l, n, "%s: %s is out of range (1..64MiB)", key, s);
+		yw_error(w, n, "%s: %s is out of range (1..64MiB)", key, s);
 	else {
 		o->check.body_limit = v;
 		o->n_limit = n;
@@ -680,41 +319,41 @@ f_body_limit(struct loader *l, const char *key, yaml_node_t *n, void *obj)
 }
 
 static void
-f_timeout(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_timeout(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct opts *o = obj;
 
-	if (get_duration(l, key, n, 100, 300000, &o->check.timeout_ms))
+	if (yw_duration(w, key, n, 100, 300000, &o->check.timeout_ms))
 		o->n_timeout = n;
 }
 
 static void
-f_tls_verify(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_tls_verify(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct opts *o = obj;
 
-	get_bool(l, key, n, &o->check.tls_verify);
+	yw_bool(w, key, n, &o->check.tls_verify);
 }
 
 static void
-f_ca_file(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_ca_file(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct opts *o = obj;
 	const char *p;
 
-	if (is_null(n)) {
+	if (yw_is_null(n)) {
 		o->check.ca_file = NULL;
 		return;
 	}
-	if ((p = get_path(l, key, n)) == NULL)
+	if ((p = yw_path(w, key, n)) == NULL)
 		return;
 	if (access(p, R_OK) == -1)
-		lerr(l, n, "%s: cannot read %s: %s", key, p, strerror(errno));
+		yw_error(w, n, "%s: cannot read %s: %s", key, p, strerror(errno));
 	else
 		o->check.ca_file = p;
 }
 
-static const struct field check_fields[] = {
+static const struct yw_field check_fields[] = {
 	{ "type", f_type },
 	{ "port", f_port },
 	{ "path", f_path },
@@ -732,42 +371,42 @@ static const struct field check_fields[] = {
 /* ---- options shared by defaults: and sites ---- */
 
 static void
-f_ttl(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_ttl(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct opts *o = obj;
 
-	get_uint(l, key, n, 1, 86400, &o->ttl);
+	yw_uint(w, key, n, 1, 86400, &o->ttl);
 }
 
 static void
-f_fall(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_fall(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct opts *o = obj;
 
-	get_uint(l, key, n, 1, 100, &o->fall);
+	yw_uint(w, key, n, 1, 100, &o->fall);
 }
 
 static void
-f_rise(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_rise(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct opts *o = obj;
 
-	get_uint(l, key, n, 1, 100, &o->rise);
+	yw_uint(w, key, n, 1, 100, &o->rise);
 }
 
 static void
-f_interval(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_interval(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct opts *o = obj;
 
-	if (get_duration(l, key, n, 1000, 86400000, &o->interval_ms))
+	if (yw_duration(w, key, n, 1000, 86400000, &o->interval_ms))
 		o->n_interval = n;
 }
 
 static void
-f_check(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_check(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
-	walk_map(l, key, n, check_fields, NELEM(check_fields), obj);
+	yw_map(w, key, n, check_fields, NELEM(check_fields), obj);
 }
 
 /* Parses one address or a list of them; NULL after reporting errors. */
@@ -780,21 +419,21 @@ addr_list(struct loader *l, const char *key, yaml_node_t *n, size_t *count)
 	size_t cnt, i, j, bad = 0;
 	const char *s;
 
-	if ((cnt = items(l, key, n, &it)) == 0) {
+	if ((cnt = yw_items(&l->w, key, n, &it)) == 0) {
 		if (n->type == YAML_SEQUENCE_NODE)
-			lerr(l, n, "%s: the list is empty; give at least one "
+			yw_error(&l->w, n, "%s: the list is empty; give at least one "
 			    "address", key);
 		free(it);
 		return NULL;
 	}
-	a = arena_alloc(l->arena, cnt * sizeof(*a));
+	a = arena_alloc(l->w.arena, cnt * sizeof(*a));
 	for (i = 0; i < cnt; i++) {
-		if ((s = scalar(l, key, it[i])) == NULL) {
+		if ((s = yw_scalar(&l->w, key, it[i])) == NULL) {
 			bad++;
 			continue;
 		}
 		if (addr_parse(s, &a[i], err, sizeof(err)) == -1) {
-			lerr(l, it[i], "%s: %s", key, err);
+			yw_error(&l->w, it[i], "%s: %s", key, err);
 			bad++;
 			continue;
 		}
@@ -802,7 +441,7 @@ addr_list(struct loader *l, const char *key, yaml_node_t *n, size_t *count)
 			if (addr_equal(&a[i], &a[j]))
 				break;
 		if (j < i) {
-			lerr(l, it[i], "%s: %s is listed twice", key,
+			yw_error(&l->w, it[i], "%s: %s is listed twice", key,
 			    a[i].text);
 			bad++;
 		}
@@ -813,8 +452,9 @@ addr_list(struct loader *l, const char *key, yaml_node_t *n, size_t *count)
 }
 
 static void
-f_primary(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_primary(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
+	struct loader *l = loader_of(w);
 	struct opts *o = obj;
 	struct addr *a;
 	size_t cnt;
@@ -827,8 +467,9 @@ f_primary(struct loader *l, const char *key, yaml_node_t *n, void *obj)
 }
 
 static void
-f_failover(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_failover(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
+	struct loader *l = loader_of(w);
 	struct opts *o = obj;
 	struct addr *a;
 	size_t cnt;
@@ -840,7 +481,7 @@ f_failover(struct loader *l, const char *key, yaml_node_t *n, void *obj)
 	o->n_failover = n;
 }
 
-static const struct field defaults_fields[] = {
+static const struct yw_field defaults_fields[] = {
 	{ "ttl", f_ttl },
 	{ "interval", f_interval },
 	{ "fall", f_fall },
@@ -867,23 +508,23 @@ opts_check(struct loader *l, const struct opts *o)
 	if (at != NULL && c->timeout_ms >= o->interval_ms) {
 		format_duration(c->timeout_ms, t, sizeof(t));
 		format_duration(o->interval_ms, iv, sizeof(iv));
-		lerr(l, at, "check timeout %s must be less than interval %s",
+		yw_error(&l->w, at, "check timeout %s must be less than interval %s",
 		    t, iv);
 	}
 	at = o->n_body ? o->n_body : o->n_method;
 	if (at != NULL && c->expect_body != NULL && c->method == HTTP_HEAD)
-		lerr(l, at, "expect_body cannot be checked with method HEAD "
+		yw_error(&l->w, at, "expect_body cannot be checked with method HEAD "
 		    "(a HEAD response has no body)");
 	at = o->n_body ? o->n_body : o->n_limit;
 	if (at != NULL && c->expect_body != NULL &&
 	    strlen(c->expect_body) > c->body_limit)
-		lerr(l, at, "expect_body is longer than body_limit (%llu "
+		yw_error(&l->w, at, "expect_body is longer than body_limit (%llu "
 		    "bytes)", (unsigned long long)c->body_limit);
 	at = o->n_failover ? o->n_failover : o->n_primary;
 	for (i = 0; at != NULL && i < o->nprimary; i++)
 		for (j = 0; j < o->nfailover; j++)
 			if (addr_equal(&o->primary[i], &o->failover[j]))
-				lerr(l, at, "%s is both a primary and a "
+				yw_error(&l->w, at, "%s is both a primary and a "
 				    "failover address", o->primary[i].text);
 }
 
@@ -919,8 +560,9 @@ opts_inherit(struct opts *dst, const struct opts *src)
 /* ---- dns: ---- */
 
 static void
-f_servers(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_servers(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
+	struct loader *l = loader_of(w);
 	struct dns_layer *d = obj;
 	struct dns_server *sv;
 	char err[PARSE_ERRLEN];
@@ -929,19 +571,19 @@ f_servers(struct loader *l, const char *key, yaml_node_t *n, void *obj)
 	const char *s;
 
 	d->n_servers = n;
-	if ((cnt = items(l, key, n, &it)) == 0) {
+	if ((cnt = yw_items(w, key, n, &it)) == 0) {
 		if (n->type == YAML_SEQUENCE_NODE)
-			lerr(l, n, "%s: the list is empty", key);
+			yw_error(w, n, "%s: the list is empty", key);
 		free(it);
 		return;
 	}
-	sv = arena_alloc(l->arena, cnt * sizeof(*sv));
+	sv = arena_alloc(l->w.arena, cnt * sizeof(*sv));
 	for (i = 0; i < cnt; i++) {
-		if ((s = scalar(l, key, it[i])) == NULL)
+		if ((s = yw_scalar(w, key, it[i])) == NULL)
 			bad++;
 		else if (addr_parse_hostport(s, 53, &sv[i].addr, &sv[i].port,
 		    err, sizeof(err)) == -1) {
-			lerr(l, it[i], "%s: %s (servers are IP addresses, "
+			yw_error(w, it[i], "%s: %s (servers are IP addresses, "
 			    "optionally with :port)", key, err);
 			bad++;
 		}
@@ -954,10 +596,10 @@ f_servers(struct loader *l, const char *key, yaml_node_t *n, void *obj)
 }
 
 static void
-f_key_file(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_key_file(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct dns_layer *d = obj;
-	const char *p = get_path(l, key, n);
+	const char *p = yw_path(w, key, n);
 
 	if (p != NULL) {
 		d->conf.key_file = p;
@@ -967,42 +609,42 @@ f_key_file(struct loader *l, const char *key, yaml_node_t *n, void *obj)
 }
 
 static void
-f_key(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_key(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct dns_layer *d = obj;
 
 	d->n_key = n;
-	if (!is_null(n) && get_dname(l, key, n, 0) == NULL)
+	if (!yw_is_null(n) && yw_dname(w, key, n, 0) == NULL)
 		d->n_key = NULL;
 }
 
 static void
-f_transport(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_transport(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct dns_layer *d = obj;
-	int v = get_enum(l, key, n, transports, NELEM(transports));
+	int v = yw_enum(w, key, n, transports, NELEM(transports));
 
 	if (v >= 0)
 		d->conf.transport = (enum dns_transport)v;
 }
 
 static void
-f_dns_timeout(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_dns_timeout(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct dns_layer *d = obj;
 
-	get_duration(l, key, n, 100, 60000, &d->conf.timeout_ms);
+	yw_duration(w, key, n, 100, 60000, &d->conf.timeout_ms);
 }
 
 static void
-f_verify(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_verify(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct dns_layer *d = obj;
 
-	get_bool(l, key, n, &d->conf.verify);
+	yw_bool(w, key, n, &d->conf.verify);
 }
 
-static const struct field dns_fields[] = {
+static const struct yw_field dns_fields[] = {
 	{ "servers", f_servers },
 	{ "key_file", f_key_file },
 	{ "key", f_key },
@@ -1021,13 +663,13 @@ keyfile_get(struct loader *l, const char *path, yaml_node_t *at)
 	for (i = 0; i < l->nkf; i++)
 		if (strcmp(l->kf_paths[i], path) == 0)
 			return l->kf[i];
-	ref.file = l->path;
+	ref.file = l->w.path;
 	ref.line = at->start_mark.line + 1;
 	ref.col = at->start_mark.column + 1;
 	l->kf_paths = xreallocarray(l->kf_paths, l->nkf + 1, sizeof(char *));
 	l->kf = xreallocarray(l->kf, l->nkf + 1, sizeof(struct keyfile *));
 	l->kf_paths[l->nkf] = xstrdup(path);
-	l->kf[l->nkf] = keyfile_load(path, &ref, l->diags);
+	l->kf[l->nkf] = keyfile_load(path, &ref, l->w.diags);
 	return l->kf[l->nkf++];
 }
 
@@ -1054,15 +696,15 @@ key_resolve(struct loader *l, struct dns_layer *d)
 	    d->n_key_file : at)) == NULL)
 		return;
 	key_names(kf, names, sizeof(names));
-	if (d->n_key != NULL && !is_null(d->n_key)) {
-		d->conf.key = keyfile_find(kf, sval(d->n_key));
+	if (d->n_key != NULL && !yw_is_null(d->n_key)) {
+		d->conf.key = keyfile_find(kf, yw_str(d->n_key));
 		if (d->conf.key == NULL)
-			lerr(l, at, "key \"%s\" is not in %s (it holds: %s)",
-			    sval(d->n_key), kf->path, names);
+			yw_error(&l->w, at, "key \"%s\" is not in %s (it holds: %s)",
+			    yw_str(d->n_key), kf->path, names);
 	} else if (kf->nkeys == 1)
 		d->conf.key = &kf->keys[0];
 	else
-		lerr(l, at, "%s holds %zu keys (%s); choose one with "
+		yw_error(&l->w, at, "%s holds %zu keys (%s); choose one with "
 		    "\"key\"", kf->path, kf->nkeys, names);
 }
 
@@ -1074,14 +716,14 @@ static void
 dns_finish(struct loader *l, struct dns_layer *d, yaml_node_t *where)
 {
 	if (d->conf.nservers == 0 && d->n_servers == NULL)
-		lerr(l, where, "dns: \"servers\" is required (the DNS servers "
+		yw_error(&l->w, where, "dns: \"servers\" is required (the DNS servers "
 		    "that take the updates)");
 	if (d->conf.key_file == NULL) {
 		if (d->n_key == NULL)
-			lerr(l, where, "dns: \"key_file\" is required (updates "
+			yw_error(&l->w, where, "dns: \"key_file\" is required (updates "
 			    "are signed with TSIG)");
 		else
-			lerr(l, d->n_key, "dns: \"key\" needs \"key_file\"");
+			yw_error(&l->w, d->n_key, "dns: \"key\" needs \"key_file\"");
 		return;
 	}
 	if (d->n_key_file != NULL || d->n_key != NULL)
@@ -1100,40 +742,40 @@ dns_builtin(struct dns_layer *d)
 /* ---- sites: ---- */
 
 static void
-f_name(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_name(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct site_layer *s = obj;
 
 	s->n_name = n;
-	s->name = get_dname(l, key, n, 0);
+	s->name = yw_dname(w, key, n, 0);
 }
 
 static void
-f_zone(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_zone(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct site_layer *s = obj;
 
-	if (!is_null(n) && (s->zone = get_dname(l, key, n, 0)) != NULL)
+	if (!yw_is_null(n) && (s->zone = yw_dname(w, key, n, 0)) != NULL)
 		s->n_zone = n;
 }
 
 static void
-f_records(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_records(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct site_layer *s = obj;
 	yaml_node_t **it = NULL;
 	const char **r;
 	size_t cnt, i, nr = 0;
 
-	if ((cnt = items(l, key, n, &it)) == 0) {
+	if ((cnt = yw_items(w, key, n, &it)) == 0) {
 		if (n->type == YAML_SEQUENCE_NODE)
-			lerr(l, n, "%s: the list is empty", key);
+			yw_error(w, n, "%s: the list is empty", key);
 		free(it);
 		return;
 	}
 	r = xcalloc(cnt, sizeof(*r));
 	for (i = 0; i < cnt; i++)
-		if ((r[nr] = get_dname(l, key, it[i], DNAME_WILDCARD)) != NULL)
+		if ((r[nr] = yw_dname(w, key, it[i], DNAME_WILDCARD)) != NULL)
 			it[nr++] = it[i];
 	s->records = r;
 	s->record_nodes = it;
@@ -1141,16 +783,16 @@ f_records(struct loader *l, const char *key, yaml_node_t *n, void *obj)
 }
 
 static void
-f_site_dns(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_site_dns(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct site_layer *s = obj;
 
 	(void)key;
-	(void)l;
+	(void)w;
 	s->n_dns = n;
 }
 
-static const struct field site_fields[] = {
+static const struct yw_field site_fields[] = {
 	{ "name", f_name },
 	{ "zone", f_zone },
 	{ "records", f_records },
@@ -1175,10 +817,10 @@ site_dns(struct loader *l, struct site_layer *s)
 		return &l->cfg->dns;
 	d = l->dns;
 	d.n_key_file = d.n_key = d.n_servers = NULL;
-	walk_map(l, "dns", s->n_dns, dns_fields, NELEM(dns_fields), &d);
+	yw_map(&l->w, "dns", s->n_dns, dns_fields, NELEM(dns_fields), &d);
 	if (d.conf.key_file != NULL && (d.n_key_file || d.n_key))
 		key_resolve(l, &d);
-	c = arena_alloc(l->arena, sizeof(*c));
+	c = arena_alloc(l->w.arena, sizeof(*c));
 	*c = d.conf;
 	return c;
 }
@@ -1192,11 +834,11 @@ site_records(struct loader *l, struct site_layer *s, struct site *out,
 	size_t i;
 
 	if (s->nrecords == 0) {
-		r = arena_alloc(l->arena, sizeof(*r));
+		r = arena_alloc(l->w.arena, sizeof(*r));
 		r[0] = s->name;
 		out->nrecords = 1;
 	} else {
-		r = arena_alloc(l->arena, s->nrecords * sizeof(*r));
+		r = arena_alloc(l->w.arena, s->nrecords * sizeof(*r));
 		memcpy(r, s->records, s->nrecords * sizeof(*r));
 		out->nrecords = s->nrecords;
 	}
@@ -1210,7 +852,7 @@ site_records(struct loader *l, struct site_layer *s, struct site *out,
 		return;
 	for (i = 0; i < out->nrecords; i++)
 		if (!dname_within(r[i], s->zone))
-			lerr(l, s->nrecords ? s->record_nodes[i] : s->n_name,
+			yw_error(&l->w, s->nrecords ? s->record_nodes[i] : s->n_name,
 			    "record \"%s\" is outside zone \"%s\"", r[i],
 			    s->zone);
 }
@@ -1223,18 +865,18 @@ site_load(struct loader *l, yaml_node_t *n, struct site *out, size_t idx)
 	memset(&s, 0, sizeof(s));
 	opts_inherit(&s.o, &l->defaults);
 	s.n_map = n;
-	walk_map(l, "site", n, site_fields, NELEM(site_fields), &s);
+	yw_map(&l->w, "site", n, site_fields, NELEM(site_fields), &s);
 	if (n->type == YAML_MAPPING_NODE) {
 		opts_check(l, &s.o);
 		if (s.n_name == NULL)
-			lerr(l, n, "site: \"name\" is required");
+			yw_error(&l->w, n, "site: \"name\" is required");
 		else if (s.name != NULL) {
 			if (s.o.nprimary == 0 && s.o.n_primary == NULL)
-				lerr(l, s.n_name, "site \"%s\" has no primary "
+				yw_error(&l->w, s.n_name, "site \"%s\" has no primary "
 				    "address (set primary here or in "
 				    "defaults)", s.name);
 			if (s.o.nfailover == 0 && s.o.n_failover == NULL)
-				lerr(l, s.n_name, "site \"%s\" has no failover "
+				yw_error(&l->w, s.n_name, "site \"%s\" has no failover "
 				    "address (set failover here or in "
 				    "defaults)", s.name);
 			l->names = xreallocarray(l->names, l->nnames + 1,
@@ -1307,16 +949,16 @@ owners_dups(struct loader *l, struct owner *v, size_t n, const char *what,
 			continue;
 		if (dup != NULL) {
 			dup[v[i].site] = true;
-			diag_error(l->diags, l->path, v[i].line, v[i].col,
+			diag_error(l->w.diags, l->w.path, v[i].line, v[i].col,
 			    "duplicate %s \"%s\" (first at line %zu)", what,
 			    v[i].name, v[i - 1].line);
 		} else if (v[i].site != v[i - 1].site)
-			diag_error(l->diags, l->path, v[i].line, v[i].col,
+			diag_error(l->w.diags, l->w.path, v[i].line, v[i].col,
 			    "%s \"%s\" is already managed by site \"%s\" "
 			    "(line %zu)", what, v[i].name,
 			    sites[v[i - 1].site].name, v[i - 1].line);
 		else
-			diag_error(l->diags, l->path, v[i].line, v[i].col,
+			diag_error(l->w.diags, l->w.path, v[i].line, v[i].col,
 			    "%s \"%s\" is listed twice", what, v[i].name);
 	}
 }
@@ -1339,8 +981,9 @@ sites_unique(struct loader *l, const struct site *sites, size_t nsites)
 /* ---- top level ---- */
 
 static void
-f_stash(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_stash(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
+	struct loader *l = loader_of(w);
 	(void)obj;
 	if (strcmp(key, "dns") == 0)
 		l->n_dns = n;
@@ -1351,83 +994,89 @@ f_stash(struct loader *l, const char *key, yaml_node_t *n, void *obj)
 }
 
 static void
-f_state_file(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_state_file(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
+	struct loader *l = loader_of(w);
 	(void)obj;
-	l->cfg->state_file = get_path(l, key, n);
+	l->cfg->state_file = yw_path(w, key, n);
 }
 
 static void
-f_metrics_file(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_metrics_file(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
+	struct loader *l = loader_of(w);
 	(void)obj;
-	l->cfg->metrics_file = get_path(l, key, n);
+	l->cfg->metrics_file = yw_path(w, key, n);
 }
 
 static void
-f_max_parallel(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_max_parallel(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
+	struct loader *l = loader_of(w);
 	(void)obj;
-	get_uint(l, key, n, 1, 65536, &l->cfg->max_parallel);
+	yw_uint(w, key, n, 1, 65536, &l->cfg->max_parallel);
 }
 
 static void
-f_exec(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_exec(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
-	const char *s = text(l, key, n);
+	struct loader *l = loader_of(w);
+	const char *s = yw_text(w, key, n);
 
 	(void)obj;
 	if (s == NULL)
 		return;
 	if (s[0] != '/') {
-		lerr(l, n, "%s: \"%s\" must be an absolute path (it runs "
+		yw_error(w, n, "%s: \"%s\" must be an absolute path (it runs "
 		    "without a shell)", key, s);
 		return;
 	}
 	if (access(s, X_OK) == -1)
-		lwarn(l, n, "%s: %s: %s", key, s, strerror(errno));
-	l->cfg->notify_exec = arena_strdup(l->arena, s);
+		yw_warning(w, n, "%s: %s: %s", key, s, strerror(errno));
+	l->cfg->notify_exec = arena_strdup(l->w.arena, s);
 }
 
 static void
-f_webhook(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_webhook(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
+	struct loader *l = loader_of(w);
 	(void)obj;
-	l->cfg->notify_webhook = get_url(l, key, n);
+	l->cfg->notify_webhook = yw_url(w, key, n);
 }
 
-static const struct field notify_fields[] = {
+static const struct yw_field notify_fields[] = {
 	{ "exec", f_exec },
 	{ "webhook", f_webhook },
 };
 
 static void
-f_notify(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_notify(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
-	walk_map(l, key, n, notify_fields, NELEM(notify_fields), obj);
+	yw_map(w, key, n, notify_fields, NELEM(notify_fields), obj);
 }
 
 static void
-f_canaries(struct loader *l, const char *key, yaml_node_t *n, void *obj)
+f_canaries(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
+	struct loader *l = loader_of(w);
 	yaml_node_t **it = NULL;
 	const char **v;
 	size_t cnt, i, nv = 0;
 
 	(void)obj;
-	if (is_null(n))
+	if (yw_is_null(n))
 		return;
-	cnt = items(l, key, n, &it);
-	v = arena_alloc(l->arena, (cnt ? cnt : 1) * sizeof(*v));
+	cnt = yw_items(w, key, n, &it);
+	v = arena_alloc(l->w.arena, (cnt ? cnt : 1) * sizeof(*v));
 	for (i = 0; i < cnt; i++)
-		if ((v[nv] = get_url(l, key, it[i])) != NULL)
+		if ((v[nv] = yw_url(w, key, it[i])) != NULL)
 			nv++;
 	free(it);
 	l->cfg->canaries = v;
 	l->cfg->ncanaries = nv;
 }
 
-static const struct field top_fields[] = {
+static const struct yw_field top_fields[] = {
 	{ "dns", f_stash },
 	{ "defaults", f_stash },
 	{ "sites", f_stash },
@@ -1446,18 +1095,18 @@ sites_load(struct loader *l, yaml_node_t *n)
 	size_t cnt, i = 0;
 
 	if (n->type != YAML_SEQUENCE_NODE) {
-		lerr(l, n, "sites: expected a list of sites, got %s",
-		    is_null(n) ? "nothing" : kind(n));
+		yw_error(&l->w, n, "sites: expected a list of sites, got %s",
+		    yw_is_null(n) ? "nothing" : yw_kind(n));
 		return;
 	}
 	cnt = (size_t)(n->data.sequence.items.top -
 	    n->data.sequence.items.start);
 	if (cnt == 0)
-		lwarn(l, n, "sites: the list is empty; nothing is monitored");
-	sites = arena_alloc(l->arena, (cnt ? cnt : 1) * sizeof(*sites));
+		yw_warning(&l->w, n, "sites: the list is empty; nothing is monitored");
+	sites = arena_alloc(l->w.arena, (cnt ? cnt : 1) * sizeof(*sites));
 	for (it = n->data.sequence.items.start;
 	    it < n->data.sequence.items.top; it++, i++)
-		site_load(l, node(l, *it), &sites[i], i);
+		site_load(l, yw_node(&l->w, *it), &sites[i], i);
 	sites_unique(l, sites, cnt);
 	l->cfg->sites = sites;
 	l->cfg->nsites = cnt;
@@ -1469,25 +1118,25 @@ document_load(struct loader *l, yaml_node_t *root)
 {
 	l->n_root = root;
 	if (root->type != YAML_MAPPING_NODE) {
-		lerr(l, root, "the top level must be a mapping (dns:, "
-		    "defaults:, sites:, ...), not %s", kind(root));
+		yw_error(&l->w, root, "the top level must be a mapping (dns:, "
+		    "defaults:, sites:, ...), not %s", yw_kind(root));
 		return;
 	}
-	walk_map(l, "top level", root, top_fields, NELEM(top_fields), NULL);
+	yw_map(&l->w, "top level", root, top_fields, NELEM(top_fields), NULL);
 	dns_builtin(&l->dns);
 	if (l->n_dns != NULL)
-		walk_map(l, "dns", l->n_dns, dns_fields, NELEM(dns_fields),
+		yw_map(&l->w, "dns", l->n_dns, dns_fields, NELEM(dns_fields),
 		    &l->dns);
 	dns_finish(l, &l->dns, l->n_dns ? l->n_dns : root);
 	l->cfg->dns = l->dns.conf;
 	opts_builtin(&l->defaults);
 	if (l->n_defaults != NULL) {
-		walk_map(l, "defaults", l->n_defaults, defaults_fields,
+		yw_map(&l->w, "defaults", l->n_defaults, defaults_fields,
 		    NELEM(defaults_fields), &l->defaults);
 		opts_check(l, &l->defaults);
 	}
 	if (l->n_sites == NULL)
-		lerr(l, root, "\"sites\" is required (the list of sites to "
+		yw_error(&l->w, root, "\"sites\" is required (the list of sites to "
 		    "monitor)");
 	else
 		sites_load(l, l->n_sites);
@@ -1527,10 +1176,10 @@ config_load(const char *path, struct diags *diags)
 	cfg->path = arena_strdup(cfg->arena, path);
 	cfg->max_parallel = 200;
 	memset(&l, 0, sizeof(l));
-	l.path = cfg->path;
-	l.doc = &doc;
-	l.diags = diags;
-	l.arena = cfg->arena;
+	l.w.path = cfg->path;
+	l.w.doc = &doc;
+	l.w.diags = diags;
+	l.w.arena = cfg->arena;
 	l.cfg = cfg;
 	if ((root = yaml_document_get_root_node(&doc)) == NULL)
 		diag_error(diags, path, 1, 1, "the file is empty");
