@@ -66,7 +66,7 @@ $(BUILD)/check_%: tests/unit/check_%.c tests/unit/unit.c tests/unit/unit.h \
 
 check: deps
 	$(MAKE) all $(UNITS)
-	$(MAKE) unit integration lint-man
+	$(MAKE) lint-man unit integration
 
 unit: $(UNITS)
 	@rc=0; for t in $(UNITS); do \

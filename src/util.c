@@ -78,7 +78,7 @@ xasprintf(const char *fmt, ...)
 
 /* Arena chunks are chained; big requests get a chunk of their own. */
 #define ARENA_CHUNK	(64 * 1024)
-#define ARENA_ALIGN	(sizeof(max_align_t))
+#define ARENA_ALIGN	(_Alignof(max_align_t))
 
 struct chunk {
 	struct chunk	*next;
