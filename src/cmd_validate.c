@@ -41,21 +41,30 @@ servers_add(const struct dns_conf *c, char **v, size_t n)
 	return n;
 }
 
+static const char *
+plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/*
+ * One line: sites, distinct zones (and how many sites find theirs by
+ * SOA query), distinct DNS servers, the key or keys.
+ */
 static void
 summary(const struct config *cfg)
 {
-	size_t i, nz = 0, nserv = 0, nkeys = 0, ndisc = 0, cap = 1;
+	size_t i, nz = 0, ns, nk = 0, ndisc = 0, cap = cfg->dns.nservers;
 	const char **zones, **keys;
 	char **servers;
 
 	for (i = 0; i < cfg->nsites; i++)
 		cap += cfg->sites[i].dns->nservers;
-	cap += cfg->dns.nservers;
 	zones = xcalloc(cfg->nsites + 1, sizeof(*zones));
 	keys = xcalloc(cfg->nsites + 1, sizeof(*keys));
-	servers = xcalloc(cap, sizeof(*servers));
-	nserv = servers_add(&cfg->dns, servers, 0);
-	keys[nkeys++] = cfg->dns.key->name;
+	servers = xcalloc(cap + 1, sizeof(*servers));
+	ns = servers_add(&cfg->dns, servers, 0);
+	keys[nk++] = cfg->dns.key->name;
 	for (i = 0; i < cfg->nsites; i++) {
 		const struct site *s = &cfg->sites[i];
 
@@ -64,26 +73,26 @@ summary(const struct config *cfg)
 		else
 			ndisc++;
 		if (s->dns != &cfg->dns) {
-			nserv = servers_add(s->dns, servers, nserv);
-			keys[nkeys++] = s->dns->key->name;
+			ns = servers_add(s->dns, servers, ns);
+			keys[nk++] = s->dns->key->name;
 		}
 	}
-	printf("%zu site%s, %zu zone%s", cfg->nsites, cfg->nsites == 1 ? "" :
-	    "s", count_distinct(zones, nz), count_distinct(zones, nz) == 1 ?
-	    "" : "s");
+	printf("%zu site%s", cfg->nsites, plural(cfg->nsites));
+	nz = count_distinct(zones, nz);
+	printf(", %zu zone%s", nz, plural(nz));
 	if (ndisc > 0)
 		printf(" (+%zu site%s whose zone is found by SOA query)", ndisc,
-		    ndisc == 1 ? "" : "s");
+		    plural(ndisc));
 	printf(", %zu DNS server%s", count_distinct((const char **)servers,
-	    nserv), count_distinct((const char **)servers, nserv) == 1 ? "" :
-	    "s");
-	if (count_distinct(keys, nkeys) == 1)
-		printf(", key %s (%s)\n", cfg->dns.key->name,
-		    tsig_alg_str(cfg->dns.key->alg));
+	    ns), plural(count_distinct((const char **)servers, ns)));
+	nk = count_distinct(keys, nk);
+	if (nk > 1)
+		printf(", %zu keys (default", nk);
 	else
-		printf(", %zu keys (default %s, %s)\n", count_distinct(keys,
-		    nkeys), cfg->dns.key->name, tsig_alg_str(cfg->dns.key->alg));
-	for (i = 0; i < nserv; i++)
+		printf(", key");
+	printf(" %s (%s)%s\n", cfg->dns.key->name,
+	    tsig_alg_str(cfg->dns.key->alg), nk > 1 ? ")" : "");
+	for (i = 0; i < ns; i++)
 		free(servers[i]);
 	free(servers);
 	free(zones);

@@ -42,7 +42,6 @@ struct opts {
 struct dns_layer {
 	struct dns_conf		 conf;
 	yaml_node_t		*n_key_file, *n_key, *n_servers;
-	yaml_node_t		*n_map;
 };
 
 struct site_layer {
@@ -51,7 +50,7 @@ struct site_layer {
 	const char		**records;
 	yaml_node_t		**record_nodes;
 	size_t			 nrecords;
-	yaml_node_t		*n_name, *n_zone, *n_dns, *n_map;
+	yaml_node_t		*n_name, *n_dns;
 };
 
 struct owner {
@@ -65,7 +64,7 @@ struct loader {
 	struct config		*cfg;
 	struct dns_layer	 dns;
 	struct opts		 defaults;
-	yaml_node_t		*n_root, *n_dns, *n_defaults, *n_sites;
+	yaml_node_t		*n_dns, *n_defaults, *n_sites;
 	char			**kf_paths;	/* key files tried, */
 	struct keyfile		**kf;		/* NULL where loading failed */
 	size_t			 nkf;
@@ -755,8 +754,8 @@ f_zone(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct site_layer *s = obj;
 
-	if (!yw_is_null(n) && (s->zone = yw_dname(w, key, n, 0)) != NULL)
-		s->n_zone = n;
+	if (!yw_is_null(n))
+		s->zone = yw_dname(w, key, n, 0);
 }
 
 static void
@@ -864,7 +863,6 @@ site_load(struct loader *l, yaml_node_t *n, struct site *out, size_t idx)
 
 	memset(&s, 0, sizeof(s));
 	opts_inherit(&s.o, &l->defaults);
-	s.n_map = n;
 	yw_map(&l->w, "site", n, site_fields, NELEM(site_fields), &s);
 	if (n->type == YAML_MAPPING_NODE) {
 		opts_check(l, &s.o);
@@ -1116,7 +1114,6 @@ sites_load(struct loader *l, yaml_node_t *n)
 static void
 document_load(struct loader *l, yaml_node_t *root)
 {
-	l->n_root = root;
 	if (root->type != YAML_MAPPING_NODE) {
 		yw_error(&l->w, root, "the top level must be a mapping (dns:, "
 		    "defaults:, sites:, ...), not %s", yw_kind(root));
