@@ -9,6 +9,7 @@
 #ifndef DNSFAILOVER_DIAG_H
 #define DNSFAILOVER_DIAG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -48,6 +49,11 @@ void	diag_error(struct diags *, const char *file, size_t line, size_t col,
 void	diag_warning(struct diags *, const char *file, size_t line,
 	    size_t col, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
+
+/* The same, for wrappers that take their own format arguments. */
+void	diag_vadd(struct diags *, enum diag_level, const char *file,
+	    size_t line, size_t col, const char *fmt, va_list)
+	    __attribute__((format(printf, 6, 0)));
 
 /* Orders by file (first mentioned first), line, column, then insertion. */
 void	diags_sort(struct diags *);

@@ -41,9 +41,9 @@ file_index(struct diags *d, const char *file)
 	return d->nfiles++;
 }
 
-static void
-vadd(struct diags *d, enum diag_level level, const char *file, size_t line,
-    size_t col, const char *fmt, va_list ap)
+void
+diag_vadd(struct diags *d, enum diag_level level, const char *file,
+    size_t line, size_t col, const char *fmt, va_list ap)
 {
 	struct diag *g;
 	char *msg;
@@ -72,7 +72,7 @@ diag_error(struct diags *d, const char *file, size_t line, size_t col,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vadd(d, DIAG_ERROR, file, line, col, fmt, ap);
+	diag_vadd(d, DIAG_ERROR, file, line, col, fmt, ap);
 	va_end(ap);
 }
 
@@ -83,7 +83,7 @@ diag_warning(struct diags *d, const char *file, size_t line, size_t col,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vadd(d, DIAG_WARNING, file, line, col, fmt, ap);
+	diag_vadd(d, DIAG_WARNING, file, line, col, fmt, ap);
 	va_end(ap);
 }
 

@@ -17,27 +17,23 @@
 void
 yw_error(struct yamlwalk *w, const yaml_node_t *n, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	diag_vadd(w->diags, DIAG_ERROR, w->path, n->start_mark.line + 1,
+	    n->start_mark.column + 1, fmt, ap);
 	va_end(ap);
-	diag_error(w->diags, w->path, n->start_mark.line + 1,
-	    n->start_mark.column + 1, "%s", msg);
 }
 
 void
 yw_warning(struct yamlwalk *w, const yaml_node_t *n, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	diag_vadd(w->diags, DIAG_WARNING, w->path, n->start_mark.line + 1,
+	    n->start_mark.column + 1, fmt, ap);
 	va_end(ap);
-	diag_warning(w->diags, w->path, n->start_mark.line + 1,
-	    n->start_mark.column + 1, "%s", msg);
 }
 
 yaml_node_t *
