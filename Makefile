@@ -31,10 +31,10 @@ UNITS	 = $(patsubst tests/unit/%.c,$(BUILD)/%,\
 	   $(filter-out tests/unit/unit.c,$(wildcard tests/unit/check_*.c)))
 
 # Debian packages the build and the tests need ("make deps").
-DEPS_DEB = gcc make pkg-config libcurl4-openssl-dev libldns-dev \
+DEPS_DEB = gcc libc6-dev make pkg-config libcurl4-openssl-dev libldns-dev \
 	   libyaml-dev check mandoc
 
-.PHONY: all check unit integration lint-man asan deps install clean
+.PHONY: all check unit integration lint-man asan fuzz deps install clean
 
 all: $(BIN) etc/example.key
 
@@ -86,6 +86,21 @@ asan: deps
 	$(MAKE) BUILD=build/asan BIN=build/asan/dnsfailover \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    CFLAGS="-O1 -g" check
+
+# Coverage-guided fuzzing of the parsers (clang's libFuzzer); not part of
+# "make check".  Each target runs FUZZ_SECONDS on its seed corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
+fuzz: etc/example.key
+	mkdir -p build/fuzz
+	for t in config keyfile; do \
+	    clang $(CPPFLAGS) $(FUZZ_FLAGS) \
+	        $$(pkg-config --cflags $(PKGS)) -o build/fuzz/fuzz_$$t \
+	        tests/fuzz/fuzz_$$t.c $(LIBSRCS) $(LDLIBS) || exit 1; \
+	    mkdir -p build/fuzz/corpus-$$t; \
+	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	        build/fuzz/corpus-$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 # Installs what is missing with apt-get as root; otherwise says how.
 deps:
