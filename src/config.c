@@ -24,7 +24,6 @@
 #include "yamldoc.h"
 #include "yamlwalk.h"
 
-
 /* Options a site inherits from "defaults" and may override. */
 struct opts {
 	unsigned		 ttl, fall, rise;
@@ -33,6 +32,7 @@ struct opts {
 	bool			 port_set;
 	const struct addr	*primary, *failover;
 	size_t			 nprimary, nfailover;
+	bool			 primary_given, failover_given;	/* if invalid */
 
 	/* value nodes set at this level (NULL: inherited) */
 	yaml_node_t		*n_interval, *n_timeout, *n_method, *n_body,
@@ -79,9 +79,16 @@ loader_of(struct yamlwalk *w)
 	return (struct loader *)(void *)w;
 }
 
-static void	owner_set(struct owner *, const char *, size_t,
-		    const yaml_node_t *);
-
+/* Remembers where a site name or record is written. */
+static void
+owner_set(struct owner *o, const char *name, size_t site,
+    const yaml_node_t *n)
+{
+	o->name = name;
+	o->site = site;
+	o->line = n->start_mark.line + 1;
+	o->col = n->start_mark.column + 1;
+}
 
 static const char *const check_types[] = { "http", "https", "tcp" };
 static const char *const methods[] = { "GET", "HEAD" };
@@ -463,6 +470,7 @@ f_primary(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	o->primary = a;
 	o->nprimary = a != NULL ? cnt : 0;
 	o->n_primary = n;
+	o->primary_given = true;
 }
 
 static void
@@ -478,6 +486,7 @@ f_failover(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	o->failover = a;
 	o->nfailover = a != NULL ? cnt : 0;
 	o->n_failover = n;
+	o->failover_given = true;
 }
 
 static const struct yw_field defaults_fields[] = {
@@ -869,11 +878,11 @@ site_load(struct loader *l, yaml_node_t *n, struct site *out, size_t idx)
 		if (s.n_name == NULL)
 			yw_error(&l->w, n, "site: \"name\" is required");
 		else if (s.name != NULL) {
-			if (s.o.nprimary == 0 && s.o.n_primary == NULL)
+			if (s.o.nprimary == 0 && !s.o.primary_given)
 				yw_error(&l->w, s.n_name, "site \"%s\" has no primary "
 				    "address (set primary here or in "
 				    "defaults)", s.name);
-			if (s.o.nfailover == 0 && s.o.n_failover == NULL)
+			if (s.o.nfailover == 0 && !s.o.failover_given)
 				yw_error(&l->w, s.n_name, "site \"%s\" has no failover "
 				    "address (set failover here or in "
 				    "defaults)", s.name);
@@ -905,7 +914,6 @@ site_load(struct loader *l, yaml_node_t *n, struct site *out, size_t idx)
 
 /* ---- names used twice ---- */
 
-
 static int
 owner_cmp(const void *pa, const void *pb)
 {
@@ -917,16 +925,6 @@ owner_cmp(const void *pa, const void *pb)
 	if (a->line != b->line)
 		return a->line < b->line ? -1 : 1;
 	return a->col < b->col ? -1 : a->col > b->col;
-}
-
-static void
-owner_set(struct owner *o, const char *name, size_t site,
-    const yaml_node_t *n)
-{
-	o->name = name;
-	o->site = site;
-	o->line = n->start_mark.line + 1;
-	o->col = n->start_mark.column + 1;
 }
 
 /*

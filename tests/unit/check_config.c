@@ -107,6 +107,10 @@ static const struct {
 	{ DNS "sites:\n  - {name: a.test, primary: 192.0.2.1}\n",
 	  "sitelist.yaml:3:12: site \"a.test\" has no failover address (set "
 	  "failover here or in defaults)\n" },
+	{ DNS "defaults: {primary: 192.0.2.999}\nsites:\n  - {name: a.test, "
+	  "failover: 192.0.2.2}\n  - {name: b.test, failover: 192.0.2.3}\n",
+	  "sitelist.yaml:2:21: primary: invalid IP address "
+	  "\"192.0.2.999\"\n" },
 	{ DNS "sites:\n  - {primary: 192.0.2.1, failover: 192.0.2.2}\n",
 	  "sitelist.yaml:3:5: site: \"name\" is required\n" },
 	/* names, zones, records */
