@@ -32,7 +32,7 @@ UNITS	 = $(patsubst tests/unit/%.c,$(BUILD)/%,\
 
 # Debian packages the build and the tests need ("make deps").
 DEPS_DEB = gcc libc6-dev make pkg-config libcurl4-openssl-dev libldns-dev \
-	   libyaml-dev check mandoc
+	   libyaml-dev check mandoc libssl-dev openssl
 
 .PHONY: all check unit integration lint-man asan fuzz deps install clean
 
@@ -56,6 +56,12 @@ etc/example.key:
 
 # ---- tests ----
 
+# The HTTP(S) server the probe tests talk to (tests/fixture/httpd.c).
+FIXTURE	= $(BUILD)/httpd
+$(FIXTURE): tests/fixture/httpd.c | $(BUILD)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< \
+	    $$(pkg-config --cflags --libs openssl)
+
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
@@ -65,16 +71,17 @@ $(BUILD)/check_%: tests/unit/check_%.c tests/unit/unit.c tests/unit/unit.h \
 	    $< tests/unit/unit.c $(LIBOBJS) $(LDLIBS) $(CHECK_LIBS)
 
 check: deps
-	$(MAKE) all $(UNITS)
+	$(MAKE) all $(UNITS) $(FIXTURE)
 	$(MAKE) lint-man unit integration
 
-unit: $(UNITS)
+unit: $(UNITS) $(FIXTURE)
 	@rc=0; for t in $(UNITS); do \
-	    ./$$t || rc=1; \
+	    HTTPD=$(abspath $(FIXTURE)) ./$$t || rc=1; \
 	done; exit $$rc
 
-integration: $(BIN) etc/example.key
-	DNSFAILOVER=$(abspath $(BIN)) sh tests/integration/run.sh
+integration: $(BIN) etc/example.key $(FIXTURE)
+	DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) \
+	    sh tests/integration/run.sh
 
 # Warning level: STYLE notes such as "referenced manual not found" depend
 # on which manuals the host has installed, not on the pages.

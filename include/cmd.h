@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#define DNSFAILOVER_VERSION	"0.1.0"
+#include "version.h"
 
 /* Global options, as given on the command line. */
 struct globals {
@@ -21,6 +21,7 @@ struct globals {
  * A command gets its own arguments (argv[0] is its name) and returns the
  * exit status (sysexits(3)).  Commands print their own diagnostics.
  */
+int	cmd_probe(const struct globals *, int argc, char **argv);
 int	cmd_validate(const struct globals *, int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
+#include "probe.h"
 #include "util.h"
 
 struct command {
@@ -31,6 +32,8 @@ struct command {
 static const struct command commands[] = {
 	{ "validate", cmd_validate, "",
 	    "check sitelist.yaml and the TSIG key file" },
+	{ "probe", cmd_probe, "SITE",
+	    "probe the site's addresses once and show each result" },
 };
 
 static void
@@ -140,7 +143,8 @@ main(int argc, char **argv)
 		return usage_error("unknown command", argv[optind]);
 	log_init(g.syslog ? LOG_TO_SYSLOG : LOG_TO_STDERR, g.verbosity,
 	    "dnsfailover");
-	signal(SIGPIPE, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);	/* OpenSSL may write to a closed socket */
+	probe_raise_nofile();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatalx("cannot initialise libcurl");
 	rc = cmd->fn(&g, argc - optind, argv + optind);

@@ -1,0 +1,83 @@
+/*
+ * probe.h: concurrent HTTP, HTTPS and TCP health probes (libcurl multi,
+ * one thread).
+ *
+ * A probe connects to the configured address itself while the URL, Host
+ * header and TLS server name carry the site's name, on a fresh connection
+ * that is never reused.  Results are data; the caller decides what they
+ * mean.  A local fault (no file descriptor, no memory, a refusal before
+ * any packet left this host) is PROBE_LOCAL_ERROR and must never count
+ * against the server.
+ */
+#ifndef DNSFAILOVER_PROBE_H
+#define DNSFAILOVER_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "config.h"
+
+enum probe_reason {
+	PROBE_OK,
+	PROBE_CONNECT_REFUSED,
+	PROBE_CONNECT_TIMEOUT,
+	PROBE_TIMEOUT,			/* connected, no full answer in time */
+	PROBE_TLS_ERROR,
+	PROBE_CERT_ERROR,
+	PROBE_HTTP_STATUS,		/* status not in expect_status */
+	PROBE_BODY_MISSING,		/* expect_body not in the first bytes */
+	PROBE_RESET,			/* reset or closed without an answer */
+	PROBE_BAD_RESPONSE,		/* not HTTP */
+	PROBE_UNREACHABLE,		/* host unreachable */
+	PROBE_LOCAL_ERROR		/* this monitor's fault, not the server's */
+};
+
+/* "connect refused", ...; for logs and status. */
+const char	*probe_reason_str(enum probe_reason);
+
+struct probe_req {
+	const char		*host;	/* Host and SNI: check.host or name */
+	const struct addr	*addr;	/* where to connect */
+	const struct check_spec	*check;
+};
+
+struct probe_result {
+	enum probe_reason	reason;
+	int			http_status;	/* 0: no response */
+	uint32_t		total_ms;	/* from connect start to the end */
+	uint32_t		connect_ms;	/* TCP connect; 0 if none */
+	char			detail[160];	/* e.g. curl's error text */
+};
+
+/* Whether a result says anything about the server (not a local fault). */
+bool	probe_counts(const struct probe_result *);
+
+/*
+ * Raises RLIMIT_NOFILE to its hard limit; returns the soft limit now in
+ * force.  Call once at start-up, before probing.  Does not log.
+ */
+unsigned long	probe_raise_nofile(void);
+
+struct prober;
+
+/*
+ * A probe engine running at most max_parallel transfers at once, fewer
+ * if the file descriptor limit would not allow them.  Never NULL.
+ */
+struct prober	*prober_new(unsigned max_parallel);
+void		 prober_free(struct prober *);	/* NULL is a no-op */
+/* How many transfers it will run at once. */
+unsigned	 prober_parallel(const struct prober *);
+
+/*
+ * Runs every request to completion and fills results[i] for reqs[i].
+ * New transfers start as others finish, so a probe's timeout never counts
+ * time spent waiting for a slot.  Blocks for at most about the longest
+ * check timeout per "parallel" wave.  Does not log.
+ */
+void	probe_run(struct prober *, const struct probe_req *reqs, size_t n,
+	    struct probe_result *results);
+
+#endif
