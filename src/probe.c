@@ -240,7 +240,6 @@ slot_target(struct slot *s)
 	char entry[DNAME_MAXLEN + ADDR_STRLEN + 32];
 	struct curl_slist *l;
 
-	free(s->url);
 	s->url = xasprintf("%s://%s:%u%s", c->type == CHECK_HTTPS ? "https" :
 	    "http", s->req->host, c->port, c->type == CHECK_TCP ? "/" :
 	    c->path);
@@ -323,6 +322,8 @@ slot_options(struct slot *s)
 static void
 slot_reset(struct slot *s)
 {
+	free(s->url);
+	s->url = NULL;
 	curl_slist_free_all(s->headers);
 	curl_slist_free_all(s->connect_to);
 	free(s->tail);

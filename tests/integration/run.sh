@@ -72,6 +72,7 @@ SECRET=$(head -c 32 /dev/urandom | base64)
 run "$BIN" --help
 expect_rc "--help exits 0" 0
 contains "--help lists validate" "$out" "validate"
+contains "--help lists probe" "$out" "probe      SITE"
 contains "--help shows the global options" "$out" "-c FILE"
 run "$BIN" --version
 expect_rc "--version exits 0" 0
@@ -145,6 +146,64 @@ printf 'sites: []\n\377\n' >"$WORK/utf.yaml"
 run "$BIN" validate -c "$WORK/utf.yaml"
 expect_rc "invalid UTF-8: exit 78" 78
 contains "invalid UTF-8 has its position" "$err" "utf.yaml:2:1: invalid UTF-8 (byte 0xff)"
+
+# ---- probe, against the HTTP fixture on loopback ----
+
+HTTPD=${HTTPD:-$TOP/build/httpd}
+
+# httpd_start ADDR...: starts the fixture on a free port ($PORT)
+httpd_start() {
+	mkdir -p "$WORK/httpd"
+	for try in 1 2 3 4 5 6 7 8; do
+		PORT=$((20000 + ($$ * 7 + try * 101) % 30000))
+		args=""
+		for a in "$@"; do args="$args $a:$PORT"; done
+		rm -f "$WORK/httpd/httpd.pid"
+		# shellcheck disable=SC2086
+		"$HTTPD" -d "$WORK/httpd" $args 2>"$WORK/httpd/err" &
+		hp=$!
+		PIDS="$PIDS $hp"
+		for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+			[ -f "$WORK/httpd/httpd.pid" ] && return 0
+			kill -0 "$hp" 2>/dev/null || break
+			sleep 0.1
+		done
+	done
+	echo "cannot start the HTTP fixture: $(cat "$WORK/httpd/err")"
+	return 1
+}
+ctl() { "$HTTPD" ctl "$WORK/httpd" "set $1"; }
+
+if httpd_start 127.0.0.2 127.0.0.3 "[::1]"; then
+	key "$WORK/p.key" p-key
+	cat >"$WORK/p.yaml" <<YAML
+dns: {servers: [127.0.0.1], key_file: p.key}
+defaults: {check: {port: $PORT, path: /health, timeout: 1s}}
+sites:
+  - {name: a.test, primary: [127.0.0.2, "::1"], failover: 127.0.0.3}
+YAML
+	ctl "127.0.0.3:$PORT status 503"
+	run "$BIN" probe -c "$WORK/p.yaml" A.TEST.
+	expect_rc "probe: exit 0 when it could probe" 0
+	contains "probe: a line per address, primary ok" "$out" "primary   127.0.0.2                  ok    ok                         200"
+	contains "probe: IPv6 address probed" "$out" "primary   ::1                        ok"
+	contains "probe: failover FAIL with reason and status" "$out" "failover  127.0.0.3                  FAIL  HTTP status not expected   503"
+	contains "probe: the server saw the site's name" "$(cat "$WORK/httpd/requests.log")" "local=127.0.0.3:$PORT tls=0 sni=- host=a.test:$PORT method=GET path=/health"
+	run "$BIN" probe -c "$WORK/p.yaml" nosuch.test
+	expect_rc "probe: unknown site is a usage error" 64
+	contains "probe: unknown site named" "$err" "unknown site nosuch.test"
+	run "$BIN" probe -c "$WORK/p.yaml"
+	expect_rc "probe: no site is a usage error" 64
+	run "$BIN" probe -c "$WORK/ten-mistakes.yaml" a.test
+	expect_rc "probe: bad configuration is exit 78" 78
+	ctl "127.0.0.3:$PORT ok"
+	run sh -c "ulimit -n 5; exec \"$BIN\" probe -c \"$WORK/p.yaml\" a.test"
+	expect_rc "probe: out of descriptors still exits 0" 0
+	contains "probe: out of descriptors is a local error" "$out" "FAIL  local error"
+	lacks "probe: out of descriptors is never a connect failure" "$out" "connect refused"
+else
+	not_ok "probe: the HTTP fixture starts"
+fi
 
 # ---- install ----
 

@@ -2,6 +2,13 @@
  * unit.c: temporary files and config loading for the Check suites.
  */
 #include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,23 +19,34 @@
 #include "unit.h"
 #include "util.h"
 
-static char tmpdir[64];
+/*
+ * Each test's directory lives in one directory per run, which unit_run()
+ * removes in the parent: a test that fails (and so skips its teardown)
+ * leaves nothing behind.
+ */
+static char basedir[64], tmpdir[96];
+
+static void
+rm_rf(const char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	free(cmd);
+}
 
 void
 unit_tmpdir_setup(void)
 {
-	str_copy(tmpdir, "/tmp/dnsfailover-unit.XXXXXX", sizeof(tmpdir));
+	snprintf(tmpdir, sizeof(tmpdir), "%s/t.XXXXXX", basedir);
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 }
 
 void
 unit_tmpdir_teardown(void)
 {
-	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", tmpdir);
-	free(cmd);
+	rm_rf(tmpdir);
 }
 
 const char *
@@ -99,14 +117,143 @@ unit_load(const char *yaml, struct config **cfgp)
 	return out;
 }
 
+static char	httpd_dir[64];
+static pid_t	httpd_pid = -1;
+static int	httpd_port;
+
+/* A port the kernel just handed out on 127.0.0.2, and the next one. */
+static int
+free_port_pair(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd, port, tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_addr.s_addr = htonl(0x7f000002);
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+		    getsockname(fd, (struct sockaddr *)&sa, &len) == -1)
+			abort();
+		close(fd);
+		port = ntohs(sa.sin_port);
+		if (port < 65000)
+			return port;
+	}
+	abort();
+}
+
+void
+unit_httpd_start(const char *const *addrs, size_t n)
+{
+	const char *bin = getenv("HTTPD") ? getenv("HTTPD") : "build/httpd";
+	char **argv = xcalloc(n + 8, sizeof(char *)), *cmd, *pidf;
+	size_t i, k = 0;
+	int tries;
+
+	str_copy(httpd_dir, "/tmp/dnsfailover-httpd.XXXXXX", sizeof(httpd_dir));
+	if (mkdtemp(httpd_dir) == NULL)
+		abort();
+	cmd = xasprintf("sh tests/fixture/mkcerts.sh %s/certs", httpd_dir);
+	if (system(cmd) != 0)
+		abort();
+	free(cmd);
+	httpd_port = free_port_pair();
+	argv[k++] = xstrdup(bin);
+	argv[k++] = xstrdup("-d");
+	argv[k++] = xstrdup(httpd_dir);
+	argv[k++] = xasprintf("-c%s/certs/server.pem", httpd_dir);
+	argv[k++] = xasprintf("-k%s/certs/server.key", httpd_dir);
+	for (i = 0; i < n; i++) {
+		const char *tls = strstr(addrs[i], "/tls");
+		int len = tls ? (int)(tls - addrs[i]) : (int)strlen(addrs[i]);
+		int v6 = memchr(addrs[i], ':', (size_t)len) != NULL;
+
+		argv[k++] = xasprintf(v6 ? "[%.*s]:%d%s" : "%.*s:%d%s", len,
+		    addrs[i], httpd_port + (tls ? 1 : 0), tls ? "/tls" : "");
+	}
+	if ((httpd_pid = fork()) == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);	/* even if we crash */
+		execv(bin, argv);
+		_exit(127);
+	}
+	pidf = xasprintf("%s/httpd.pid", httpd_dir);
+	for (tries = 0; tries < 500 && access(pidf, F_OK) != 0; tries++)
+		usleep(10000);
+	if (access(pidf, F_OK) != 0) {
+		fprintf(stderr, "the HTTP fixture did not start\n");
+		abort();
+	}
+	free(pidf);
+	for (i = 0; i < k; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+void
+unit_httpd_stop(void)
+{
+	if (httpd_pid > 0) {
+		kill(httpd_pid, SIGTERM);
+		waitpid(httpd_pid, NULL, 0);
+		httpd_pid = -1;
+	}
+	rm_rf(httpd_dir);
+}
+
+int
+unit_httpd_port(void)
+{
+	return httpd_port;
+}
+
+const char *
+unit_httpd_dir(void)
+{
+	return httpd_dir;
+}
+
+void
+unit_httpd_set(const char *fmt, ...)
+{
+	const char *bin = getenv("HTTPD") ? getenv("HTTPD") : "build/httpd";
+	char line[512], *cmd;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	cmd = xasprintf("%s ctl %s 'set %s'", bin, httpd_dir, line);
+	ck_assert_msg(system(cmd) == 0, "fixture refused: %s", line);
+	free(cmd);
+}
+
+char *
+unit_httpd_log(void)
+{
+	char *path = xasprintf("%s/requests.log", httpd_dir), *buf;
+	size_t len;
+
+	if (file_read(path, &buf, &len) == -1)
+		buf = xstrdup("");
+	free(path);
+	return buf;
+}
+
 int
 unit_run(Suite *s)
 {
 	SRunner *sr = srunner_create(s);
 	int nf;
 
+	str_copy(basedir, "/tmp/dnsfailover-unit.XXXXXX", sizeof(basedir));
+	if (mkdtemp(basedir) == NULL)
+		abort();
 	srunner_run_all(sr, CK_ENV);
 	nf = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	rm_rf(basedir);
 	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

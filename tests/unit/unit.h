@@ -39,6 +39,23 @@ char	*unit_load(const char *yaml, struct config **cfg);
  */
 char	*unit_diags_text(const struct diags *);
 
+/*
+ * The HTTP(S) fixture (tests/fixture/httpd.c, path in $HTTPD), for an
+ * unchecked fixture: started once in the parent, stopped by its pid.
+ * Listeners are "ADDR" (plain) or "ADDR/tls" entries, all on port
+ * unit_httpd_port() (plain) or unit_httpd_port() + 1 (TLS).  A test CA
+ * and certificate for a.test, *.a.test, site.test are made at start.
+ */
+void	 unit_httpd_start(const char *const *addrs, size_t n);
+void	 unit_httpd_stop(void);
+int	 unit_httpd_port(void);
+const char *unit_httpd_dir(void);
+/* Sends "set NAME ..." to the fixture; fails the test unless "ok". */
+void	 unit_httpd_set(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+/* The request log lines so far; the caller frees. */
+char	*unit_httpd_log(void);
+
 /* Runs the suite; the exit status main() should return. */
 int	 unit_run(Suite *);
 

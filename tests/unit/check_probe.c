@@ -1,0 +1,524 @@
+/*
+ * check_probe.c: the probe engine against the real HTTP(S) fixture.
+ * Every reason comes from a server behaviour, not from a mock.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "probe.h"
+#include "unit.h"
+#include "util.h"
+
+static const char *const listeners[] = {
+	"127.0.0.2", "127.0.0.3", "127.0.0.4", "::1",
+	"127.0.0.2/tls", "127.0.0.3/tls",
+};
+
+static const struct status_range ok_range = { 200, 399 };
+
+static void
+setup(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	unit_httpd_start(listeners, sizeof(listeners) / sizeof(listeners[0]));
+}
+
+static void
+teardown(void)
+{
+	unit_httpd_stop();
+	curl_global_cleanup();
+}
+
+/* Sets the behaviour of ADDR (plain) or ADDR with tls. */
+static void
+behave(const char *addr, int tls, const char *what)
+{
+	int v6 = strchr(addr, ':') != NULL;
+
+	if (v6)
+		unit_httpd_set("[%s]:%d %s", addr, unit_httpd_port() + tls, what);
+	else
+		unit_httpd_set("%s:%d %s", addr, unit_httpd_port() + tls, what);
+}
+
+static struct check_spec
+spec(enum check_type type)
+{
+	struct check_spec c;
+
+	memset(&c, 0, sizeof(c));
+	c.type = type;
+	c.port = (uint16_t)(unit_httpd_port() + (type == CHECK_HTTPS));
+	c.path = "/health";
+	c.method = HTTP_GET;
+	c.expect = &ok_range;
+	c.nexpect = 1;
+	c.body_limit = 64 * 1024;
+	c.timeout_ms = 1000;
+	c.tls_verify = true;
+	return c;
+}
+
+/* One probe of addr under host with check c. */
+static struct probe_result
+probe1(const char *host, const char *addr, const struct check_spec *c)
+{
+	char err[PARSE_ERRLEN];
+	struct probe_result r;
+	struct probe_req q;
+	struct addr a;
+	struct prober *p = prober_new(10);
+
+	ck_assert_int_eq(addr_parse(addr, &a, err, sizeof(err)), 0);
+	q.host = host;
+	q.addr = &a;
+	q.check = c;
+	probe_run(p, &q, 1, &r);
+	prober_free(p);
+	return r;
+}
+
+#define ASSERT_REASON(r, want) ck_assert_msg((r).reason == (want), \
+	"reason \"%s\", wanted \"%s\" (%s)", probe_reason_str((r).reason), \
+	probe_reason_str(want), (r).detail)
+
+START_TEST(test_ok_and_what_the_server_sees)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_result r;
+	char *log, want[128];
+
+	c.expect_body = "OK";
+	behave("127.0.0.3", 0, "ok all OK here");
+	r = probe1("site.test", "127.0.0.3", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	ck_assert_int_eq(r.http_status, 200);
+	ck_assert(probe_counts(&r));
+	/* the connection went to .3 while Host carried the site's name */
+	log = unit_httpd_log();
+	snprintf(want, sizeof(want), "local=127.0.0.3:%d tls=0 sni=- "
+	    "host=site.test:%d method=GET path=/health "
+	    "ua=dnsfailover/0.1.0\n", unit_httpd_port(), unit_httpd_port());
+	ck_assert_msg(strstr(log, want) != NULL, "%s not in %s", want, log);
+	free(log);
+}
+END_TEST
+
+START_TEST(test_ipv6)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_result r;
+	char *log, want[64];
+
+	behave("::1", 0, "ok");
+	r = probe1("site.test", "::1", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	log = unit_httpd_log();
+	snprintf(want, sizeof(want), "local=[::1]:%d ", unit_httpd_port());
+	ck_assert_msg(strstr(log, want) != NULL, "%s not in %s", want, log);
+	free(log);
+}
+END_TEST
+
+START_TEST(test_https_host_and_sni)
+{
+	struct check_spec c = spec(CHECK_HTTPS);
+	struct probe_result r;
+	char *ca = xasprintf("%s/certs/ca.pem", unit_httpd_dir()), *log;
+	char want[160];
+
+	c.ca_file = ca;
+	behave("127.0.0.2", 1, "ok");
+	r = probe1("www.a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	log = unit_httpd_log();
+	snprintf(want, sizeof(want), "local=127.0.0.2:%d tls=1 "
+	    "sni=www.a.test host=www.a.test:%d method=GET",
+	    unit_httpd_port() + 1, unit_httpd_port() + 1);
+	ck_assert_msg(strstr(log, want) != NULL, "%s not in %s", want, log);
+	free(log);
+	free(ca);
+}
+END_TEST
+
+START_TEST(test_connect_refused)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_result r;
+
+	behave("127.0.0.4", 0, "down");
+	r = probe1("site.test", "127.0.0.4", &c);
+	ASSERT_REASON(r, PROBE_CONNECT_REFUSED);
+	ck_assert(probe_counts(&r));
+	behave("127.0.0.4", 0, "up");
+	r = probe1("site.test", "127.0.0.4", &c);
+	ASSERT_REASON(r, PROBE_OK);
+}
+END_TEST
+
+START_TEST(test_connect_timeout)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_result r;
+
+	c.timeout_ms = 500;
+	behave("127.0.0.4", 0, "blackhole");
+	r = probe1("site.test", "127.0.0.4", &c);
+	behave("127.0.0.4", 0, "up");
+	ASSERT_REASON(r, PROBE_CONNECT_TIMEOUT);
+	ck_assert_uint_ge(r.total_ms, 450);
+	ck_assert_uint_le(r.total_ms, 800);
+}
+END_TEST
+
+START_TEST(test_timeout)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_result r;
+
+	c.timeout_ms = 500;
+	behave("127.0.0.2", 0, "hang");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_TIMEOUT);
+	ck_assert_uint_le(r.total_ms, 800);
+	/* TLS never finished after TCP connected: a timeout too */
+	c = spec(CHECK_HTTPS);
+	c.timeout_ms = 500;
+	behave("127.0.0.2", 1, "stall");
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_TIMEOUT);
+}
+END_TEST
+
+/* A slow server cannot stretch a probe beyond its timeout. */
+START_TEST(test_slow_server_bounded)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_result r;
+
+	c.timeout_ms = 600;
+	c.expect_body = "END";
+	behave("127.0.0.2", 0, "slow 200 body that ends with END");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_TIMEOUT);
+	ck_assert_uint_le(r.total_ms, 900);
+	behave("127.0.0.2", 0, "slow 50 END");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+}
+END_TEST
+
+START_TEST(test_tls_error)
+{
+	struct check_spec c = spec(CHECK_HTTPS);
+	struct probe_result r;
+
+	behave("127.0.0.3", 1, "plain");
+	r = probe1("a.test", "127.0.0.3", &c);
+	ASSERT_REASON(r, PROBE_TLS_ERROR);
+	ck_assert(probe_counts(&r));
+}
+END_TEST
+
+START_TEST(test_certificate_error)
+{
+	struct check_spec c = spec(CHECK_HTTPS);
+	char *ca = xasprintf("%s/certs/ca.pem", unit_httpd_dir());
+	char *other = xasprintf("%s/certs/other.pem", unit_httpd_dir());
+	struct probe_result r;
+
+	behave("127.0.0.2", 1, "ok");
+	c.ca_file = other;		/* unknown issuer */
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_CERT_ERROR);
+	c.ca_file = ca;			/* right CA, wrong name */
+	r = probe1("wrong.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_CERT_ERROR);
+	c.ca_file = other;		/* verification off: accepted */
+	c.tls_verify = false;
+	r = probe1("wrong.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	free(ca);
+	free(other);
+}
+END_TEST
+
+START_TEST(test_http_status)
+{
+	static const struct status_range some[] = { { 200, 200 },
+	    { 300, 302 } };
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_result r;
+
+	behave("127.0.0.2", 0, "status 503 down for maintenance");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_HTTP_STATUS);
+	ck_assert_int_eq(r.http_status, 503);
+	ck_assert_str_eq(r.detail, "HTTP 503");
+	/* a redirect is not followed; expect_status judges it */
+	behave("127.0.0.2", 0, "status 301");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	c.expect = some;
+	c.nexpect = 2;
+	behave("127.0.0.2", 0, "status 302");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	behave("127.0.0.2", 0, "status 204");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_HTTP_STATUS);
+	ck_assert_int_eq(r.http_status, 204);
+}
+END_TEST
+
+START_TEST(test_body)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_result r;
+
+	c.expect_body = "MARKER";
+	c.body_limit = 100000;
+	/* across curl's 16 KiB chunks, inside the limit */
+	behave("127.0.0.2", 0, "pad 16381 MARKER");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	/* ends exactly at the limit: found */
+	behave("127.0.0.2", 0, "pad 99994 MARKER");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	/* one byte past it: not found */
+	behave("127.0.0.2", 0, "pad 99995 MARKER");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_BODY_MISSING);
+	ck_assert_str_eq(r.detail, "\"MARKER\" not in the first 100000 bytes");
+	behave("127.0.0.2", 0, "ok short");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_BODY_MISSING);
+	ck_assert_str_eq(r.detail, "\"MARKER\" not in the 5-byte body");
+}
+END_TEST
+
+/* An endless body costs nothing: the probe stops at the limit. */
+START_TEST(test_endless_body)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_result r;
+
+	behave("127.0.0.2", 0, "endless");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	ck_assert_uint_lt(r.total_ms, 300);
+	c.expect_body = "never";
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_BODY_MISSING);
+	ck_assert_uint_lt(r.total_ms, 300);
+}
+END_TEST
+
+START_TEST(test_reset)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_result r;
+
+	behave("127.0.0.2", 0, "close");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_RESET);
+	behave("127.0.0.2", 0, "reset");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_RESET);
+	ck_assert(probe_counts(&r));
+}
+END_TEST
+
+START_TEST(test_head_headers_tcp)
+{
+	static const struct http_header h[] = { { "X-Test", "1" },
+	    { "User-Agent", "custom-agent" } };
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_result r;
+	char *log;
+
+	behave("127.0.0.3", 0, "ok");
+	c.method = HTTP_HEAD;
+	c.headers = h;
+	c.nheaders = 2;
+	r = probe1("site.test", "127.0.0.3", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	log = unit_httpd_log();
+	ck_assert_msg(strstr(log, "method=HEAD path=/health ua=custom-agent")
+	    != NULL, "%s", log);
+	free(log);
+	c = spec(CHECK_TCP);
+	r = probe1("site.test", "127.0.0.3", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	behave("127.0.0.4", 0, "down");
+	r = probe1("site.test", "127.0.0.4", &c);
+	behave("127.0.0.4", 0, "up");
+	ASSERT_REASON(r, PROBE_CONNECT_REFUSED);
+}
+END_TEST
+
+/*
+ * Many probes through few slots: every result belongs to its own
+ * address (each address answers a status of its own).
+ */
+START_TEST(test_attribution)
+{
+	static const char *const addrs[] = { "127.0.0.2", "127.0.0.3",
+	    "::1" };
+	static const struct status_range any = { 200, 299 };
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_req q[300];
+	struct probe_result r[300];
+	struct addr a[3];
+	char err[PARSE_ERRLEN], what[32];
+	struct prober *p = prober_new(7);
+	size_t i;
+
+	c.expect = &any;
+	for (i = 0; i < 3; i++) {
+		snprintf(what, sizeof(what), "status %zu", 201 + i);
+		behave(addrs[i], 0, what);
+		ck_assert_int_eq(addr_parse(addrs[i], &a[i], err,
+		    sizeof(err)), 0);
+	}
+	for (i = 0; i < 300; i++) {
+		q[i].host = "site.test";
+		q[i].addr = &a[(i * 7) % 3];
+		q[i].check = &c;
+	}
+	probe_run(p, q, 300, r);
+	for (i = 0; i < 300; i++) {
+		ASSERT_REASON(r[i], PROBE_OK);
+		ck_assert_int_eq(r[i].http_status, 201 + (int)((i * 7) % 3));
+	}
+	prober_free(p);
+}
+END_TEST
+
+/* Queued probes do not time out: the timeout starts with the transfer. */
+START_TEST(test_queue_time_not_counted)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_req q[12];
+	struct probe_result r[12];
+	struct addr a;
+	char err[PARSE_ERRLEN];
+	struct prober *p = prober_new(2);
+	size_t i;
+
+	ck_assert_uint_eq(prober_parallel(p), 2);
+	c.timeout_ms = 1000;
+	c.expect_body = "OK";
+	behave("127.0.0.2", 0, "slow 150 OK");	/* ~300 ms a probe */
+	ck_assert_int_eq(addr_parse("127.0.0.2", &a, err, sizeof(err)), 0);
+	for (i = 0; i < 12; i++) {
+		q[i].host = "site.test";
+		q[i].addr = &a;
+		q[i].check = &c;
+	}
+	probe_run(p, q, 12, r);		/* ~1.8 s in all */
+	for (i = 0; i < 12; i++)
+		ASSERT_REASON(r[i], PROBE_OK);
+	prober_free(p);
+}
+END_TEST
+
+/* Out of descriptors: local errors, which never count against a site. */
+START_TEST(test_fd_exhaustion_is_local)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_req q[3];
+	struct probe_result r[3];
+	struct addr a;
+	char err[PARSE_ERRLEN];
+	struct prober *p = prober_new(10);
+	struct rlimit rl;
+	size_t i;
+	int fd;
+
+	behave("127.0.0.2", 0, "ok");
+	ck_assert_int_eq(addr_parse("127.0.0.2", &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = 64;		/* soft only: valgrind keeps the hard one */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	while ((fd = dup(0)) != -1)	/* fill the table */
+		;
+	ck_assert_int_eq(errno, EMFILE);
+	for (i = 0; i < 3; i++) {
+		q[i].host = "site.test";
+		q[i].addr = &a;
+		q[i].check = &c;
+	}
+	probe_run(p, q, 3, r);
+	for (i = 0; i < 3; i++) {
+		ASSERT_REASON(r[i], PROBE_LOCAL_ERROR);
+		ck_assert(!probe_counts(&r[i]));
+		ck_assert_msg(strstr(r[i].detail, "Too many open files") !=
+		    NULL, "%s", r[i].detail);
+	}
+	prober_free(p);
+}
+END_TEST
+
+START_TEST(test_parallel_sized_to_fd_limit)
+{
+	struct rlimit rl;
+	struct prober *p;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = 100;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	p = prober_new(200);
+	ck_assert_uint_eq(prober_parallel(p), 68);
+	prober_free(p);
+}
+END_TEST
+
+START_TEST(test_reason_strings)
+{
+	ck_assert_str_eq(probe_reason_str(PROBE_CONNECT_REFUSED),
+	    "connect refused");
+	ck_assert_str_eq(probe_reason_str(PROBE_LOCAL_ERROR), "local error");
+	ck_assert_str_eq(probe_reason_str(PROBE_CERT_ERROR),
+	    "certificate error");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("probe");
+	TCase *tc = tcase_create("probe");
+
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_ok_and_what_the_server_sees);
+	tcase_add_test(tc, test_ipv6);
+	tcase_add_test(tc, test_https_host_and_sni);
+	tcase_add_test(tc, test_connect_refused);
+	tcase_add_test(tc, test_connect_timeout);
+	tcase_add_test(tc, test_timeout);
+	tcase_add_test(tc, test_slow_server_bounded);
+	tcase_add_test(tc, test_tls_error);
+	tcase_add_test(tc, test_certificate_error);
+	tcase_add_test(tc, test_http_status);
+	tcase_add_test(tc, test_body);
+	tcase_add_test(tc, test_endless_body);
+	tcase_add_test(tc, test_reset);
+	tcase_add_test(tc, test_head_headers_tcp);
+	tcase_add_test(tc, test_attribution);
+	tcase_add_test(tc, test_queue_time_not_counted);
+	tcase_add_test(tc, test_fd_exhaustion_is_local);
+	tcase_add_test(tc, test_parallel_sized_to_fd_limit);
+	tcase_add_test(tc, test_reason_strings);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}
