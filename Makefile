@@ -34,7 +34,8 @@ UNITS	 = $(patsubst tests/unit/%.c,$(BUILD)/%,\
 DEPS_DEB = gcc libc6-dev make pkg-config libcurl4-openssl-dev libldns-dev \
 	   libyaml-dev check mandoc libssl-dev openssl
 
-.PHONY: all check unit integration lint-man asan fuzz deps install clean
+.PHONY: all check unit integration lint-man asan fuzz bench bench-deps deps \
+	install clean
 
 all: $(BIN) etc/example.key
 
@@ -93,6 +94,16 @@ asan: deps
 	$(MAKE) BUILD=build/asan BIN=build/asan/dnsfailover \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    CFLAGS="-O1 -g" check
+
+# Benchmarks (not part of "make check"): figures in bench/README.md.
+BENCH_DEB = nginx apache2-utils time bc
+$(BUILD)/probe_bench: bench/probe_bench.c $(LIBOBJS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
+bench: deps
+	$(MAKE) DEPS_DEB="$(BENCH_DEB)" deps
+	$(MAKE) $(BUILD)/probe_bench
+	PROBE_BENCH=$(BUILD)/probe_bench sh bench/probe.sh
 
 # Coverage-guided fuzzing of the parsers (clang's libFuzzer); not part of
 # "make check".  Each target runs FUZZ_SECONDS on its seed corpus.
