@@ -17,6 +17,14 @@ struct globals {
 	bool		 syslog;
 };
 
+struct config;
+
+/*
+ * Loads sitelist.yaml and prints its warnings and errors to stderr, in
+ * file order.  Returns the config, or NULL (exit with EX_CONFIG).
+ */
+struct config	*cmd_config_load(const struct globals *);
+
 /*
  * A command gets its own arguments (argv[0] is its name) and returns the
  * exit status (sysexits(3)).  Commands print their own diagnostics.

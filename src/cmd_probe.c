@@ -58,18 +58,12 @@ cmd_probe(const struct globals *g, int argc, char **argv)
 {
 	const struct site *s;
 	struct config *cfg;
-	struct diags d;
 
 	if (argc != 2) {
 		fprintf(stderr, "dnsfailover: usage: probe SITE\n");
 		return EX_USAGE;
 	}
-	diags_init(&d);
-	cfg = config_load(g->config_path, &d);
-	diags_sort(&d);
-	diags_print(&d, stderr);
-	diags_clear(&d);
-	if (cfg == NULL)
+	if ((cfg = cmd_config_load(g)) == NULL)
 		return EX_CONFIG;
 	if ((s = config_site_find(cfg, argv[1])) == NULL) {
 		fprintf(stderr, "dnsfailover: unknown site %s\n", argv[1]);

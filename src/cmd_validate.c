@@ -103,19 +103,13 @@ int
 cmd_validate(const struct globals *g, int argc, char **argv)
 {
 	struct config *cfg;
-	struct diags d;
 
 	(void)argv;
 	if (argc > 1) {
 		fprintf(stderr, "dnsfailover: validate takes no arguments\n");
 		return EX_USAGE;
 	}
-	diags_init(&d);
-	cfg = config_load(g->config_path, &d);
-	diags_sort(&d);
-	diags_print(&d, stderr);
-	diags_clear(&d);
-	if (cfg == NULL)
+	if ((cfg = cmd_config_load(g)) == NULL)
 		return EX_CONFIG;
 	printf("configuration OK\n");
 	summary(cfg);

@@ -85,6 +85,20 @@ probe1(const char *host, const char *addr, const struct check_spec *c)
 	return r;
 }
 
+/* n requests for the same host, address and check. */
+static void
+fill(struct probe_req *q, size_t n, const struct addr *a,
+    const struct check_spec *c)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		q[i].host = "site.test";
+		q[i].addr = a;
+		q[i].check = c;
+	}
+}
+
 #define ASSERT_REASON(r, want) ck_assert_msg((r).reason == (want), \
 	"reason \"%s\", wanted \"%s\" (%s)", probe_reason_str((r).reason), \
 	probe_reason_str(want), (r).detail)
@@ -389,11 +403,8 @@ START_TEST(test_attribution)
 		ck_assert_int_eq(addr_parse(addrs[i], &a[i], err,
 		    sizeof(err)), 0);
 	}
-	for (i = 0; i < 300; i++) {
-		q[i].host = "site.test";
-		q[i].addr = &a[(i * 7) % 3];
-		q[i].check = &c;
-	}
+	for (i = 0; i < 300; i++)
+		fill(&q[i], 1, &a[(i * 7) % 3], &c);
 	probe_run(p, q, 300, r);
 	for (i = 0; i < 300; i++) {
 		ASSERT_REASON(r[i], PROBE_OK);
@@ -419,11 +430,7 @@ START_TEST(test_queue_time_not_counted)
 	c.expect_body = "OK";
 	behave("127.0.0.2", 0, "slow 150 OK");	/* ~300 ms a probe */
 	ck_assert_int_eq(addr_parse("127.0.0.2", &a, err, sizeof(err)), 0);
-	for (i = 0; i < 12; i++) {
-		q[i].host = "site.test";
-		q[i].addr = &a;
-		q[i].check = &c;
-	}
+	fill(q, 12, &a, &c);
 	probe_run(p, q, 12, r);		/* ~1.8 s in all */
 	for (i = 0; i < 12; i++)
 		ASSERT_REASON(r[i], PROBE_OK);
@@ -452,11 +459,7 @@ START_TEST(test_fd_exhaustion_is_local)
 	while ((fd = dup(0)) != -1)	/* fill the table */
 		;
 	ck_assert_int_eq(errno, EMFILE);
-	for (i = 0; i < 3; i++) {
-		q[i].host = "site.test";
-		q[i].addr = &a;
-		q[i].check = &c;
-	}
+	fill(q, 3, &a, &c);
 	probe_run(p, q, 3, r);
 	for (i = 0; i < 3; i++) {
 		ASSERT_REASON(r[i], PROBE_LOCAL_ERROR);

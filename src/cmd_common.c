@@ -1,0 +1,21 @@
+/*
+ * cmd_common.c: what several commands do the same way.
+ */
+#include <stdio.h>
+
+#include "cmd.h"
+#include "config.h"
+
+struct config *
+cmd_config_load(const struct globals *g)
+{
+	struct config *cfg;
+	struct diags d;
+
+	diags_init(&d);
+	cfg = config_load(g->config_path, &d);
+	diags_sort(&d);
+	diags_print(&d, stderr);
+	diags_clear(&d);
+	return cfg;
+}
