@@ -1,0 +1,49 @@
+/*
+ * dnsio.h: DNS messages over TCP and UDP, with deadlines.
+ *
+ * Replies are matched on the message ID, and on UDP on the server
+ * address too (the socket is connected).  Nothing here knows TSIG or
+ * update semantics; that is dnsupdate's job.
+ */
+#ifndef DNSFAILOVER_DNSIO_H
+#define DNSFAILOVER_DNSIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+enum dnsio_status {
+	DNSIO_OK,
+	DNSIO_TIMEOUT,		/* no (matching) answer before the deadline */
+	DNSIO_UNREACHABLE,	/* refused, reset, unreachable */
+	DNSIO_LOCAL		/* this host: no socket, no memory */
+};
+
+/* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
+uint64_t	dnsio_now_ms(void);
+
+/*
+ * Sends one message (its ID is read from the first two bytes) and waits
+ * until deadline_ms for the reply with the same ID.  On DNSIO_OK *reply
+ * is malloc'd (the caller frees it).  err gets a reason otherwise.
+ * With udp set, a reply with TC set is returned as is; the caller may
+ * retry over TCP.  Does not log.
+ */
+enum dnsio_status dnsio_exchange(const struct dns_server *, int udp,
+		    const uint8_t *msg, size_t len, uint64_t deadline_ms,
+		    uint8_t **reply, size_t *replylen, char *err,
+		    size_t errlen);
+
+/*
+ * Many independent queries to one server over UDP, up to window in
+ * flight at once, each retried once; queries whose reply is truncated
+ * or missing are asked again over TCP.  msgs[i] must carry distinct IDs.
+ * replies[i] is malloc'd or NULL if none came before deadline_ms.
+ * Returns the number answered.
+ */
+size_t	dnsio_query_many(const struct dns_server *, uint8_t *const *msgs,
+	    const size_t *lens, size_t n, size_t window, uint64_t deadline_ms,
+	    uint8_t **replies, size_t *replylens);
+
+#endif

@@ -1,0 +1,377 @@
+/*
+ * dnsio.c: sockets for DNS.  Non-blocking sockets and poll(2), so that
+ * every wait ends at the caller's deadline.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dnsio.h"
+#include "util.h"
+
+#define UDP_MAX		65535
+#define RESEND_MS	250	/* UDP: ask once more after this long */
+
+uint64_t
+dnsio_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+left_ms(uint64_t deadline)
+{
+	uint64_t now = dnsio_now_ms();
+
+	return now >= deadline ? 0 : (int)(deadline - now);
+}
+
+static socklen_t
+server_sockaddr(const struct dns_server *s, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (s->addr.family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(s->port);
+		in->sin_addr = s->addr.u.v4;
+		return sizeof(*in);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(s->port);
+		in6->sin6_addr = s->addr.u.v6;
+		return sizeof(*in6);
+	}
+}
+
+static enum dnsio_status
+errno_status(int e)
+{
+	switch (e) {
+	case ECONNREFUSED:
+	case ECONNRESET:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case EPIPE:
+		return DNSIO_UNREACHABLE;
+	case ETIMEDOUT:
+		return DNSIO_TIMEOUT;
+	default:
+		return DNSIO_LOCAL;
+	}
+}
+
+/* Waits for events on fd; DNSIO_OK when ready. */
+static enum dnsio_status
+wait_fd(int fd, short events, uint64_t deadline)
+{
+	struct pollfd p = { fd, events, 0 };
+	int n;
+
+	for (;;) {
+		n = poll(&p, 1, left_ms(deadline));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return DNSIO_LOCAL;
+		return n == 0 ? DNSIO_TIMEOUT : DNSIO_OK;
+	}
+}
+
+/* A non-blocking socket connected to s; -1 with *st set on failure. */
+static int
+open_connected(const struct dns_server *s, int type, uint64_t deadline,
+    enum dnsio_status *st)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = server_sockaddr(s, &ss), elen = sizeof(int);
+	int fd, e = 0;
+
+	fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		*st = DNSIO_LOCAL;
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&ss, len) == 0)
+		return fd;
+	if (errno != EINPROGRESS) {
+		*st = errno_status(errno);
+		close(fd);
+		return -1;
+	}
+	if ((*st = wait_fd(fd, POLLOUT, deadline)) != DNSIO_OK ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1 || e != 0) {
+		if (*st == DNSIO_OK)
+			*st = errno_status(e);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static enum dnsio_status
+write_all(int fd, const uint8_t *p, size_t n, uint64_t deadline)
+{
+	enum dnsio_status st;
+	ssize_t w;
+
+	while (n > 0) {
+		w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w == -1 && errno != EAGAIN && errno != EINTR)
+			return errno_status(errno);
+		if ((st = wait_fd(fd, POLLOUT, deadline)) != DNSIO_OK)
+			return st;
+	}
+	return DNSIO_OK;
+}
+
+static enum dnsio_status
+read_all(int fd, uint8_t *p, size_t n, uint64_t deadline)
+{
+	enum dnsio_status st;
+	ssize_t r;
+
+	while (n > 0) {
+		r = recv(fd, p, n, 0);
+		if (r > 0) {
+			p += r;
+			n -= (size_t)r;
+			continue;
+		}
+		if (r == 0)
+			return DNSIO_UNREACHABLE;	/* closed early */
+		if (errno != EAGAIN && errno != EINTR)
+			return errno_status(errno);
+		if ((st = wait_fd(fd, POLLIN, deadline)) != DNSIO_OK)
+			return st;
+	}
+	return DNSIO_OK;
+}
+
+/* One length-prefixed message each way; skips replies with other IDs. */
+static enum dnsio_status
+tcp_exchange(int fd, const uint8_t *msg, size_t len, uint64_t deadline,
+    uint8_t **reply, size_t *rlen)
+{
+	uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len }, *buf;
+	enum dnsio_status st;
+	size_t n;
+
+	if ((st = write_all(fd, hdr, 2, deadline)) != DNSIO_OK ||
+	    (st = write_all(fd, msg, len, deadline)) != DNSIO_OK)
+		return st;
+	for (;;) {
+		if ((st = read_all(fd, hdr, 2, deadline)) != DNSIO_OK)
+			return st;
+		n = (size_t)hdr[0] << 8 | hdr[1];
+		buf = xmalloc(n ? n : 1);
+		if ((st = read_all(fd, buf, n, deadline)) != DNSIO_OK) {
+			free(buf);
+			return st;
+		}
+		if (n >= 2 && buf[0] == msg[0] && buf[1] == msg[1]) {
+			*reply = buf;
+			*rlen = n;
+			return DNSIO_OK;
+		}
+		free(buf);
+	}
+}
+
+/* Reads datagrams until one carries id; DNSIO_TIMEOUT at deadline. */
+static enum dnsio_status
+udp_wait(int fd, const uint8_t *id, uint64_t deadline, uint8_t **reply,
+    size_t *rlen)
+{
+	uint8_t *buf = xmalloc(UDP_MAX);
+	enum dnsio_status st;
+	ssize_t r;
+
+	for (;;) {
+		r = recv(fd, buf, UDP_MAX, 0);
+		if (r >= 2 && buf[0] == id[0] && buf[1] == id[1]) {
+			*reply = xreallocarray(buf, (size_t)r, 1);
+			*rlen = (size_t)r;
+			return DNSIO_OK;
+		}
+		if (r == -1 && errno != EAGAIN && errno != EINTR) {
+			free(buf);
+			return errno_status(errno);
+		}
+		if (r == -1 && (st = wait_fd(fd, POLLIN, deadline)) !=
+		    DNSIO_OK) {
+			free(buf);
+			return st;
+		}
+	}
+}
+
+static const char *
+status_str(enum dnsio_status st)
+{
+	switch (st) {
+	case DNSIO_TIMEOUT:
+		return "no answer in time";
+	case DNSIO_UNREACHABLE:
+		return "unreachable";
+	case DNSIO_LOCAL:
+		return "local error";
+	default:
+		return "ok";
+	}
+}
+
+enum dnsio_status
+dnsio_exchange(const struct dns_server *s, int udp, const uint8_t *msg,
+    size_t len, uint64_t deadline, uint8_t **reply, size_t *rlen, char *err,
+    size_t errlen)
+{
+	enum dnsio_status st;
+	uint64_t resend;
+	int fd;
+
+	if ((fd = open_connected(s, udp ? SOCK_DGRAM : SOCK_STREAM, deadline,
+	    &st)) == -1) {
+		snprintf(err, errlen, "%s over %s (connect)", status_str(st),
+		    udp ? "UDP" : "TCP");
+		return st;
+	}
+	if (!udp)
+		st = tcp_exchange(fd, msg, len, deadline, reply, rlen);
+	else if ((st = write_all(fd, msg, len, deadline)) == DNSIO_OK) {
+		resend = dnsio_now_ms() + RESEND_MS;
+		st = udp_wait(fd, msg, resend < deadline ? resend : deadline,
+		    reply, rlen);
+		if (st == DNSIO_TIMEOUT && resend < deadline &&
+		    (st = write_all(fd, msg, len, deadline)) == DNSIO_OK)
+			st = udp_wait(fd, msg, deadline, reply, rlen);
+	}
+	if (st != DNSIO_OK)
+		snprintf(err, errlen, "%s over %s", status_str(st), udp ? "UDP" :
+		    "TCP");
+	close(fd);
+	return st;
+}
+
+/* ---- many queries at once ---- */
+
+struct pending {
+	uint64_t	sent;		/* 0: not sent yet */
+	int		tries;
+};
+
+/* Sends query i (again); 0 on success. */
+static int
+udp_send_one(int fd, uint8_t *const *msgs, const size_t *lens, size_t i,
+    struct pending *pd)
+{
+	if (send(fd, msgs[i], lens[i], 0) != (ssize_t)lens[i])
+		return -1;
+	pd[i].sent = dnsio_now_ms();
+	pd[i].tries++;
+	return 0;
+}
+
+/*
+ * Takes one datagram, if any, and files it under its query (a truncated
+ * one too: the caller asks those again over TCP).  Returns 1 if it
+ * answered a query.
+ */
+static int
+udp_take(int fd, uint8_t *buf, const int *byid, uint8_t **replies,
+    size_t *rlens)
+{
+	ssize_t r = recv(fd, buf, UDP_MAX, 0);
+	int i;
+
+	if (r < 12 || (i = byid[buf[0] << 8 | buf[1]]) < 0 || replies[i])
+		return 0;
+	replies[i] = xmalloc((size_t)r);
+	memcpy(replies[i], buf, (size_t)r);
+	rlens[i] = (size_t)r;
+	return 1;
+}
+
+static void
+udp_many(int fd, uint8_t *const *msgs, const size_t *lens, size_t n,
+    size_t window, uint64_t deadline, uint8_t **replies, size_t *rlens)
+{
+	struct pending *pd = xcalloc(n ? n : 1, sizeof(*pd));
+	int *byid = xmalloc(65536 * sizeof(int));
+	uint8_t *buf = xmalloc(UDP_MAX);
+	size_t i, next = 0, inflight = 0, done = 0, scan = 0;
+	uint64_t now;
+
+	memset(byid, -1, 65536 * sizeof(int));
+	for (i = 0; i < n; i++)
+		byid[msgs[i][0] << 8 | msgs[i][1]] = (int)i;
+	while (done < n && (now = dnsio_now_ms()) < deadline) {
+		while (inflight < window && next < n)
+			if (udp_send_one(fd, msgs, lens, next++, pd) == 0)
+				inflight++;
+		if (wait_fd(fd, POLLIN, now + 50 < deadline ? now + 50 :
+		    deadline) == DNSIO_OK &&
+		    udp_take(fd, buf, byid, replies, rlens)) {
+			done++;
+			inflight--;
+		}
+		/* one more try for queries whose answer is late */
+		for (i = 0; i < 64 && scan < next; i++, scan++) {
+			if (replies[scan] == NULL && pd[scan].tries == 1 &&
+			    dnsio_now_ms() - pd[scan].sent > RESEND_MS)
+				udp_send_one(fd, msgs, lens, scan, pd);
+		}
+		if (scan >= next)
+			scan = 0;
+	}
+	free(pd);
+	free(byid);
+	free(buf);
+}
+
+size_t
+dnsio_query_many(const struct dns_server *s, uint8_t *const *msgs,
+    const size_t *lens, size_t n, size_t window, uint64_t deadline,
+    uint8_t **replies, size_t *rlens)
+{
+	enum dnsio_status st;
+	char err[128];
+	size_t i, got = 0;
+	int fd;
+
+	memset(replies, 0, n * sizeof(*replies));
+	if ((fd = open_connected(s, SOCK_DGRAM, deadline, &st)) != -1) {
+		udp_many(fd, msgs, lens, n, window, deadline, replies, rlens);
+		close(fd);
+	}
+	for (i = 0; i < n; i++) {
+		/* missing or truncated: over TCP, one by one */
+		if (replies[i] != NULL && !(replies[i][2] & 0x02)) {
+			got++;
+			continue;
+		}
+		free(replies[i]);
+		replies[i] = NULL;
+		if (dnsio_exchange(s, 0, msgs[i], lens[i], deadline,
+		    &replies[i], &rlens[i], err, sizeof(err)) == DNSIO_OK)
+			got++;
+	}
+	return got;
+}

@@ -1,0 +1,1004 @@
+/*
+ * dnsupdate.c: RFC 2136 UPDATE with TSIG, through ldns.
+ *
+ * For each message:
+ *	build:	zone section, then per change its prerequisites (answer
+ *		section) and its deletes and adds (authority section);
+ *	sign:	random ID and RD clear first, then TSIG (fudge 300);
+ *	send:	to each server in turn; a timeout, SERVFAIL or NOTIMP moves
+ *		on, any other answer is final;
+ *	check:	same ID, TSIG present and verified with the request MAC,
+ *		time within the fudge; then the rcode and TSIG error;
+ *	verify:	query until the server serves what was sent.
+ *
+ * ldns does not check the reply ID or the TSIG time, and a resolver
+ * marks a failed server dead forever; so ldns builds, signs and parses
+ * here, and dnsio carries the bytes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <ldns/ldns.h>
+
+#include "dnsio.h"
+#include "dnsupdate.h"
+#include "keyfile.h"
+#include "log.h"
+#include "util.h"
+
+#define FUDGE		300
+#define TCP_MAX		65535
+#define UDP_MAX_PLAIN	512
+#define TSIG_ROOM	256	/* key and algorithm names, 64-byte MAC, ... */
+
+static const char *const outcome_names[] = {
+	[DU_APPLIED] = "applied",
+	[DU_PREREQ_FAILED] = "prerequisite failed",
+	[DU_NOT_PERMITTED] = "not permitted",
+	[DU_KEY_PROBLEM] = "key problem",
+	[DU_NOT_AUTHORITATIVE] = "not authoritative",
+	[DU_UNREACHABLE] = "unreachable",
+	[DU_VERIFY_FAILED] = "not served after update",
+	[DU_OTHER] = "failed",
+};
+
+const char *
+du_outcome_str(enum du_outcome o)
+{
+	return outcome_names[o];
+}
+
+/* ---- the usual change: A and AAAA of a name ---- */
+
+/* Puts the texts of one family of addrs at rd; returns how many. */
+static size_t
+family_texts(const struct addr *a, size_t n, int family, const char **rd)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (a[i].family == family)
+			rd[k++] = a[i].text;
+	return k;
+}
+
+void
+du_addrs_init(struct du_addrs *d, const char *name, uint32_t ttl,
+    const struct addr *want, size_t nwant, const struct addr *expect,
+    size_t nexpect, bool cas)
+{
+	const char **rd;
+	size_t k;
+
+	memset(d, 0, sizeof(*d));
+	d->rdata = rd = xcalloc(nwant + nexpect + 1, sizeof(char *));
+	d->sets[0].type = DU_TYPE_A;
+	d->sets[0].rdata = rd;
+	d->sets[0].nrdata = k = family_texts(want, nwant, AF_INET, rd);
+	rd += k;
+	d->sets[1].type = DU_TYPE_AAAA;
+	d->sets[1].rdata = rd;
+	d->sets[1].nrdata = k = family_texts(want, nwant, AF_INET6, rd);
+	rd += k;
+	d->pre[0].set.type = DU_TYPE_A;
+	d->pre[0].set.rdata = rd;
+	d->pre[0].set.nrdata = k = family_texts(expect, nexpect, AF_INET, rd);
+	d->pre[0].kind = k ? DU_PRE_EQUALS : DU_PRE_ABSENT;
+	rd += k;
+	d->pre[1].set.type = DU_TYPE_AAAA;
+	d->pre[1].set.rdata = rd;
+	d->pre[1].set.nrdata = k = family_texts(expect, nexpect, AF_INET6, rd);
+	d->pre[1].kind = k ? DU_PRE_EQUALS : DU_PRE_ABSENT;
+	d->change.name = name;
+	d->change.ttl = ttl;
+	d->change.prereqs = cas ? d->pre : NULL;
+	d->change.nprereqs = cas ? 2 : 0;
+	d->change.sets = d->sets;
+	d->change.nsets = 2;
+}
+
+void
+du_addrs_clear(struct du_addrs *d)
+{
+	free(d->rdata);
+	d->rdata = NULL;
+}
+
+/* ---- records ---- */
+
+static ldns_rdf *
+dname(const char *name)
+{
+	char fq[DNAME_MAXLEN + 2];
+
+	snprintf(fq, sizeof(fq), "%s.", name);
+	return ldns_dname_new_frm_str(fq);
+}
+
+/* An RR without data: delete-RRset and the type-only prerequisites. */
+static ldns_rr *
+rr_empty(const char *name, uint16_t type, ldns_rr_class class)
+{
+	ldns_rr *rr = ldns_rr_new();
+	ldns_rdf *owner = dname(name);
+
+	if (rr == NULL || owner == NULL) {
+		ldns_rr_free(rr);
+		ldns_rdf_deep_free(owner);
+		return NULL;
+	}
+	ldns_rr_set_owner(rr, owner);
+	ldns_rr_set_type(rr, (ldns_rr_type)type);
+	ldns_rr_set_class(rr, class);
+	ldns_rr_set_ttl(rr, 0);
+	return rr;
+}
+
+/* "name ttl IN TYPE rdata"; NULL if ldns will not parse it. */
+static ldns_rr *
+rr_data(const char *name, uint32_t ttl, uint16_t type, const char *rdata)
+{
+	ldns_rr *rr = NULL;
+	char *type_s = ldns_rr_type2str((ldns_rr_type)type), *s;
+
+	s = xasprintf("%s. %u IN %s %s", name, ttl, type_s ? type_s : "TYPE0",
+	    rdata);
+	if (ldns_rr_new_frm_str(&rr, s, 0, NULL, NULL) != LDNS_STATUS_OK)
+		rr = NULL;
+	free(s);
+	free(type_s);
+	return rr;
+}
+
+/* Upper bound of an RR's size on the wire: no name compression. */
+static size_t
+rr_wire_max(const ldns_rr *rr)
+{
+	size_t n = ldns_rdf_size(ldns_rr_owner(rr)) + 10, i;
+
+	for (i = 0; i < ldns_rr_rd_count(rr); i++)
+		n += ldns_rdf_size(ldns_rr_rdf(rr, i));
+	return n;
+}
+
+static int
+push(ldns_rr_list *l, ldns_rr *rr, size_t *size)
+{
+	if (rr == NULL)
+		return -1;
+	*size += rr_wire_max(rr);
+	ldns_rr_list_push_rr(l, rr);	/* takes rr */
+	return 0;
+}
+
+static int
+prereq_add(ldns_rr_list *pr, const char *name, const struct du_prereq *p,
+    size_t *size)
+{
+	size_t i;
+
+	switch (p->kind) {
+	case DU_PRE_EQUALS:
+		for (i = 0; i < p->set.nrdata; i++)
+			if (push(pr, rr_data(name, 0, p->set.type,
+			    p->set.rdata[i]), size) == -1)
+				return -1;
+		/* TTL 0 in prerequisites (RFC 2136 2.4), ldns kept it 0 */
+		return 0;
+	case DU_PRE_ABSENT:
+		return push(pr, rr_empty(name, p->set.type,
+		    LDNS_RR_CLASS_NONE), size);
+	case DU_PRE_EXISTS:
+		return push(pr, rr_empty(name, p->set.type, LDNS_RR_CLASS_ANY),
+		    size);
+	case DU_PRE_NAME_USED:
+		return push(pr, rr_empty(name, LDNS_RR_TYPE_ANY,
+		    LDNS_RR_CLASS_ANY), size);
+	case DU_PRE_NAME_UNUSED:
+		return push(pr, rr_empty(name, LDNS_RR_TYPE_ANY,
+		    LDNS_RR_CLASS_NONE), size);
+	}
+	return -1;
+}
+
+/* Appends change c to the lists; *size grows by its wire size bound. */
+static int
+change_add(ldns_rr_list *pr, ldns_rr_list *up, const struct du_change *c,
+    size_t *size)
+{
+	const struct du_rrset *s;
+	size_t i, j;
+
+	for (i = 0; i < c->nprereqs; i++)
+		if (prereq_add(pr, c->name, &c->prereqs[i], size) == -1)
+			return -1;
+	for (i = 0; i < c->nsets; i++) {
+		s = &c->sets[i];
+		if (push(up, rr_empty(c->name, s->type, LDNS_RR_CLASS_ANY),
+		    size) == -1)
+			return -1;
+		for (j = 0; j < s->nrdata; j++)
+			if (push(up, rr_data(c->name, c->ttl, s->type,
+			    s->rdata[j]), size) == -1)
+				return -1;
+	}
+	return 0;
+}
+
+/* ---- messages ---- */
+
+struct msg {
+	ldns_pkt	*pkt;		/* signed request (for the request MAC) */
+	uint8_t		*wire;
+	size_t		 len;
+	size_t		 first, n;	/* the changes it carries */
+};
+
+static void
+msg_clear(struct msg *m)
+{
+	ldns_pkt_free(m->pkt);
+	free(m->wire);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Turns the lists into a signed message; takes the lists. */
+static int
+msg_finish(struct msg *m, const char *zone, ldns_rr_list *pr,
+    ldns_rr_list *up, uint16_t id, const struct tsig_key *key, char *err,
+    size_t errlen)
+{
+	ldns_rdf *z = dname(zone);
+	ldns_status st;
+
+	m->pkt = z ? ldns_update_pkt_new(z, LDNS_RR_CLASS_IN, pr, up, NULL) :
+	    NULL;
+	ldns_rr_list_deep_free(pr);	/* ldns_update_pkt_new cloned them */
+	ldns_rr_list_deep_free(up);
+	if (m->pkt == NULL) {
+		ldns_rdf_deep_free(z);
+		snprintf(err, errlen, "cannot build an update for zone %s", zone);
+		return -1;
+	}
+	ldns_pkt_set_rd(m->pkt, false);	/* ldns sets it on updates */
+	ldns_pkt_set_id(m->pkt, id);	/* before signing: the MAC covers it */
+	if (key != NULL && (st = ldns_pkt_tsig_sign(m->pkt, key->name,
+	    key->secret, FUDGE, tsig_alg_ldns(key->alg), NULL)) !=
+	    LDNS_STATUS_OK) {
+		snprintf(err, errlen, "cannot sign with key %s: %s", key->name,
+		    ldns_get_errorstr_by_id(st));
+		return -1;
+	}
+	if (ldns_pkt2wire(&m->wire, m->pkt, &m->len) != LDNS_STATUS_OK) {
+		snprintf(err, errlen, "cannot encode the update for zone %s",
+		    zone);
+		return -1;
+	}
+	return 0;
+}
+
+int
+dnsupdate_build(const char *zone, const struct du_change *changes,
+    size_t n, uint16_t id, const struct tsig_key *key, uint8_t **wire,
+    size_t *len, char *err, size_t errlen)
+{
+	ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
+	struct msg m;
+	size_t i, size = 0;
+
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < n; i++) {
+		if (change_add(pr, up, &changes[i], &size) == -1) {
+			snprintf(err, errlen, "invalid record data at %s",
+			    changes[i].name);
+			ldns_rr_list_deep_free(pr);
+			ldns_rr_list_deep_free(up);
+			return -1;
+		}
+	}
+	if (msg_finish(&m, zone, pr, up, id, key, err, errlen) == -1) {
+		msg_clear(&m);
+		return -1;
+	}
+	*wire = m.wire;
+	*len = m.len;
+	m.wire = NULL;			/* no longer ours */
+	msg_clear(&m);
+	return 0;
+}
+
+/* ---- replies ---- */
+
+static const char *
+tsig_error_str(unsigned e)
+{
+	switch (e) {
+	case 16: return "BADSIG";
+	case 17: return "BADKEY";
+	case 18: return "BADTIME";
+	case 19: return "BADMODE";
+	case 20: return "BADNAME";
+	case 21: return "BADALG";
+	case 22: return "BADTRUNC";
+	default: return "unknown TSIG error";
+	}
+}
+
+static uint64_t
+rdf_u48(const ldns_rdf *r)
+{
+	const uint8_t *p = ldns_rdf_data(r);
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < 6 && i < ldns_rdf_size(r); i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+server_str(const struct dns_server *s, char *buf, size_t size)
+{
+	snprintf(buf, size, s->addr.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+	    s->addr.text, s->port);
+}
+
+#define DU_NEXT_SERVER	(-1)
+
+static int
+rcode_outcome(ldns_pkt_rcode rc)
+{
+	switch (rc) {
+	case LDNS_RCODE_NOERROR:
+		return DU_APPLIED;
+	case LDNS_RCODE_YXDOMAIN:
+	case LDNS_RCODE_YXRRSET:
+	case LDNS_RCODE_NXDOMAIN:
+	case LDNS_RCODE_NXRRSET:
+		return DU_PREREQ_FAILED;
+	case LDNS_RCODE_REFUSED:
+	case LDNS_RCODE_NOTAUTH:
+		return DU_NOT_PERMITTED;
+	case LDNS_RCODE_NOTZONE:
+		return DU_NOT_AUTHORITATIVE;
+	case LDNS_RCODE_SERVFAIL:
+	case LDNS_RCODE_NOTIMPL:
+		return DU_NEXT_SERVER;
+	default:
+		return DU_OTHER;
+	}
+}
+
+/* The TSIG checks ldns leaves to us; DU_APPLIED when they pass. */
+static int
+tsig_check(const ldns_pkt *req, ldns_pkt *r, const uint8_t *wire,
+    size_t len, const struct tsig_key *key, uint64_t now, char *what,
+    size_t wlen)
+{
+	ldns_rr *t = ldns_pkt_tsig(r);
+	uint64_t signed_at;
+	unsigned terr;
+
+	if (key == NULL)	/* an unsigned request (tests only) */
+		return t == NULL ? DU_APPLIED : DU_KEY_PROBLEM;
+	if (t == NULL || ldns_rr_rd_count(t) < 7) {
+		snprintf(what, wlen, "reply not signed");
+		return DU_KEY_PROBLEM;
+	}
+	terr = ldns_rdf2native_int16(ldns_rr_rdf(t, 5));
+	if (terr == 18) {
+		snprintf(what, wlen, "TSIG error BADTIME (server time %llu, "
+		    "ours %llu: check the clocks)", (unsigned long long)
+		    rdf_u48(ldns_rr_rdf(t, 6)), (unsigned long long)now);
+		return DU_KEY_PROBLEM;
+	}
+	if (terr != 0) {
+		snprintf(what, wlen, "TSIG error %s", tsig_error_str(terr));
+		return DU_KEY_PROBLEM;
+	}
+	if (ldns_pkt_tsig(req) == NULL || !ldns_pkt_tsig_verify(r, wire, len,
+	    key->name, key->secret, ldns_rr_rdf(ldns_pkt_tsig(req), 3))) {
+		snprintf(what, wlen, "reply signature does not verify");
+		return DU_KEY_PROBLEM;
+	}
+	signed_at = rdf_u48(ldns_rr_rdf(t, 1));
+	if ((signed_at > now ? signed_at - now : now - signed_at) >
+	    ldns_rdf2native_int16(ldns_rr_rdf(t, 2))) {
+		snprintf(what, wlen, "reply signed at %llu, outside the fudge "
+		    "of our time %llu", (unsigned long long)signed_at,
+		    (unsigned long long)now);
+		return DU_KEY_PROBLEM;
+	}
+	return DU_APPLIED;
+}
+
+/*
+ * Judges a reply to req at time now.  Returns an outcome, or
+ * DU_NEXT_SERVER for SERVFAIL/NOTIMP; what says why, without server and
+ * zone.
+ */
+static int
+judge(const ldns_pkt *req, const uint8_t *wire, size_t len,
+    const struct tsig_key *key, uint64_t now, char *what, size_t wlen)
+{
+	ldns_pkt *r = NULL;
+	const ldns_lookup_table *rc;
+	char tsig[160] = "";
+	int out, sig;
+
+	if (ldns_wire2pkt(&r, wire, len) != LDNS_STATUS_OK ||
+	    ldns_pkt_id(r) != ldns_pkt_id(req) || !ldns_pkt_qr(r)) {
+		snprintf(what, wlen, "malformed reply");
+		ldns_pkt_free(r);
+		return DU_OTHER;
+	}
+	rc = ldns_lookup_by_id(ldns_rcodes, (int)ldns_pkt_get_rcode(r));
+	out = rcode_outcome(ldns_pkt_get_rcode(r));
+	sig = tsig_check(req, r, wire, len, key, now, tsig, sizeof(tsig));
+	ldns_pkt_free(r);
+	snprintf(what, wlen, "%s%s%s", rc ? rc->name : "unknown rcode",
+	    sig != DU_APPLIED ? ", " : "", sig != DU_APPLIED ? tsig : "");
+	/*
+	 * An unsigned or badly signed answer is never a success, nor trusted
+	 * to say the records changed under us; a refusal stays a refusal.
+	 */
+	if (sig != DU_APPLIED && (out == DU_APPLIED ||
+	    out == DU_PREREQ_FAILED || strstr(tsig, "TSIG") != NULL))
+		return DU_KEY_PROBLEM;
+	return out;
+}
+
+/* One exchange with one server; TCP when UDP is truncated or too big. */
+static enum dnsio_status
+exchange(const struct dns_conf *dns, const struct dns_server *s,
+    const struct msg *m, uint8_t **reply, size_t *rlen, char *err,
+    size_t errlen)
+{
+	uint64_t deadline = dnsio_now_ms() + dns->timeout_ms;
+	int udp = dns->transport == DNS_UDP && m->len <= UDP_MAX_PLAIN;
+	enum dnsio_status st;
+
+	st = dnsio_exchange(s, udp, m->wire, m->len, deadline, reply, rlen,
+	    err, errlen);
+	if (st == DNSIO_OK && udp && *rlen > 2 && ((*reply)[2] & 0x02)) {
+		free(*reply);
+		st = dnsio_exchange(s, 0, m->wire, m->len, deadline, reply,
+		    rlen, err, errlen);
+	}
+	return st;
+}
+
+/* Sends m to the servers in order; *used gets the one that answered. */
+static enum du_outcome
+send_msg(const struct dns_conf *dns, const char *zone, const struct msg *m,
+    const struct dns_server **used, char *why, size_t wlen)
+{
+	char srv[ADDR_STRLEN + 16], err[160], what[256];
+	enum du_outcome last = DU_UNREACHABLE;
+	uint8_t *reply;
+	size_t i, rlen;
+	int out;
+
+	for (i = 0; i < dns->nservers; i++) {
+		server_str(&dns->servers[i], srv, sizeof(srv));
+		if (exchange(dns, &dns->servers[i], m, &reply, &rlen, err,
+		    sizeof(err)) != DNSIO_OK) {
+			snprintf(why, wlen, "server %s, zone %s: %.120s", srv,
+			    zone, err);
+			continue;
+		}
+		out = judge(m->pkt, reply, rlen, dns->key, (uint64_t)time(NULL),
+		    what, sizeof(what));
+		free(reply);
+		snprintf(why, wlen, "server %s, zone %s: %.200s", srv, zone,
+		    what);
+		if (out == DU_NEXT_SERVER) {
+			last = DU_OTHER;
+			continue;
+		}
+		*used = &dns->servers[i];
+		return (enum du_outcome)out;
+	}
+	return last;
+}
+
+/* ---- queries: verify, read, find the zone ---- */
+
+struct query {
+	const char	*name;
+	uint16_t	 type;
+	uint8_t		*wire;
+	size_t		 len;
+};
+
+static int
+query_build(struct query *q, const char *name, uint16_t type, uint16_t id)
+{
+	ldns_rdf *d = dname(name);
+	ldns_pkt *p = d ? ldns_pkt_query_new(d, (ldns_rr_type)type,
+	    LDNS_RR_CLASS_IN, 0) : NULL;
+	int rc = -1;
+
+	q->name = name;
+	q->type = type;
+	q->wire = NULL;
+	if (p == NULL) {
+		ldns_rdf_deep_free(d);
+		return -1;
+	}
+	ldns_pkt_set_id(p, id);
+	if (ldns_pkt2wire(&q->wire, p, &q->len) == LDNS_STATUS_OK)
+		rc = 0;
+	ldns_pkt_free(p);
+	return rc;
+}
+
+/* The rdata of an RR as one canonical string (the caller frees). */
+static char *
+rdata_str(const ldns_rr *rr)
+{
+	char *out = xstrdup(""), *f, *t;
+	size_t i;
+
+	for (i = 0; i < ldns_rr_rd_count(rr); i++) {
+		f = ldns_rdf2str(ldns_rr_rdf(rr, i));
+		t = xasprintf("%s%s%s", out, i ? " " : "", f ? f : "");
+		free(f);
+		free(out);
+		out = t;
+	}
+	return out;
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The values of RRset (name, type) in a reply, sorted; -1 if the reply
+ * is no authoritative answer (neither NOERROR nor NXDOMAIN).
+ */
+static int
+answer_values(const uint8_t *wire, size_t len, const char *name,
+    uint16_t type, char ***vals, size_t *n)
+{
+	ldns_pkt *p = NULL;
+	ldns_rr_list *an;
+	ldns_rdf *owner = dname(name);
+	ldns_rr *rr;
+	size_t i;
+
+	*vals = NULL;
+	*n = 0;
+	if (ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK ||
+	    (ldns_pkt_get_rcode(p) != LDNS_RCODE_NOERROR &&
+	    ldns_pkt_get_rcode(p) != LDNS_RCODE_NXDOMAIN)) {
+		ldns_pkt_free(p);
+		ldns_rdf_deep_free(owner);
+		return -1;
+	}
+	an = ldns_pkt_answer(p);
+	*vals = xcalloc(ldns_rr_list_rr_count(an) + 1, sizeof(char *));
+	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) == type &&
+		    ldns_dname_compare(ldns_rr_owner(rr), owner) == 0)
+			(*vals)[(*n)++] = rdata_str(rr);
+	}
+	qsort(*vals, *n, sizeof(char *), str_cmp);
+	ldns_pkt_free(p);
+	ldns_rdf_deep_free(owner);
+	return 0;
+}
+
+static void
+vals_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Whether a reply serves exactly the values of set (canonicalised). */
+static bool
+serves(const uint8_t *wire, size_t len, const char *name,
+    const struct du_rrset *set)
+{
+	char **got, **want = xcalloc(set->nrdata + 1, sizeof(char *));
+	size_t ngot, i;
+	ldns_rr *rr;
+	bool same;
+
+	if (answer_values(wire, len, name, set->type, &got, &ngot) == -1) {
+		free(want);
+		return false;
+	}
+	for (i = 0; i < set->nrdata; i++) {
+		rr = rr_data(name, 0, set->type, set->rdata[i]);
+		want[i] = rr ? rdata_str(rr) : xstrdup("");
+		ldns_rr_free(rr);
+	}
+	qsort(want, set->nrdata, sizeof(char *), str_cmp);
+	same = ngot == set->nrdata;
+	for (i = 0; same && i < ngot; i++)
+		same = strcmp(got[i], want[i]) == 0;
+	vals_free(got, ngot);
+	vals_free(want, set->nrdata);
+	return same;
+}
+
+struct vq {			/* one RRset to confirm */
+	const char		*name;
+	const struct du_rrset	*set;
+	size_t			 change;
+};
+
+/*
+ * Queries s until every RRset of changes[first..first+n) is served as
+ * sent, or the deadline passes; ok[i] says which changes are.
+ */
+static void
+verify(const struct dns_server *s, const struct du_change *changes,
+    size_t first, size_t n, uint64_t deadline, bool *ok)
+{
+	struct vq *v;
+	struct query *q;
+	uint8_t **msgs, **rep;
+	size_t *lens, *rl, i, j, nv = 0, left;
+	uint16_t id = (uint16_t)ldns_get_random();
+
+	for (i = first; i < first + n; i++)
+		nv += changes[i].nsets;
+	v = xcalloc(nv + 1, sizeof(*v));
+	q = xcalloc(nv + 1, sizeof(*q));
+	msgs = xcalloc(nv + 1, sizeof(*msgs));
+	rep = xcalloc(nv + 1, sizeof(*rep));
+	lens = xcalloc(nv + 1, sizeof(*lens));
+	rl = xcalloc(nv + 1, sizeof(*rl));
+	for (i = first, nv = 0; i < first + n; i++) {
+		ok[i - first] = true;
+		for (j = 0; j < changes[i].nsets; j++, nv++) {
+			v[nv].name = changes[i].name;
+			v[nv].set = &changes[i].sets[j];
+			v[nv].change = i - first;
+		}
+	}
+	for (left = nv; left > 0 && dnsio_now_ms() < deadline; ) {
+		for (i = 0; i < left; i++) {
+			if (query_build(&q[i], v[i].name, v[i].set->type,
+			    (uint16_t)(id + i)) == -1)
+				fatalx("cannot build a DNS query");
+			msgs[i] = q[i].wire;
+			lens[i] = q[i].len;
+		}
+		id = (uint16_t)(id + left);
+		dnsio_query_many(s, msgs, lens, left, 64, deadline, rep, rl);
+		for (i = 0, j = 0; i < left; i++) {
+			if (rep[i] == NULL || !serves(rep[i], rl[i], v[i].name,
+			    v[i].set))
+				v[j++] = v[i];	/* ask again */
+			free(rep[i]);
+			free(q[i].wire);
+		}
+		left = j;
+	}
+	for (i = 0; i < left; i++)
+		ok[v[i].change] = false;
+	free(v);
+	free(q);
+	free(msgs);
+	free(rep);
+	free(lens);
+	free(rl);
+}
+
+/* ---- apply ---- */
+
+/* The largest message we build: TCP's limit less what we add later. */
+static size_t
+msg_budget(const char *zone)
+{
+	return TCP_MAX - 12 - (strlen(zone) + 2 + 4) - TSIG_ROOM;
+}
+
+/*
+ * Builds the next message from changes[*next..n), as many whole changes
+ * as fit.  Returns -1 with err set if one change alone is too large or
+ * its data does not parse.
+ */
+static int
+next_msg(const char *zone, const struct du_change *changes, size_t n,
+    size_t *next, const struct tsig_key *key, struct msg *m, char *err,
+    size_t errlen)
+{
+	ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
+	ldns_rr_list *p1, *u1;
+	size_t size = 0, one;
+
+	m->first = *next;
+	for (; *next < n; (*next)++) {
+		p1 = ldns_rr_list_new();
+		u1 = ldns_rr_list_new();
+		one = 0;
+		if (change_add(p1, u1, &changes[*next], &one) == -1 ||
+		    one > msg_budget(zone)) {
+			snprintf(err, errlen, "%s at %s", one > msg_budget(zone) ?
+			    "change too large for one message" :
+			    "invalid record data", changes[*next].name);
+			ldns_rr_list_deep_free(p1);
+			ldns_rr_list_deep_free(u1);
+			ldns_rr_list_deep_free(pr);
+			ldns_rr_list_deep_free(up);
+			return -1;
+		}
+		if (size + one > msg_budget(zone) && *next > m->first) {
+			ldns_rr_list_deep_free(p1);
+			ldns_rr_list_deep_free(u1);
+			break;
+		}
+		ldns_rr_list_cat(pr, p1);	/* moves the RRs */
+		ldns_rr_list_cat(up, u1);
+		ldns_rr_list_free(p1);
+		ldns_rr_list_free(u1);
+		size += one;
+	}
+	m->n = *next - m->first;
+	return msg_finish(m, zone, pr, up, (uint16_t)ldns_get_random(), key,
+	    err, errlen);
+}
+
+static void
+report_failure(struct du_report *r, enum du_outcome o, const char *why)
+{
+	if (r->outcome != DU_APPLIED)
+		return;
+	r->outcome = o;
+	str_copy(r->msg, why, sizeof(r->msg));
+}
+
+/* Sends one message and, if applied, verifies it; sets outcomes. */
+static void
+apply_msg(const struct dns_conf *dns, const char *zone,
+    const struct du_change *changes, struct msg *m,
+    enum du_outcome *outcomes, struct du_report *r)
+{
+	const struct dns_server *used = NULL;
+	enum du_outcome o;
+	char why[300];
+	bool *ok;
+	size_t i;
+
+	r->nmessages++;
+	r->bytes += m->len;
+	o = send_msg(dns, zone, m, &used, why, sizeof(why));
+	if (o != DU_APPLIED) {
+		for (i = 0; i < m->n; i++)
+			if (outcomes != NULL)
+				outcomes[m->first + i] = o;
+		report_failure(r, o, why);
+		return;
+	}
+	ok = xcalloc(m->n + 1, sizeof(bool));
+	if (dns->verify)
+		verify(used, changes, m->first, m->n, dnsio_now_ms() +
+		    dns->timeout_ms, ok);
+	for (i = 0; i < m->n; i++) {
+		o = !dns->verify || ok[i] ? DU_APPLIED : DU_VERIFY_FAILED;
+		if (outcomes != NULL)
+			outcomes[m->first + i] = o;
+		if (o == DU_APPLIED)
+			r->napplied++;
+		else {
+			snprintf(why, sizeof(why), "zone %s: %s accepted but not "
+			    "served within %llu ms", zone,
+			    changes[m->first + i].name,
+			    (unsigned long long)dns->timeout_ms);
+			report_failure(r, o, why);
+		}
+	}
+	free(ok);
+}
+
+int
+dnsupdate_apply(const struct dns_conf *dns, const char *zone,
+    const struct du_change *changes, size_t n, enum du_outcome *outcomes,
+    struct du_report *r)
+{
+	char err[256];
+	struct msg m;
+	size_t next = 0, i;
+
+	memset(r, 0, sizeof(*r));
+	r->outcome = DU_APPLIED;
+	while (next < n) {
+		memset(&m, 0, sizeof(m));
+		if (next_msg(zone, changes, n, &next, dns->key, &m, err,
+		    sizeof(err)) == -1) {
+			msg_clear(&m);
+			for (i = next; i < n && outcomes != NULL; i++)
+				outcomes[i] = DU_OTHER;
+			report_failure(r, DU_OTHER, err);
+			break;
+		}
+		apply_msg(dns, zone, changes, &m, outcomes, r);
+		msg_clear(&m);
+	}
+	return r->napplied == n ? 0 : -1;
+}
+
+/* ---- zone discovery and reading what is served ---- */
+
+/* One unsigned query to the servers in order; the reply or NULL. */
+static ldns_pkt *
+ask(const struct dns_conf *dns, const char *name, uint16_t type)
+{
+	struct query q;
+	ldns_pkt *p = NULL;
+	uint8_t *reply;
+	size_t i, rlen;
+	char err[128];
+
+	if (query_build(&q, name, type, (uint16_t)ldns_get_random()) == -1)
+		return NULL;
+	for (i = 0; i < dns->nservers && p == NULL; i++) {
+		if (dnsio_exchange(&dns->servers[i], dns->transport == DNS_UDP,
+		    q.wire, q.len, dnsio_now_ms() + dns->timeout_ms, &reply,
+		    &rlen, err, sizeof(err)) != DNSIO_OK)
+			continue;
+		if (ldns_wire2pkt(&p, reply, rlen) != LDNS_STATUS_OK ||
+		    ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL) {
+			ldns_pkt_free(p);
+			p = NULL;
+		}
+		free(reply);
+	}
+	free(q.wire);
+	return p;
+}
+
+/* The owner of an SOA in section l that encloses name, or NULL. */
+static char *
+soa_owner(const ldns_rr_list *l, const char *name)
+{
+	ldns_rdf *n = dname(name);
+	char *z = NULL;
+	size_t i;
+
+	for (i = 0; z == NULL && i < ldns_rr_list_rr_count(l); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(l, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
+		    (ldns_dname_compare(ldns_rr_owner(rr), n) == 0 ||
+		    ldns_dname_is_subdomain(n, ldns_rr_owner(rr))))
+			z = ldns_rdf2str(ldns_rr_owner(rr));
+	}
+	ldns_rdf_deep_free(n);
+	return z;
+}
+
+int
+dnsupdate_find_zone(const struct dns_conf *dns, const char *name,
+    char *zone, size_t zonelen, char *err, size_t errlen)
+{
+	const char *cur = name;
+	char *z = NULL;
+	ldns_pkt *p;
+	size_t len;
+
+	for (; z == NULL && cur != NULL; cur = strchr(cur, '.') ?
+	    strchr(cur, '.') + 1 : NULL) {
+		if ((p = ask(dns, cur, LDNS_RR_TYPE_SOA)) == NULL)
+			continue;
+		if ((z = soa_owner(ldns_pkt_answer(p), name)) == NULL)
+			z = soa_owner(ldns_pkt_authority(p), name);
+		ldns_pkt_free(p);
+	}
+	if (z == NULL) {
+		snprintf(err, errlen, "no server of %s is authoritative for a "
+		    "zone above it", name);
+		return -1;
+	}
+	len = strlen(z);
+	if (len > 1 && z[len - 1] == '.')
+		z[--len] = '\0';
+	str_lower(z);
+	str_copy(zone, z, zonelen);
+	free(z);
+	return 0;
+}
+
+/* Appends the A or AAAA values of a reply to a. */
+static int
+reply_addrs(const uint8_t *wire, size_t len, const char *name,
+    uint16_t type, struct addr **a, size_t *n)
+{
+	char **vals, err[PARSE_ERRLEN];
+	size_t nv, i;
+
+	if (answer_values(wire, len, name, type, &vals, &nv) == -1)
+		return -1;
+	*a = xreallocarray(*a, *n + nv + 1, sizeof(**a));
+	for (i = 0; i < nv; i++)
+		if (addr_parse(vals[i], &(*a)[*n], err, sizeof(err)) == 0)
+			(*n)++;
+	vals_free(vals, nv);
+	return 0;
+}
+
+int
+dnsupdate_read_addrs(const struct dns_conf *dns, const char *const *names,
+    size_t n, struct addr **addrs, size_t *naddrs, char *err, size_t errlen)
+{
+	struct query *q = xcalloc(2 * n + 1, sizeof(*q));
+	uint8_t **msgs = xcalloc(2 * n + 1, sizeof(*msgs)), **rep;
+	size_t *lens = xcalloc(2 * n + 1, sizeof(*lens)), *rl, i, s, bad;
+	uint16_t id = (uint16_t)ldns_get_random();
+
+	rep = xcalloc(2 * n + 1, sizeof(*rep));
+	rl = xcalloc(2 * n + 1, sizeof(*rl));
+	for (i = 0; i < 2 * n; i++) {
+		if (query_build(&q[i], names[i / 2], i % 2 ? DU_TYPE_AAAA :
+		    DU_TYPE_A, (uint16_t)(id + i)) == -1)
+			fatalx("cannot build a DNS query");
+		msgs[i] = q[i].wire;
+		lens[i] = q[i].len;
+	}
+	for (s = 0, bad = 2 * n + 1; s < dns->nservers && bad > 0; s++) {
+		dnsio_query_many(&dns->servers[s], msgs, lens, 2 * n, 64,
+		    dnsio_now_ms() + dns->timeout_ms, rep, rl);
+		for (i = 0, bad = 0; i < n; i++) {
+			addrs[i] = NULL;
+			naddrs[i] = 0;
+			if (rep[2 * i] == NULL || rep[2 * i + 1] == NULL ||
+			    reply_addrs(rep[2 * i], rl[2 * i], names[i],
+			    DU_TYPE_A, &addrs[i], &naddrs[i]) == -1 ||
+			    reply_addrs(rep[2 * i + 1], rl[2 * i + 1], names[i],
+			    DU_TYPE_AAAA, &addrs[i], &naddrs[i]) == -1)
+				bad++;
+		}
+		for (i = 0; i < 2 * n; i++) {
+			free(rep[i]);
+			rep[i] = NULL;
+		}
+		if (bad > 0)
+			for (i = 0; i < n; i++) {
+				free(addrs[i]);
+				addrs[i] = NULL;
+				naddrs[i] = 0;
+			}
+	}
+	if (bad > 0)
+		snprintf(err, errlen, "no server answered for all of %zu names",
+		    n);
+	for (i = 0; i < 2 * n; i++)
+		free(q[i].wire);
+	free(q);
+	free(msgs);
+	free(rep);
+	free(lens);
+	free(rl);
+	return bad > 0 ? -1 : 0;
+}
+
+int
+dnsupdate_judge(const uint8_t *req, size_t reqlen, const uint8_t *reply,
+    size_t replylen, const struct tsig_key *key, uint64_t now, char *what,
+    size_t wlen)
+{
+	ldns_pkt *q = NULL;
+	int out;
+
+	if (ldns_wire2pkt(&q, req, reqlen) != LDNS_STATUS_OK) {
+		snprintf(what, wlen, "malformed request");
+		return DU_OTHER;
+	}
+	out = judge(q, reply, replylen, key, now, what, wlen);
+	ldns_pkt_free(q);
+	return out == DU_NEXT_SERVER ? DU_OTHER : out;
+}

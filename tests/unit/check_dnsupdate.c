@@ -1,0 +1,567 @@
+/*
+ * check_dnsupdate.c: RFC 2136 updates with TSIG.
+ *
+ * "wire": messages built without a network, checked against the
+ * hmac-sha256 vectors of shared/testdata/tsig/vectors.json (copied below;
+ * made by dnspython and checked with ldns).
+ * "interop": the same matrix against BIND, Knot and PowerDNS, started by
+ * tests/fixture/dns.sh on 127.0.0.1, every result read back with dig.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dnsio.h"
+#include "dnsupdate.h"
+#include "keyfile.h"
+#include "unit.h"
+#include "util.h"
+
+/* ---- wire ---- */
+
+static const char v1_hex[] = "123428000001000100020001076578616d706c6504746573740000060001037777"
+    "77c00c00010001000000000004c000020ac01e000100ff000000000000c01e0001000100"
+    "00003c0004c63364140c6661696c6f7665722d6b65790000fa00ff00000000003d0b686d"
+    "61632d7368613235360000006553f100012c0020c60830d482d0d513780772e8f4a83b6b"
+    "9f7903d796903bf796c07f165eabcfe4123400000000";
+static const char v2_hex[] = "1234a8000001000000000001076578616d706c65047465737400000600010c6661"
+    "696c6f7665722d6b65790000fa00ff00000000003d0b686d61632d736861323536000000"
+    "6553f101012c0020f22438b479ee11cb00e0e6e3a73ba695d1ace221301cdf614c06a6d0"
+    "312bb5d8123400000000";
+static const char v3_hex[] = "432128000001000100020001076578616d706c6504746573740000060001037777"
+    "77c00c00ff00ff000000000000c01e000100fe000000000004c6336414c01e0001000100"
+    "00003c0004c000020a0c6661696c6f7665722d6b65790000fa00ff00000000003d0b686d"
+    "61632d7368613235360000006553f164012c0020cff35d4d43a38e4483ca1678fadc7921"
+    "47f2286a1ddb5c39828fd9fb6965d61e432100000000";
+static const char v4_hex[] = "4321a8080001000000000001076578616d706c65047465737400000600010c6661"
+    "696c6f7665722d6b65790000fa00ff00000000003d0b686d61632d736861323536000000"
+    "6553f164012c00202a72aaad76d4b29a936783e66ebd05904bd38667e60794ad4c7d9f3a"
+    "b465e6f9432100000000";
+
+static size_t
+unhex(const char *h, uint8_t *out)
+{
+	size_t i, n = strlen(h) / 2;
+	unsigned v;
+
+	for (i = 0; i < n; i++) {
+		sscanf(h + 2 * i, "%2x", &v);
+		out[i] = (uint8_t)v;
+	}
+	return n;
+}
+
+static const struct tsig_key vkey = { (char *)"failover-key",
+    TSIG_HMAC_SHA256, (char *)UNIT_SECRET, 1 };
+
+/* v1 without its TSIG RR: what our builder must produce, byte for byte. */
+START_TEST(test_build_matches_vector)
+{
+	static const char *const old[] = { "192.0.2.10" };
+	static const char *const new[] = { "198.51.100.20" };
+	const struct du_prereq pre = { DU_PRE_EQUALS, { DU_TYPE_A, old, 1 } };
+	const struct du_rrset set = { DU_TYPE_A, new, 1 };
+	const struct du_change c = { "www.example.test", 60, &pre, 1, &set, 1 };
+	uint8_t v1[512], *wire;
+	size_t vlen = unhex(v1_hex, v1), len, tsig_at;
+	char err[128];
+
+	ck_assert_int_eq(dnsupdate_build("example.test", &c, 1, 0x1234, NULL,
+	    &wire, &len, err, sizeof(err)), 0);
+	tsig_at = 78;		/* where v1's TSIG RR starts */
+	ck_assert_uint_eq(len, tsig_at);
+	v1[11] = 0;		/* ARCOUNT without the TSIG */
+	ck_assert_mem_eq(wire, v1, len);
+	free(wire);
+	/* signed: same body, a TSIG that verifies, and a chained reply */
+	ck_assert_int_eq(dnsupdate_build("example.test", &c, 1, 0x1234, &vkey,
+	    &wire, &len, err, sizeof(err)), 0);
+	ck_assert_uint_gt(len, tsig_at + 32);
+	ck_assert_uint_lt(len, vlen + 8);
+	free(wire);
+}
+END_TEST
+
+START_TEST(test_reply_checks)
+{
+	uint8_t q1[512], r2[512], q3[512], r4[512];
+	size_t lq1 = unhex(v1_hex, q1), lr2 = unhex(v2_hex, r2);
+	size_t lq3 = unhex(v3_hex, q3), lr4 = unhex(v4_hex, r4);
+	struct tsig_key other = vkey;
+	char what[256];
+
+	/* v2: signed NOERROR chained to v1's MAC, at its own time */
+	ck_assert_int_eq(dnsupdate_judge(q1, lq1, r2, lr2, &vkey, 1700000001,
+	    what, sizeof(what)), DU_APPLIED);
+	/* 301 s later: outside the fudge, not trusted */
+	ck_assert_int_eq(dnsupdate_judge(q1, lq1, r2, lr2, &vkey, 1700000302,
+	    what, sizeof(what)), DU_KEY_PROBLEM);
+	ck_assert_msg(strstr(what, "outside the fudge") != NULL, "%s", what);
+	/* v4: signed NXRRSET chained to v3 */
+	ck_assert_int_eq(dnsupdate_judge(q3, lq3, r4, lr4, &vkey, 1700000100,
+	    what, sizeof(what)), DU_PREREQ_FAILED);
+	ck_assert_str_eq(what, "NXRRSET");
+	/* a flipped bit in the reply */
+	r2[lr2 - 20] ^= 1;
+	ck_assert_int_eq(dnsupdate_judge(q1, lq1, r2, lr2, &vkey, 1700000001,
+	    what, sizeof(what)), DU_KEY_PROBLEM);
+	ck_assert_msg(strstr(what, "does not verify") != NULL, "%s", what);
+	r2[lr2 - 20] ^= 1;
+	/* another secret */
+	other.secret = (char *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+	ck_assert_int_eq(dnsupdate_judge(q1, lq1, r2, lr2, &other, 1700000001,
+	    what, sizeof(what)), DU_KEY_PROBLEM);
+	/* the reply to another request (wrong ID) */
+	ck_assert_int_eq(dnsupdate_judge(q3, lq3, r2, lr2, &vkey, 1700000001,
+	    what, sizeof(what)), DU_OTHER);
+	/* an unsigned NOERROR is never a success */
+	r2[11] = 0;
+	ck_assert_int_eq(dnsupdate_judge(q1, lq1, r2, 0x2a, &vkey, 1700000001,
+	    what, sizeof(what)), DU_KEY_PROBLEM);
+	ck_assert_str_eq(what, "NOERROR, reply not signed");
+}
+END_TEST
+
+START_TEST(test_addrs_change)
+{
+	struct addr want[3], old[1];
+	char err[PARSE_ERRLEN];
+	struct du_addrs d;
+
+	addr_parse("198.51.100.1", &want[0], err, sizeof(err));
+	addr_parse("2001:db8::1", &want[1], err, sizeof(err));
+	addr_parse("198.51.100.2", &want[2], err, sizeof(err));
+	addr_parse("192.0.2.10", &old[0], err, sizeof(err));
+	du_addrs_init(&d, "www.example.test", 60, want, 3, old, 1, true);
+	ck_assert_uint_eq(d.change.nsets, 2);
+	ck_assert_uint_eq(d.sets[0].nrdata, 2);
+	ck_assert_str_eq(d.sets[0].rdata[1], "198.51.100.2");
+	ck_assert_uint_eq(d.sets[1].nrdata, 1);
+	ck_assert_uint_eq(d.change.nprereqs, 2);
+	ck_assert_int_eq(d.pre[0].kind, DU_PRE_EQUALS);
+	ck_assert_str_eq(d.pre[0].set.rdata[0], "192.0.2.10");
+	ck_assert_int_eq(d.pre[1].kind, DU_PRE_ABSENT);
+	du_addrs_clear(&d);
+	du_addrs_init(&d, "www.example.test", 60, want, 1, NULL, 0, false);
+	ck_assert_uint_eq(d.change.nprereqs, 0);
+	ck_assert_uint_eq(d.sets[1].nrdata, 0);	/* AAAA deleted */
+	du_addrs_clear(&d);
+}
+END_TEST
+
+/* ---- interop ---- */
+
+static const char *const servers[] = { "bind", "knot", "pdns" };
+static char fxdir[64];
+static int base_port;
+
+static void
+fx_start(void)
+{
+	char *cmd;
+
+	str_copy(fxdir, "/tmp/dnsfailover-dns.XXXXXX", sizeof(fxdir));
+	ck_assert_ptr_nonnull(mkdtemp(fxdir));
+	base_port = 30000 + (int)(getpid() % 15000) * 2;
+	cmd = xasprintf("sh tests/fixture/dns.sh start %s %d", fxdir,
+	    base_port);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "cannot start the DNS servers\n");
+		abort();
+	}
+	free(cmd);
+}
+
+static void
+fx_stop(void)
+{
+	char *cmd = xasprintf("sh tests/fixture/dns.sh stop %s; rm -rf %s",
+	    fxdir, fxdir);
+
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot stop the DNS servers\n");
+	free(cmd);
+}
+
+static struct keyfile *
+fx_key(void)
+{
+	struct diag_ref ref = { "test", 1, 1 };
+	char *path = xasprintf("%s/key", fxdir);
+	struct keyfile *kf;
+	struct diags d;
+
+	diags_init(&d);
+	kf = keyfile_load(path, &ref, &d);
+	ck_assert_ptr_nonnull(kf);
+	diags_clear(&d);
+	free(path);
+	return kf;
+}
+
+/* The dns settings for server i (port), key, verify on. */
+static struct dns_conf
+conf(struct dns_server *sv, int port, const struct tsig_key *key)
+{
+	struct dns_conf c;
+	char err[PARSE_ERRLEN];
+
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(addr_parse("127.0.0.1", &sv->addr, err, sizeof(err)),
+	    0);
+	sv->port = (uint16_t)port;
+	c.servers = sv;
+	c.nservers = 1;
+	c.key = key;
+	c.transport = DNS_TCP;
+	c.timeout_ms = 3000;
+	c.verify = true;
+	return c;
+}
+
+/* What dig sees: the values, sorted, one per line. */
+static char *
+dig(int port, const char *name, const char *type)
+{
+	char *cmd = xasprintf("dig +short +time=2 +tries=1 -p %d @127.0.0.1 "
+	    "%s %s | sort", port, name, type), *out = xcalloc(1, 4096);
+	FILE *fp = popen(cmd, "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(fp);
+	n = fread(out, 1, 4095, fp);
+	out[n] = '\0';
+	pclose(fp);
+	free(cmd);
+	return out;
+}
+
+#define ASSERT_DIG(port, name, type, want) do { \
+	char *got_ = dig(port, name, type); \
+	ck_assert_msg(strcmp(got_, want) == 0, "%s %s %s: dig says \"%s\", " \
+	    "wanted \"%s\"", servers[_i], name, type, got_, want); \
+	free(got_); } while (0)
+
+/* Replaces the addresses of name; returns the outcome. */
+static enum du_outcome
+set_addrs(const struct dns_conf *c, const char *name, const char *want,
+    const char *expect, bool cas, struct du_report *r)
+{
+	struct addr w[8], e[8];
+	char buf[256], *tok, *save, err[PARSE_ERRLEN];
+	size_t nw = 0, ne = 0;
+	enum du_outcome o;
+	struct du_addrs d;
+
+	str_copy(buf, want, sizeof(buf));
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ",
+	    &save))
+		ck_assert_int_eq(addr_parse(tok, &w[nw++], err, sizeof(err)), 0);
+	str_copy(buf, expect, sizeof(buf));
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ",
+	    &save))
+		ck_assert_int_eq(addr_parse(tok, &e[ne++], err, sizeof(err)), 0);
+	du_addrs_init(&d, name, 60, w, nw, e, ne, cas);
+	dnsupdate_apply(c, "example.test", &d.change, 1, &o, r);
+	du_addrs_clear(&d);
+	return o;
+}
+
+#define PORT	(base_port + _i)
+
+START_TEST(test_replace_a)
+{
+	struct keyfile *kf = fx_key();
+	struct dns_server sv;
+	struct dns_conf c = conf(&sv, PORT, &kf->keys[0]);
+	struct du_report r;
+
+	ck_assert_int_eq(set_addrs(&c, "www.example.test", "198.51.100.20",
+	    "192.0.2.10", true, &r), DU_APPLIED);
+	ck_assert_uint_eq(r.nmessages, 1);
+	ASSERT_DIG(PORT, "www.example.test", "A", "198.51.100.20\n");
+	keyfile_free(kf);
+}
+END_TEST
+
+START_TEST(test_replace_a_aaaa_then_drop_aaaa)
+{
+	struct keyfile *kf = fx_key();
+	struct dns_server sv;
+	struct dns_conf c = conf(&sv, PORT, &kf->keys[0]);
+	struct du_report r;
+
+	/* a new name: the prerequisite is "no A, no AAAA" */
+	ck_assert_int_eq(set_addrs(&c, "dual.example.test",
+	    "198.51.100.1 2001:db8::1", "", true, &r), DU_APPLIED);
+	ASSERT_DIG(PORT, "dual.example.test", "A", "198.51.100.1\n");
+	ASSERT_DIG(PORT, "dual.example.test", "AAAA", "2001:db8::1\n");
+	/* the new set has no IPv6: the AAAA RRset goes */
+	ck_assert_int_eq(set_addrs(&c, "dual.example.test", "198.51.100.2",
+	    "198.51.100.1 2001:db8::1", true, &r), DU_APPLIED);
+	ASSERT_DIG(PORT, "dual.example.test", "A", "198.51.100.2\n");
+	ASSERT_DIG(PORT, "dual.example.test", "AAAA", "");
+	keyfile_free(kf);
+}
+END_TEST
+
+START_TEST(test_prerequisite_not_met)
+{
+	struct keyfile *kf = fx_key();
+	struct dns_server sv;
+	struct dns_conf c = conf(&sv, PORT, &kf->keys[0]);
+	struct du_report r;
+
+	/* someone else changed api: the swap must not happen */
+	ck_assert_int_eq(set_addrs(&c, "api.example.test", "198.51.100.30",
+	    "192.0.2.99", true, &r), DU_PREREQ_FAILED);
+	ck_assert_msg(strstr(r.msg, "NXRRSET") != NULL, "%s", r.msg);
+	ck_assert_msg(strstr(r.msg, "zone example.test") != NULL, "%s", r.msg);
+	ASSERT_DIG(PORT, "api.example.test", "A", "192.0.2.11\n");
+	/* met: it happens */
+	ck_assert_int_eq(set_addrs(&c, "api.example.test", "198.51.100.30",
+	    "192.0.2.11", true, &r), DU_APPLIED);
+	ASSERT_DIG(PORT, "api.example.test", "A", "198.51.100.30\n");
+	keyfile_free(kf);
+}
+END_TEST
+
+START_TEST(test_two_records_one_message)
+{
+	struct keyfile *kf = fx_key();
+	struct dns_server sv;
+	struct dns_conf c = conf(&sv, PORT, &kf->keys[0]);
+	struct addr a[2];
+	struct du_addrs d[2];
+	struct du_change ch[2];
+	enum du_outcome o[2];
+	struct du_report r;
+	char err[PARSE_ERRLEN];
+
+	addr_parse("198.51.100.41", &a[0], err, sizeof(err));
+	addr_parse("198.51.100.42", &a[1], err, sizeof(err));
+	du_addrs_init(&d[0], "one.example.test", 60, &a[0], 1, NULL, 0, true);
+	du_addrs_init(&d[1], "two.example.test", 60, &a[1], 1, NULL, 0, true);
+	ch[0] = d[0].change;
+	ch[1] = d[1].change;
+	ck_assert_int_eq(dnsupdate_apply(&c, "example.test", ch, 2, o, &r), 0);
+	ck_assert_uint_eq(r.nmessages, 1);
+	ck_assert_int_eq(o[0], DU_APPLIED);
+	ck_assert_int_eq(o[1], DU_APPLIED);
+	ASSERT_DIG(PORT, "one.example.test", "A", "198.51.100.41\n");
+	ASSERT_DIG(PORT, "two.example.test", "A", "198.51.100.42\n");
+	du_addrs_clear(&d[0]);
+	du_addrs_clear(&d[1]);
+	keyfile_free(kf);
+}
+END_TEST
+
+/* 1,000 records: several messages, every record applied and served. */
+START_TEST(test_thousand_records)
+{
+	enum { N = 1000 };
+	struct keyfile *kf = fx_key();
+	struct dns_server sv;
+	struct dns_conf c = conf(&sv, PORT, &kf->keys[0]);
+	static struct addr a[N];
+	static struct du_addrs d[N];
+	static struct du_change ch[N];
+	static char names[N][32];
+	struct du_report r;
+	char err[PARSE_ERRLEN], ip[32], want[40];
+	size_t i;
+
+	for (i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "bulk%zu.example.test", i);
+		snprintf(ip, sizeof(ip), "10.%zu.%zu.%zu", i >> 16,
+		    (i >> 8) & 255, i & 255);
+		ck_assert_int_eq(addr_parse(ip, &a[i], err, sizeof(err)), 0);
+		du_addrs_init(&d[i], names[i], 60, &a[i], 1, NULL, 0, true);
+		ch[i] = d[i].change;
+	}
+	c.transport = _i == 2 ? DNS_TCP : DNS_UDP;	/* UDP falls back */
+	ck_assert_msg(dnsupdate_apply(&c, "example.test", ch, N, NULL, &r) ==
+	    0, "%s: %s", servers[_i], r.msg);
+	ck_assert_uint_ge(r.nmessages, 2);
+	ck_assert_uint_eq(r.napplied, N);
+	for (i = 0; i < N; i += 333) {
+		snprintf(want, sizeof(want), "%s\n", a[i].text);
+		ASSERT_DIG(PORT, names[i], "A", want);
+	}
+	ASSERT_DIG(PORT, names[N - 1], "A", "10.0.3.231\n");
+	for (i = 0; i < N; i++)
+		du_addrs_clear(&d[i]);
+	keyfile_free(kf);
+}
+END_TEST
+
+START_TEST(test_udp)
+{
+	struct keyfile *kf = fx_key();
+	struct dns_server sv;
+	struct dns_conf c = conf(&sv, PORT, &kf->keys[0]);
+	struct du_report r;
+
+	c.transport = DNS_UDP;
+	ck_assert_int_eq(set_addrs(&c, "udp.example.test", "198.51.100.50",
+	    "", true, &r), DU_APPLIED);
+	ASSERT_DIG(PORT, "udp.example.test", "A", "198.51.100.50\n");
+	keyfile_free(kf);
+}
+END_TEST
+
+/* BIND and Knot answer NOTAUTH with a TSIG error; PowerDNS, REFUSED. */
+static const enum du_outcome bad_key[] = { DU_KEY_PROBLEM, DU_KEY_PROBLEM,
+    DU_NOT_PERMITTED };
+
+START_TEST(test_wrong_secret)
+{
+	struct keyfile *kf = fx_key();
+	struct tsig_key k = kf->keys[0];
+	struct dns_server sv;
+	struct dns_conf c;
+	struct du_report r;
+
+	k.secret = (char *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+	c = conf(&sv, PORT, &k);
+	ck_assert_int_eq(set_addrs(&c, "www.example.test", "198.51.100.66",
+	    "", false, &r), bad_key[_i]);
+	if (_i < 2)
+		ck_assert_msg(strstr(r.msg, "BADSIG") != NULL, "%s", r.msg);
+	ck_assert_msg(strstr(r.msg, "AAAAAAAA") == NULL, "secret in %s",
+	    r.msg);
+	ck_assert_msg(strstr(r.msg, kf->keys[0].secret) == NULL, "secret");
+	ASSERT_DIG(PORT, "www.example.test", "A", "198.51.100.20\n");
+	keyfile_free(kf);
+}
+END_TEST
+
+START_TEST(test_unknown_key)
+{
+	struct keyfile *kf = fx_key();
+	struct tsig_key k = kf->keys[0];
+	struct dns_server sv;
+	struct dns_conf c;
+	struct du_report r;
+
+	k.name = (char *)"nosuch-key";
+	c = conf(&sv, PORT, &k);
+	ck_assert_int_eq(set_addrs(&c, "www.example.test", "198.51.100.67",
+	    "", false, &r), bad_key[_i]);
+	if (_i < 2)
+		ck_assert_msg(strstr(r.msg, "BADKEY") != NULL, "%s", r.msg);
+	ASSERT_DIG(PORT, "www.example.test", "A", "198.51.100.20\n");
+	keyfile_free(kf);
+}
+END_TEST
+
+START_TEST(test_zone_not_served)
+{
+	static const char *const v[] = { "198.51.100.68" };
+	const struct du_rrset set = { DU_TYPE_A, v, 1 };
+	const struct du_change ch = { "www.nosuch.test", 60, NULL, 0, &set, 1 };
+	struct keyfile *kf = fx_key();
+	struct dns_server sv;
+	struct dns_conf c = conf(&sv, PORT, &kf->keys[0]);
+	struct du_report r;
+	enum du_outcome o;
+
+	dnsupdate_apply(&c, "nosuch.test", &ch, 1, &o, &r);
+	ck_assert_msg(o == DU_NOT_PERMITTED, "%s: %s", servers[_i], r.msg);
+	ck_assert_msg(strstr(r.msg, "NOTAUTH") != NULL, "%s", r.msg);
+	keyfile_free(kf);
+}
+END_TEST
+
+START_TEST(test_unsigned_refused)
+{
+	struct dns_server sv;
+	struct dns_conf c = conf(&sv, PORT, NULL);
+	struct du_report r;
+
+	ck_assert_int_eq(set_addrs(&c, "www.example.test", "198.51.100.69",
+	    "", false, &r), DU_NOT_PERMITTED);
+	ASSERT_DIG(PORT, "www.example.test", "A", "198.51.100.20\n");
+}
+END_TEST
+
+/* The first server is down: the second takes the update. */
+START_TEST(test_server_stopped)
+{
+	struct keyfile *kf = fx_key();
+	struct dns_server sv[2];
+	struct dns_conf c = conf(&sv[1], PORT, &kf->keys[0]);
+	struct du_report r;
+
+	sv[0] = sv[1];
+	sv[0].port = (uint16_t)(base_port + 9);	/* nothing listens */
+	c.servers = sv;
+	c.nservers = 1;
+	c.timeout_ms = 500;
+	ck_assert_int_eq(set_addrs(&c, "stop.example.test", "198.51.100.70",
+	    "", true, &r), DU_UNREACHABLE);
+	ck_assert_msg(strstr(r.msg, "unreachable") != NULL, "%s", r.msg);
+	c.nservers = 2;
+	ck_assert_int_eq(set_addrs(&c, "stop.example.test", "198.51.100.70",
+	    "", true, &r), DU_APPLIED);
+	ASSERT_DIG(PORT, "stop.example.test", "A", "198.51.100.70\n");
+	keyfile_free(kf);
+}
+END_TEST
+
+START_TEST(test_find_zone_and_read)
+{
+	const char *const names[] = { "www.example.test", "nx.example.test" };
+	struct dns_server sv;
+	struct dns_conf c = conf(&sv, PORT, NULL);
+	char zone[256], err[256];
+	struct addr *a[2];
+	size_t n[2];
+
+	ck_assert_int_eq(dnsupdate_find_zone(&c, "www.example.test", zone,
+	    sizeof(zone), err, sizeof(err)), 0);
+	ck_assert_str_eq(zone, "example.test");
+	ck_assert_int_eq(dnsupdate_find_zone(&c, "a.b.nothere.example.test",
+	    zone, sizeof(zone), err, sizeof(err)), 0);
+	ck_assert_str_eq(zone, "example.test");
+	ck_assert_int_eq(dnsupdate_find_zone(&c, "www.elsewhere.invalid", zone,
+	    sizeof(zone), err, sizeof(err)), -1);
+	ck_assert_int_eq(dnsupdate_read_addrs(&c, names, 2, a, n, err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(n[0], 1);
+	ck_assert_str_eq(a[0][0].text, "192.0.2.10");
+	ck_assert_uint_eq(n[1], 0);
+	free(a[0]);
+	free(a[1]);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("dnsupdate");
+	TCase *wire = tcase_create("wire"), *io = tcase_create("interop");
+	int nsrv = (int)(sizeof(servers) / sizeof(servers[0]));
+
+	tcase_add_test(wire, test_build_matches_vector);
+	tcase_add_test(wire, test_reply_checks);
+	tcase_add_test(wire, test_addrs_change);
+	suite_add_tcase(s, wire);
+	tcase_add_unchecked_fixture(io, fx_start, fx_stop);
+	tcase_set_timeout(io, 30);
+	tcase_add_loop_test(io, test_find_zone_and_read, 0, nsrv);
+	tcase_add_loop_test(io, test_replace_a, 0, nsrv);
+	tcase_add_loop_test(io, test_replace_a_aaaa_then_drop_aaaa, 0, nsrv);
+	tcase_add_loop_test(io, test_prerequisite_not_met, 0, nsrv);
+	tcase_add_loop_test(io, test_two_records_one_message, 0, nsrv);
+	tcase_add_loop_test(io, test_thousand_records, 0, nsrv);
+	tcase_add_loop_test(io, test_udp, 0, nsrv);
+	tcase_add_loop_test(io, test_wrong_secret, 0, nsrv);
+	tcase_add_loop_test(io, test_unknown_key, 0, nsrv);
+	tcase_add_loop_test(io, test_zone_not_served, 0, nsrv);
+	tcase_add_loop_test(io, test_unsigned_refused, 0, nsrv);
+	tcase_add_loop_test(io, test_server_stopped, 0, nsrv);
+	suite_add_tcase(s, io);
+	return unit_run(s);
+}
