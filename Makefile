@@ -99,13 +99,14 @@ asan: deps
 
 # Benchmarks (not part of "make check"): figures in bench/README.md.
 BENCH_DEB = nginx apache2-utils time bc
-$(BUILD)/probe_bench: bench/probe_bench.c $(LIBOBJS)
+$(BUILD)/%_bench: bench/%_bench.c $(LIBOBJS)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
 bench: deps
 	$(MAKE) DEPS_DEB="$(BENCH_DEB)" deps
-	$(MAKE) $(BUILD)/probe_bench
+	$(MAKE) $(BUILD)/probe_bench $(BUILD)/dns_bench
 	PROBE_BENCH=$(BUILD)/probe_bench sh bench/probe.sh
+	DNS_BENCH=$(BUILD)/dns_bench sh bench/dns.sh
 
 # Coverage-guided fuzzing of the parsers (clang's libFuzzer); not part of
 # "make check".  Each target runs FUZZ_SECONDS on its seed corpus.

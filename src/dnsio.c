@@ -272,77 +272,110 @@ dnsio_exchange(const struct dns_server *s, int udp, const uint8_t *msg,
 
 /* ---- many queries at once ---- */
 
+#define UDP_TRIES	3
+
 struct pending {
-	uint64_t	sent;		/* 0: not sent yet */
+	uint64_t	sent;		/* last send; 0: not sent yet */
 	int		tries;
+	int		done;		/* answered or given up */
 };
 
-/* Sends query i (again); 0 on success. */
-static int
-udp_send_one(int fd, uint8_t *const *msgs, const size_t *lens, size_t i,
-    struct pending *pd)
+struct many {
+	int		 fd;
+	uint8_t *const	*msgs;
+	const size_t	*lens;
+	size_t		 n, next, lo, inflight, done;
+	struct pending	*pd;
+	int		*byid;		/* message ID -> index, or -1 */
+	uint8_t		**replies;
+	size_t		*rlens;
+};
+
+static void
+many_send(struct many *m, size_t i)
 {
-	if (send(fd, msgs[i], lens[i], 0) != (ssize_t)lens[i])
-		return -1;
-	pd[i].sent = dnsio_now_ms();
-	pd[i].tries++;
-	return 0;
+	if (send(m->fd, m->msgs[i], m->lens[i], 0) == (ssize_t)m->lens[i] ||
+	    m->pd[i].tries == 0) {
+		m->pd[i].sent = dnsio_now_ms();
+		m->pd[i].tries++;
+	}
 }
 
-/*
- * Takes one datagram, if any, and files it under its query (a truncated
- * one too: the caller asks those again over TCP).  Returns 1 if it
- * answered a query.
- */
-static int
-udp_take(int fd, uint8_t *buf, const int *byid, uint8_t **replies,
-    size_t *rlens)
+static void
+many_finish(struct many *m, size_t i)
 {
-	ssize_t r = recv(fd, buf, UDP_MAX, 0);
+	m->pd[i].done = 1;
+	m->inflight--;
+	m->done++;
+}
+
+/* Reads every datagram waiting; files each under its query. */
+static void
+many_drain(struct many *m, uint8_t *buf)
+{
+	ssize_t r;
 	int i;
 
-	if (r < 12 || (i = byid[buf[0] << 8 | buf[1]]) < 0 || replies[i])
-		return 0;
-	replies[i] = xmalloc((size_t)r);
-	memcpy(replies[i], buf, (size_t)r);
-	rlens[i] = (size_t)r;
-	return 1;
+	while ((r = recv(m->fd, buf, UDP_MAX, MSG_DONTWAIT)) >= 0 ||
+	    errno == EINTR) {
+		if (r < 12 || (i = m->byid[buf[0] << 8 | buf[1]]) < 0 ||
+		    m->pd[i].done)
+			continue;
+		m->replies[i] = xmalloc((size_t)r);
+		memcpy(m->replies[i], buf, (size_t)r);
+		m->rlens[i] = (size_t)r;
+		many_finish(m, (size_t)i);
+	}
+}
+
+/* Resends queries whose answer is late; gives up after UDP_TRIES. */
+static void
+many_retry(struct many *m, uint64_t now)
+{
+	size_t i;
+
+	while (m->lo < m->next && m->pd[m->lo].done)
+		m->lo++;
+	for (i = m->lo; i < m->next; i++) {
+		if (m->pd[i].done || now - m->pd[i].sent < RESEND_MS)
+			continue;
+		if (m->pd[i].tries < UDP_TRIES)
+			many_send(m, i);
+		else
+			many_finish(m, i);	/* over TCP later */
+	}
 }
 
 static void
 udp_many(int fd, uint8_t *const *msgs, const size_t *lens, size_t n,
     size_t window, uint64_t deadline, uint8_t **replies, size_t *rlens)
 {
-	struct pending *pd = xcalloc(n ? n : 1, sizeof(*pd));
-	int *byid = xmalloc(65536 * sizeof(int));
+	struct many m = { fd, msgs, lens, n, 0, 0, 0, 0, NULL, NULL, replies,
+	    rlens };
 	uint8_t *buf = xmalloc(UDP_MAX);
-	size_t i, next = 0, inflight = 0, done = 0, scan = 0;
-	uint64_t now;
+	uint64_t now, scan = 0;
+	size_t i;
 
-	memset(byid, -1, 65536 * sizeof(int));
+	m.pd = xcalloc(n ? n : 1, sizeof(*m.pd));
+	m.byid = xmalloc(65536 * sizeof(int));
+	memset(m.byid, -1, 65536 * sizeof(int));
 	for (i = 0; i < n; i++)
-		byid[msgs[i][0] << 8 | msgs[i][1]] = (int)i;
-	while (done < n && (now = dnsio_now_ms()) < deadline) {
-		while (inflight < window && next < n)
-			if (udp_send_one(fd, msgs, lens, next++, pd) == 0)
-				inflight++;
-		if (wait_fd(fd, POLLIN, now + 50 < deadline ? now + 50 :
-		    deadline) == DNSIO_OK &&
-		    udp_take(fd, buf, byid, replies, rlens)) {
-			done++;
-			inflight--;
+		m.byid[msgs[i][0] << 8 | msgs[i][1]] = (int)i;
+	while (m.done < n && (now = dnsio_now_ms()) < deadline) {
+		while (m.inflight < window && m.next < n) {
+			many_send(&m, m.next++);
+			m.inflight++;
 		}
-		/* one more try for queries whose answer is late */
-		for (i = 0; i < 64 && scan < next; i++, scan++) {
-			if (replies[scan] == NULL && pd[scan].tries == 1 &&
-			    dnsio_now_ms() - pd[scan].sent > RESEND_MS)
-				udp_send_one(fd, msgs, lens, scan, pd);
+		if (wait_fd(fd, POLLIN, now + 20 < deadline ? now + 20 :
+		    deadline) == DNSIO_OK)
+			many_drain(&m, buf);
+		if ((now = dnsio_now_ms()) - scan >= 20) {
+			many_retry(&m, now);
+			scan = now;
 		}
-		if (scan >= next)
-			scan = 0;
 	}
-	free(pd);
-	free(byid);
+	free(m.pd);
+	free(m.byid);
 	free(buf);
 }
 

@@ -640,12 +640,13 @@ struct vq {			/* one RRset to confirm */
 };
 
 /*
- * Queries s until every RRset of changes[first..first+n) is served as
- * sent, or the deadline passes; ok[i] says which changes are.
+ * Queries s until every RRset of the changes listed in idx[0..n) is
+ * served as sent, or the deadline passes; ok[i] says whether changes
+ * [idx[i]] is.  All queries of a pass are in flight together.
  */
 static void
 verify(const struct dns_server *s, const struct du_change *changes,
-    size_t first, size_t n, uint64_t deadline, bool *ok)
+    const size_t *idx, size_t n, uint64_t deadline, bool *ok)
 {
 	struct vq *v;
 	struct query *q;
@@ -653,20 +654,22 @@ verify(const struct dns_server *s, const struct du_change *changes,
 	size_t *lens, *rl, i, j, nv = 0, left;
 	uint16_t id = (uint16_t)ldns_get_random();
 
-	for (i = first; i < first + n; i++)
-		nv += changes[i].nsets;
+	for (i = 0; i < n; i++)
+		nv += changes[idx[i]].nsets;
 	v = xcalloc(nv + 1, sizeof(*v));
 	q = xcalloc(nv + 1, sizeof(*q));
 	msgs = xcalloc(nv + 1, sizeof(*msgs));
 	rep = xcalloc(nv + 1, sizeof(*rep));
 	lens = xcalloc(nv + 1, sizeof(*lens));
 	rl = xcalloc(nv + 1, sizeof(*rl));
-	for (i = first, nv = 0; i < first + n; i++) {
-		ok[i - first] = true;
-		for (j = 0; j < changes[i].nsets; j++, nv++) {
-			v[nv].name = changes[i].name;
-			v[nv].set = &changes[i].sets[j];
-			v[nv].change = i - first;
+	for (i = 0, nv = 0; i < n; i++) {
+		const struct du_change *c = &changes[idx[i]];
+
+		ok[i] = true;
+		for (j = 0; j < c->nsets; j++, nv++) {
+			v[nv].name = c->name;
+			v[nv].set = &c->sets[j];
+			v[nv].change = i;
 		}
 	}
 	for (left = nv; left > 0 && dnsio_now_ms() < deadline; ) {
@@ -678,7 +681,7 @@ verify(const struct dns_server *s, const struct du_change *changes,
 			lens[i] = q[i].len;
 		}
 		id = (uint16_t)(id + left);
-		dnsio_query_many(s, msgs, lens, left, 64, deadline, rep, rl);
+		dnsio_query_many(s, msgs, lens, left, 256, deadline, rep, rl);
 		for (i = 0, j = 0; i < left; i++) {
 			if (rep[i] == NULL || !serves(rep[i], rl[i], v[i].name,
 			    v[i].set))
@@ -762,46 +765,60 @@ report_failure(struct du_report *r, enum du_outcome o, const char *why)
 	str_copy(r->msg, why, sizeof(r->msg));
 }
 
-/* Sends one message and, if applied, verifies it; sets outcomes. */
+/* Sends one message; outcomes of its changes, and the server used. */
 static void
-apply_msg(const struct dns_conf *dns, const char *zone,
-    const struct du_change *changes, struct msg *m,
-    enum du_outcome *outcomes, struct du_report *r)
+apply_msg(const struct dns_conf *dns, const char *zone, struct msg *m,
+    enum du_outcome *out, const struct dns_server **used,
+    struct du_report *r)
 {
-	const struct dns_server *used = NULL;
 	enum du_outcome o;
 	char why[300];
-	bool *ok;
 	size_t i;
 
 	r->nmessages++;
 	r->bytes += m->len;
-	o = send_msg(dns, zone, m, &used, why, sizeof(why));
-	if (o != DU_APPLIED) {
-		for (i = 0; i < m->n; i++)
-			if (outcomes != NULL)
-				outcomes[m->first + i] = o;
-		report_failure(r, o, why);
-		return;
-	}
-	ok = xcalloc(m->n + 1, sizeof(bool));
-	if (dns->verify)
-		verify(used, changes, m->first, m->n, dnsio_now_ms() +
-		    dns->timeout_ms, ok);
+	o = send_msg(dns, zone, m, &used[m->first], why, sizeof(why));
 	for (i = 0; i < m->n; i++) {
-		o = !dns->verify || ok[i] ? DU_APPLIED : DU_VERIFY_FAILED;
-		if (outcomes != NULL)
-			outcomes[m->first + i] = o;
-		if (o == DU_APPLIED)
-			r->napplied++;
-		else {
-			snprintf(why, sizeof(why), "zone %s: %s accepted but not "
-			    "served within %llu ms", zone,
-			    changes[m->first + i].name,
+		out[m->first + i] = o;
+		used[m->first + i] = used[m->first];
+	}
+	if (o != DU_APPLIED)
+		report_failure(r, o, why);
+}
+
+/*
+ * Confirms the applied changes, all at once per server that took them;
+ * those not served in time become DU_VERIFY_FAILED.
+ */
+static void
+verify_all(const struct dns_conf *dns, const char *zone,
+    const struct du_change *changes, size_t n, enum du_outcome *out,
+    const struct dns_server **used, struct du_report *r)
+{
+	uint64_t deadline = dnsio_now_ms() + dns->timeout_ms;
+	size_t *idx = xcalloc(n + 1, sizeof(size_t)), i, k, s;
+	bool *ok = xcalloc(n + 1, sizeof(bool));
+	char why[300];
+
+	for (s = 0; s < dns->nservers; s++) {
+		for (i = 0, k = 0; i < n; i++)
+			if (out[i] == DU_APPLIED && used[i] == &dns->servers[s])
+				idx[k++] = i;
+		if (k == 0)
+			continue;
+		verify(&dns->servers[s], changes, idx, k, deadline, ok);
+		for (i = 0; i < k; i++) {
+			if (ok[i])
+				continue;
+			out[idx[i]] = DU_VERIFY_FAILED;
+			snprintf(why, sizeof(why), "zone %s: %s accepted but "
+			    "not served within %llu ms", zone,
+			    changes[idx[i]].name,
 			    (unsigned long long)dns->timeout_ms);
-			report_failure(r, o, why);
+			report_failure(r, DU_VERIFY_FAILED, why);
 		}
 	}
+	free(idx);
 	free(ok);
 }
 
@@ -810,6 +827,8 @@ dnsupdate_apply(const struct dns_conf *dns, const char *zone,
     const struct du_change *changes, size_t n, enum du_outcome *outcomes,
     struct du_report *r)
 {
+	enum du_outcome *out = xcalloc(n + 1, sizeof(*out));
+	const struct dns_server **used = xcalloc(n + 1, sizeof(*used));
 	char err[256];
 	struct msg m;
 	size_t next = 0, i;
@@ -821,14 +840,23 @@ dnsupdate_apply(const struct dns_conf *dns, const char *zone,
 		if (next_msg(zone, changes, n, &next, dns->key, &m, err,
 		    sizeof(err)) == -1) {
 			msg_clear(&m);
-			for (i = next; i < n && outcomes != NULL; i++)
-				outcomes[i] = DU_OTHER;
+			for (i = next; i < n; i++)
+				out[i] = DU_OTHER;
 			report_failure(r, DU_OTHER, err);
 			break;
 		}
-		apply_msg(dns, zone, changes, &m, outcomes, r);
+		apply_msg(dns, zone, &m, out, used, r);
 		msg_clear(&m);
 	}
+	if (dns->verify)
+		verify_all(dns, zone, changes, n, out, used, r);
+	for (i = 0; i < n; i++) {
+		r->napplied += out[i] == DU_APPLIED;
+		if (outcomes != NULL)
+			outcomes[i] = out[i];
+	}
+	free(out);
+	free(used);
 	return r->napplied == n ? 0 : -1;
 }
 
