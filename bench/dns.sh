@@ -8,4 +8,4 @@ W=$(mktemp -d /tmp/dnsfailover-dnsbench.XXXXXX)
 PORT=$((40000 + $$ % 10000))
 trap 'sh tests/fixture/dns.sh stop "$W"; rm -rf "$W"' EXIT INT TERM
 sh tests/fixture/dns.sh start "$W" "$PORT" bind
-"$BIN" "$W/key" "$PORT" "$N"
+${DNS_BENCH_WRAP:-} "$BIN" "$W/key" "$PORT" "$N"

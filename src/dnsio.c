@@ -309,22 +309,74 @@ many_finish(struct many *m, size_t i)
 	m->done++;
 }
 
-/* Reads every datagram waiting; files each under its query. */
+#define BATCH		64	/* datagrams per recvmmsg/sendmmsg call */
+#define SMALL		4096	/* larger answers are asked again over TCP */
+
+/* Reads every datagram waiting, BATCH per call; files each under its
+ * query.  buf holds BATCH * SMALL bytes. */
 static void
 many_drain(struct many *m, uint8_t *buf)
 {
-	ssize_t r;
-	int i;
+	struct mmsghdr mh[BATCH];
+	struct iovec iov[BATCH];
+	uint8_t *d;
+	int k, j, i;
 
-	while ((r = recv(m->fd, buf, UDP_MAX, MSG_DONTWAIT)) >= 0 ||
-	    errno == EINTR) {
-		if (r < 12 || (i = m->byid[buf[0] << 8 | buf[1]]) < 0 ||
-		    m->pd[i].done)
+	for (;;) {
+		memset(mh, 0, sizeof(mh));
+		for (j = 0; j < BATCH; j++) {
+			iov[j].iov_base = buf + (size_t)j * SMALL;
+			iov[j].iov_len = SMALL;
+			mh[j].msg_hdr.msg_iov = &iov[j];
+			mh[j].msg_hdr.msg_iovlen = 1;
+		}
+		k = recvmmsg(m->fd, mh, BATCH, MSG_DONTWAIT, NULL);
+		if (k == -1 && errno == EINTR)
 			continue;
-		m->replies[i] = xmalloc((size_t)r);
-		memcpy(m->replies[i], buf, (size_t)r);
-		m->rlens[i] = (size_t)r;
-		many_finish(m, (size_t)i);
+		if (k <= 0)
+			return;
+		for (j = 0; j < k; j++) {
+			d = buf + (size_t)j * SMALL;
+			if (mh[j].msg_len < 12 ||
+			    (mh[j].msg_hdr.msg_flags & MSG_TRUNC) ||
+			    (i = m->byid[d[0] << 8 | d[1]]) < 0 ||
+			    m->pd[i].done)
+				continue;
+			m->replies[i] = xmalloc(mh[j].msg_len);
+			memcpy(m->replies[i], d, mh[j].msg_len);
+			m->rlens[i] = mh[j].msg_len;
+			many_finish(m, (size_t)i);
+		}
+	}
+}
+
+/* Sends queries [from, to) in batches, as the first try of each. */
+static void
+many_send_new(struct many *m, size_t from, size_t to)
+{
+	struct mmsghdr mh[BATCH];
+	struct iovec iov[BATCH];
+	uint64_t now = dnsio_now_ms();
+	size_t i, k;
+	int sent;
+
+	while (from < to) {
+		k = to - from < BATCH ? to - from : BATCH;
+		memset(mh, 0, sizeof(mh));
+		for (i = 0; i < k; i++) {
+			iov[i].iov_base = m->msgs[from + i];
+			iov[i].iov_len = m->lens[from + i];
+			mh[i].msg_hdr.msg_iov = &iov[i];
+			mh[i].msg_hdr.msg_iovlen = 1;
+		}
+		sent = sendmmsg(m->fd, mh, (unsigned)k, 0);
+		/* unsent ones count as sent and lost: resent later */
+		for (i = 0; i < k; i++) {
+			m->pd[from + i].sent = now;
+			m->pd[from + i].tries = 1;
+		}
+		(void)sent;
+		from += k;
 	}
 }
 
@@ -352,7 +404,8 @@ udp_many(int fd, uint8_t *const *msgs, const size_t *lens, size_t n,
 {
 	struct many m = { fd, msgs, lens, n, 0, 0, 0, 0, NULL, NULL, replies,
 	    rlens };
-	uint8_t *buf = xmalloc(UDP_MAX);
+	uint8_t *buf = xmalloc((size_t)BATCH * SMALL);
+	size_t first;
 	uint64_t now, scan = 0;
 	size_t i;
 
@@ -362,10 +415,12 @@ udp_many(int fd, uint8_t *const *msgs, const size_t *lens, size_t n,
 	for (i = 0; i < n; i++)
 		m.byid[msgs[i][0] << 8 | msgs[i][1]] = (int)i;
 	while (m.done < n && (now = dnsio_now_ms()) < deadline) {
+		first = m.next;
 		while (m.inflight < window && m.next < n) {
-			many_send(&m, m.next++);
+			m.next++;
 			m.inflight++;
 		}
+		many_send_new(&m, first, m.next);
 		if (wait_fd(fd, POLLIN, now + 20 < deadline ? now + 20 :
 		    deadline) == DNSIO_OK)
 			many_drain(&m, buf);

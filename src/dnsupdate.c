@@ -605,37 +605,45 @@ vals_free(char **v, size_t n)
 	free(v);
 }
 
-/* Whether a reply serves exactly the values of set (canonicalised). */
-static bool
-serves(const uint8_t *wire, size_t len, const char *name,
-    const struct du_rrset *set)
+/* The values of set as ldns prints them, sorted (canonical form). */
+static char **
+canonical(const char *name, const struct du_rrset *set)
 {
-	char **got, **want = xcalloc(set->nrdata + 1, sizeof(char *));
-	size_t ngot, i;
+	char **want = xcalloc(set->nrdata + 1, sizeof(char *));
 	ldns_rr *rr;
-	bool same;
+	size_t i;
 
-	if (answer_values(wire, len, name, set->type, &got, &ngot) == -1) {
-		free(want);
-		return false;
-	}
 	for (i = 0; i < set->nrdata; i++) {
 		rr = rr_data(name, 0, set->type, set->rdata[i]);
 		want[i] = rr ? rdata_str(rr) : xstrdup("");
 		ldns_rr_free(rr);
 	}
 	qsort(want, set->nrdata, sizeof(char *), str_cmp);
-	same = ngot == set->nrdata;
+	return want;
+}
+
+/* Whether a reply serves exactly the n canonical values in want. */
+static bool
+serves(const uint8_t *wire, size_t len, const char *name, uint16_t type,
+    char *const *want, size_t n)
+{
+	char **got;
+	size_t ngot, i;
+	bool same;
+
+	if (answer_values(wire, len, name, type, &got, &ngot) == -1)
+		return false;
+	same = ngot == n;
 	for (i = 0; same && i < ngot; i++)
 		same = strcmp(got[i], want[i]) == 0;
 	vals_free(got, ngot);
-	vals_free(want, set->nrdata);
 	return same;
 }
 
 struct vq {			/* one RRset to confirm */
 	const char		*name;
 	const struct du_rrset	*set;
+	char			**want;		/* canonical values */
 	size_t			 change;
 };
 
@@ -669,6 +677,7 @@ verify(const struct dns_server *s, const struct du_change *changes,
 		for (j = 0; j < c->nsets; j++, nv++) {
 			v[nv].name = c->name;
 			v[nv].set = &c->sets[j];
+			v[nv].want = canonical(c->name, &c->sets[j]);
 			v[nv].change = i;
 		}
 	}
@@ -684,15 +693,19 @@ verify(const struct dns_server *s, const struct du_change *changes,
 		dnsio_query_many(s, msgs, lens, left, 256, deadline, rep, rl);
 		for (i = 0, j = 0; i < left; i++) {
 			if (rep[i] == NULL || !serves(rep[i], rl[i], v[i].name,
-			    v[i].set))
+			    v[i].set->type, v[i].want, v[i].set->nrdata))
 				v[j++] = v[i];	/* ask again */
+			else
+				vals_free(v[i].want, v[i].set->nrdata);
 			free(rep[i]);
 			free(q[i].wire);
 		}
 		left = j;
 	}
-	for (i = 0; i < left; i++)
+	for (i = 0; i < left; i++) {
 		ok[v[i].change] = false;
+		vals_free(v[i].want, v[i].set->nrdata);
+	}
 	free(v);
 	free(q);
 	free(msgs);
