@@ -203,6 +203,26 @@ prereq_add(ldns_rr_list *pr, const char *name, const struct du_prereq *p,
 	return -1;
 }
 
+/*
+ * Whether replacing set is a no-op: no values wanted, and a prerequisite
+ * of the same change already requires that no such RRset exists (the
+ * server checks it in the same transaction).  Such a set is neither
+ * deleted nor verified.
+ */
+static bool
+set_noop(const struct du_change *c, const struct du_rrset *set)
+{
+	size_t i;
+
+	if (set->nrdata > 0)
+		return false;
+	for (i = 0; i < c->nprereqs; i++)
+		if (c->prereqs[i].kind == DU_PRE_ABSENT &&
+		    c->prereqs[i].set.type == set->type)
+			return true;
+	return false;
+}
+
 /* Appends change c to the lists; *size grows by its wire size bound. */
 static int
 change_add(ldns_rr_list *pr, ldns_rr_list *up, const struct du_change *c,
@@ -216,6 +236,8 @@ change_add(ldns_rr_list *pr, ldns_rr_list *up, const struct du_change *c,
 			return -1;
 	for (i = 0; i < c->nsets; i++) {
 		s = &c->sets[i];
+		if (set_noop(c, s))
+			continue;
 		if (push(up, rr_empty(c->name, s->type, LDNS_RR_CLASS_ANY),
 		    size) == -1)
 			return -1;
@@ -663,7 +685,7 @@ verify(const struct dns_server *s, const struct du_change *changes,
 	uint16_t id = (uint16_t)ldns_get_random();
 
 	for (i = 0; i < n; i++)
-		nv += changes[idx[i]].nsets;
+		nv += changes[idx[i]].nsets;	/* at most */
 	v = xcalloc(nv + 1, sizeof(*v));
 	q = xcalloc(nv + 1, sizeof(*q));
 	msgs = xcalloc(nv + 1, sizeof(*msgs));
@@ -674,11 +696,13 @@ verify(const struct dns_server *s, const struct du_change *changes,
 		const struct du_change *c = &changes[idx[i]];
 
 		ok[i] = true;
-		for (j = 0; j < c->nsets; j++, nv++) {
+		for (j = 0; j < c->nsets; j++) {
+			if (set_noop(c, &c->sets[j]))
+				continue;
 			v[nv].name = c->name;
 			v[nv].set = &c->sets[j];
 			v[nv].want = canonical(c->name, &c->sets[j]);
-			v[nv].change = i;
+			v[nv++].change = i;
 		}
 	}
 	for (left = nv; left > 0 && dnsio_now_ms() < deadline; ) {

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <ldns/ldns.h>
+
 #include "dnsio.h"
 #include "dnsupdate.h"
 #include "keyfile.h"
@@ -146,6 +148,50 @@ START_TEST(test_addrs_change)
 	du_addrs_init(&d, "www.example.test", 60, want, 1, NULL, 0, false);
 	ck_assert_uint_eq(d.change.nprereqs, 0);
 	ck_assert_uint_eq(d.sets[1].nrdata, 0);	/* AAAA deleted */
+	du_addrs_clear(&d);
+}
+END_TEST
+
+/* Sections of a built message: prerequisites and updates. */
+static void
+sections(const struct du_change *c, size_t *npre, size_t *nup)
+{
+	uint8_t *wire;
+	size_t len;
+	ldns_pkt *p = NULL;
+	char err[128];
+
+	ck_assert_int_eq(dnsupdate_build("example.test", c, 1, 1, NULL, &wire,
+	    &len, err, sizeof(err)), 0);
+	ck_assert_int_eq(ldns_wire2pkt(&p, wire, len), LDNS_STATUS_OK);
+	*npre = ldns_pkt_ancount(p);
+	*nup = ldns_pkt_nscount(p);
+	ldns_pkt_free(p);
+	free(wire);
+}
+
+/*
+ * An RRset wanted empty whose absence is a prerequisite is neither
+ * deleted nor verified: the server checks it in the same transaction.
+ */
+START_TEST(test_noop_delete_skipped)
+{
+	struct addr want, old;
+	char err[PARSE_ERRLEN];
+	struct du_addrs d;
+	size_t npre, nup;
+
+	addr_parse("198.51.100.1", &want, err, sizeof(err));
+	addr_parse("192.0.2.1", &old, err, sizeof(err));
+	du_addrs_init(&d, "www.example.test", 60, &want, 1, &old, 1, true);
+	sections(&d.change, &npre, &nup);
+	ck_assert_uint_eq(npre, 2);	/* A is old, no AAAA */
+	ck_assert_uint_eq(nup, 2);	/* delete A, add A: no AAAA delete */
+	du_addrs_clear(&d);
+	du_addrs_init(&d, "www.example.test", 60, &want, 1, NULL, 0, false);
+	sections(&d.change, &npre, &nup);
+	ck_assert_uint_eq(npre, 0);
+	ck_assert_uint_eq(nup, 3);	/* without the guarantee: deleted */
 	du_addrs_clear(&d);
 }
 END_TEST
@@ -547,6 +593,7 @@ main(void)
 	tcase_add_test(wire, test_build_matches_vector);
 	tcase_add_test(wire, test_reply_checks);
 	tcase_add_test(wire, test_addrs_change);
+	tcase_add_test(wire, test_noop_delete_skipped);
 	suite_add_tcase(s, wire);
 	tcase_add_unchecked_fixture(io, fx_start, fx_stop);
 	tcase_set_timeout(io, 30);
