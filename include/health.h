@@ -1,0 +1,124 @@
+/*
+ * health.h: the failover decision, as a pure function.
+ *
+ * health_step() takes a site's configuration, its state, one round of
+ * probe results and the time, and returns the new state and what to do.
+ * No I/O, no clock, no logging: the caller probes, publishes, saves and
+ * logs.  Rules 1-6, 10 and 12 of INTERFACE.md live here and only here.
+ */
+#ifndef DNSFAILOVER_HEALTH_H
+#define DNSFAILOVER_HEALTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "addr.h"
+#include "config.h"
+#include "probe.h"
+
+#define HEALTH_MAXADDR	64	/* addresses per side */
+#define HEALTH_TEXT	160
+
+enum health {
+	HEALTH_UNKNOWN,
+	HEALTH_UP,
+	HEALTH_DOWN
+};
+const char	*health_str(enum health);
+
+enum side {
+	SIDE_PRIMARY,
+	SIDE_FAILOVER
+};
+const char	*side_str(enum side);
+
+/* One address: its confirmed health and the runs that lead there. */
+struct addr_state {
+	struct addr		addr;
+	enum health		health;
+	unsigned		ok_run;		/* good probes in a row */
+	unsigned		fail_run;	/* failed probes in a row */
+	enum probe_reason	last_reason;	/* of the last probe */
+	char			last_error[HEALTH_TEXT];
+};
+
+struct hold {
+	bool		active;
+	enum side	side;
+	time_t		until;			/* 0: until release */
+	char		reason[HEALTH_TEXT];
+	char		who[64];
+};
+
+struct site_state {
+	enum side		side;
+	struct addr_state	primary[HEALTH_MAXADDR];
+	size_t			nprimary;
+	struct addr_state	failover[HEALTH_MAXADDR];
+	size_t			nfailover;
+	struct addr		published[2 * HEALTH_MAXADDR];
+	size_t			npublished;
+	bool			published_known;
+	struct hold		hold;
+	bool			drift;		/* records changed by others */
+	time_t			last_change;
+	char			last_reason[2 * HEALTH_TEXT];
+};
+
+/*
+ * Fresh state for a site: every address unknown, the side read from what
+ * the server publishes now (the failover side if that is exactly the
+ * failover addresses, else primary).  published may be NULL (unknown).
+ */
+void	health_init(struct site_state *, const struct site *,
+	    const struct addr *published, size_t npublished);
+
+/*
+ * Carries a state over to a (re)loaded configuration: addresses still
+ * configured keep their counters, new ones start unknown, removed ones
+ * are forgotten.
+ */
+void	health_adopt(struct site_state *, const struct site *);
+
+enum health_action {
+	HA_NONE,	/* the published set is what it should be */
+	HA_PUBLISH,	/* publish want (side want_side) */
+	HA_WAIT,	/* primaries down, failover not known yet */
+	HA_BOTH_DOWN,	/* everything down: fail static */
+	HA_ISOLATED,	/* canaries failed: this round counts for nothing */
+	HA_HELD,	/* held by flip: no automatic change */
+	HA_DRIFT	/* changed behind our back: hands off until flip/release */
+};
+const char	*health_action_str(enum health_action);
+
+struct health_decision {
+	enum health_action	action;
+	enum side		want_side;
+	struct addr		want[2 * HEALTH_MAXADDR];
+	size_t			nwant;
+	bool			side_changed;	/* a switch event */
+	bool			hold_expired;
+	/* one line per address that changed health, and why we act */
+	char			transitions[8][2 * HEALTH_TEXT];
+	size_t			ntransitions;
+	char			reason[4 * HEALTH_TEXT];
+};
+
+/*
+ * One round.  results holds one probe result per address, primaries
+ * first then failovers (as in the site's config); NULL when the site was
+ * not probed.  isolated: every canary failed.  Updates st (counters,
+ * side, hold expiry) and fills d.  Publishing is the caller's job; it
+ * records success with health_published().
+ */
+void	health_step(const struct site *, struct site_state *,
+	    const struct probe_result *results, bool isolated, time_t now,
+	    struct health_decision *d);
+
+/* The caller published want: remember it as the last published set. */
+void	health_published(struct site_state *, const struct addr *want,
+	    size_t n, time_t now, const char *reason);
+
+#endif

@@ -1,0 +1,389 @@
+/*
+ * health.c: addresses' health and the site's side, one round at a time.
+ *
+ * Address (rule 1; a local error, or no probe, moves nothing):
+ *
+ *                  rise good in a row
+ *        UNKNOWN ---------------------------> UP
+ *           |                              ^    |
+ *           | fall failed      rise good   |    | fall failed
+ *           | in a row         in a row    |    | in a row
+ *           |                              |    v
+ *           +---------------------------->  DOWN
+ *
+ * Site (rules 3, 4; checked in this order each round):
+ *
+ *   canaries all failed ........................ ISOLATED: nothing moves
+ *   held by flip (until release or expiry) ..... publish the held side
+ *   drift (a prerequisite failed) .............. DRIFT: hands off
+ *
+ *                 every primary DOWN, a failover UP
+ *        +---------+ ----------------------------> +----------+
+ *        | PRIMARY |                               | FAILOVER |
+ *        +---------+ <---------------------------- +----------+
+ *                       a primary UP (rise)
+ *
+ *   on PRIMARY: publish the primaries not DOWN (UP or still unknown)
+ *   on FAILOVER: publish the failovers UP
+ *   every address DOWN ......................... BOTH_DOWN: fail static
+ *   every primary DOWN, no failover UP, some unknown ... WAIT
+ *
+ * A decision to publish is made only when the wanted set differs from
+ * the set last published (rule 5).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "health.h"
+#include "util.h"
+
+static const char *const healths[] = { "unknown", "up", "down" };
+static const char *const sides[] = { "primary", "failover" };
+static const char *const actions[] = {
+	[HA_NONE] = "no change",
+	[HA_PUBLISH] = "publish",
+	[HA_WAIT] = "waiting for the failover",
+	[HA_BOTH_DOWN] = "both down",
+	[HA_ISOLATED] = "monitor isolated",
+	[HA_HELD] = "held",
+	[HA_DRIFT] = "drift",
+};
+
+const char *
+health_str(enum health h)
+{
+	return healths[h];
+}
+
+const char *
+side_str(enum side s)
+{
+	return sides[s];
+}
+
+const char *
+health_action_str(enum health_action a)
+{
+	return actions[a];
+}
+
+/* ---- state ---- */
+
+static void
+addrs_init(struct addr_state *st, size_t *n, const struct addr *a,
+    size_t na)
+{
+	size_t i;
+
+	*n = na < HEALTH_MAXADDR ? na : HEALTH_MAXADDR;
+	for (i = 0; i < *n; i++) {
+		memset(&st[i], 0, sizeof(st[i]));
+		st[i].addr = a[i];
+	}
+}
+
+/* Whether set a (n) and set b (m) hold the same addresses. */
+static bool
+same_set(const struct addr *a, size_t n, const struct addr *b, size_t m)
+{
+	size_t i, j;
+
+	if (n != m)
+		return false;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < m; j++)
+			if (addr_equal(&a[i], &b[j]))
+				break;
+		if (j == m)
+			return false;
+	}
+	return true;
+}
+
+void
+health_init(struct site_state *st, const struct site *s,
+    const struct addr *published, size_t npublished)
+{
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	addrs_init(st->primary, &st->nprimary, s->primary, s->nprimary);
+	addrs_init(st->failover, &st->nfailover, s->failover, s->nfailover);
+	st->side = SIDE_PRIMARY;
+	if (published == NULL)
+		return;
+	st->published_known = true;
+	st->npublished = npublished < 2 * HEALTH_MAXADDR ? npublished :
+	    2 * HEALTH_MAXADDR;
+	for (i = 0; i < st->npublished; i++)
+		st->published[i] = published[i];
+	/* a restart while on failover must not rush back to primary */
+	if (npublished > 0 && same_set(published, npublished, s->failover,
+	    s->nfailover))
+		st->side = SIDE_FAILOVER;
+}
+
+/* Keeps the states of addresses still in a, in a's order. */
+static void
+addrs_adopt(struct addr_state *st, size_t *n, const struct addr *a,
+    size_t na)
+{
+	struct addr_state old[HEALTH_MAXADDR];
+	size_t i, j, nold = *n;
+
+	memcpy(old, st, nold * sizeof(*st));
+	addrs_init(st, n, a, na);
+	for (i = 0; i < *n; i++)
+		for (j = 0; j < nold; j++)
+			if (addr_equal(&st[i].addr, &old[j].addr))
+				st[i] = old[j];
+}
+
+void
+health_adopt(struct site_state *st, const struct site *s)
+{
+	addrs_adopt(st->primary, &st->nprimary, s->primary, s->nprimary);
+	addrs_adopt(st->failover, &st->nfailover, s->failover, s->nfailover);
+}
+
+/* ---- one round ---- */
+
+/* Short words for why a probe failed: "HTTP 503", "connect refused". */
+static const char *
+why_failed(const struct probe_result *r)
+{
+	return r->reason == PROBE_HTTP_STATUS ? r->detail :
+	    probe_reason_str(r->reason);
+}
+
+static void
+transition(struct health_decision *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+transition(struct health_decision *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->ntransitions == NELEM(d->transitions))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->transitions[d->ntransitions++], sizeof(d->transitions[0]),
+	    fmt, ap);
+	va_end(ap);
+}
+
+/* Rule 1: counts one probe of one address. */
+static void
+observe(struct addr_state *a, const char *side, const struct probe_result *r,
+    const struct site *s, struct health_decision *d)
+{
+	if (!probe_counts(r))
+		return;			/* our fault, not the server's */
+	a->last_reason = r->reason;
+	if (r->reason == PROBE_OK) {
+		a->last_error[0] = '\0';
+		a->fail_run = 0;
+		a->ok_run++;
+		if (a->health != HEALTH_UP && a->ok_run >= s->rise) {
+			a->health = HEALTH_UP;
+			transition(d, "%s %s up (%u/%u ok)", side, a->addr.text,
+			    s->rise, s->rise);
+		}
+		return;
+	}
+	snprintf(a->last_error, sizeof(a->last_error), "%s", why_failed(r));
+	a->ok_run = 0;
+	a->fail_run++;
+	if (a->health != HEALTH_DOWN && a->fail_run >= s->fall) {
+		a->health = HEALTH_DOWN;
+		transition(d, "%s %s down (%u/%u failed: %s)", side,
+		    a->addr.text, s->fall, s->fall, a->last_error);
+	}
+}
+
+static size_t
+count(const struct addr_state *a, size_t n, enum health h)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += a[i].health == h;
+	return k;
+}
+
+/* Adds the addresses of a whose health is (or is not) h to d->want. */
+static void
+want_add(struct health_decision *d, const struct addr_state *a, size_t n,
+    enum health h, bool is)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((a[i].health == h) == is)
+			d->want[d->nwant++] = a[i].addr;
+}
+
+/* Rules 3 and 4: the side and the set it publishes. */
+static enum health_action
+choose(const struct site_state *st, struct health_decision *d)
+{
+	size_t pdown = count(st->primary, st->nprimary, HEALTH_DOWN);
+	size_t pup = count(st->primary, st->nprimary, HEALTH_UP);
+	size_t fup = count(st->failover, st->nfailover, HEALTH_UP);
+	size_t fdown = count(st->failover, st->nfailover, HEALTH_DOWN);
+	bool primary_ok = st->side == SIDE_PRIMARY ? pdown < st->nprimary :
+	    pup > 0;
+
+	d->nwant = 0;
+	if (primary_ok) {
+		d->want_side = SIDE_PRIMARY;
+		want_add(d, st->primary, st->nprimary, HEALTH_DOWN, false);
+		return HA_PUBLISH;
+	}
+	if (fup > 0) {
+		d->want_side = SIDE_FAILOVER;
+		want_add(d, st->failover, st->nfailover, HEALTH_UP, true);
+		return HA_PUBLISH;
+	}
+	d->want_side = st->side;
+	return pdown == st->nprimary && fdown == st->nfailover ?
+	    HA_BOTH_DOWN : HA_WAIT;
+}
+
+/* Every address of one side: a flip publishes them all. */
+static void
+want_side(struct health_decision *d, const struct site_state *st,
+    enum side side)
+{
+	const struct addr_state *a = side == SIDE_PRIMARY ? st->primary :
+	    st->failover;
+	size_t i, n = side == SIDE_PRIMARY ? st->nprimary : st->nfailover;
+
+	d->want_side = side;
+	for (d->nwant = 0, i = 0; i < n; i++)
+		d->want[d->nwant++] = a[i].addr;
+}
+
+static bool
+published(const struct site_state *st, const struct health_decision *d)
+{
+	return st->published_known && same_set(st->published, st->npublished,
+	    d->want, d->nwant);
+}
+
+/* "198.51.100.20, 2001:db8::20" */
+static void
+list(const struct addr *a, size_t n, char *buf, size_t size)
+{
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s",
+		    i ? ", " : "", a[i].text);
+}
+
+/* Why the automatic decision d is what it is, for the log. */
+static void
+explain(const struct site_state *st, struct health_decision *d)
+{
+	char set[HEALTH_TEXT * 2];
+
+	list(d->want, d->nwant, set, sizeof(set));
+	switch (d->action) {
+	case HA_PUBLISH:
+		if (!d->side_changed)
+			snprintf(d->reason, sizeof(d->reason), "%s now %s",
+			    side_str(d->want_side), set);
+		else if (d->want_side == SIDE_FAILOVER)
+			snprintf(d->reason, sizeof(d->reason), "switched to "
+			    "failover %s", set);
+		else
+			snprintf(d->reason, sizeof(d->reason), "restored to "
+			    "primary %s", set);
+		break;
+	case HA_BOTH_DOWN:
+		snprintf(d->reason, sizeof(d->reason), "every primary and "
+		    "failover address is down; records left on %s",
+		    side_str(st->side));
+		break;
+	case HA_WAIT:
+		snprintf(d->reason, sizeof(d->reason), "every primary is down; "
+		    "waiting for a failover address to be confirmed up");
+		break;
+	default:
+		d->reason[0] = '\0';
+	}
+}
+
+/* Rule 6: a held site publishes its held side and nothing else. */
+static void
+held(struct site_state *st, struct health_decision *d)
+{
+	want_side(d, st, st->hold.side);
+	d->action = published(st, d) ? HA_HELD : HA_PUBLISH;
+	snprintf(d->reason, sizeof(d->reason), "held on %s by %s%s%s",
+	    side_str(st->hold.side), st->hold.who, st->hold.reason[0] ?
+	    ": " : "", st->hold.reason);
+}
+
+void
+health_step(const struct site *s, struct site_state *st,
+    const struct probe_result *res, bool isolated, time_t now,
+    struct health_decision *d)
+{
+	size_t i;
+
+	memset(d, 0, sizeof(*d));
+	d->want_side = st->side;
+	if (isolated) {			/* rule 10 */
+		d->action = HA_ISOLATED;
+		snprintf(d->reason, sizeof(d->reason), "every canary failed: "
+		    "this round counts for no site");
+		return;
+	}
+	for (i = 0; res != NULL && i < st->nprimary; i++)
+		observe(&st->primary[i], "primary", &res[i], s, d);
+	for (i = 0; res != NULL && i < st->nfailover; i++)
+		observe(&st->failover[i], "failover", &res[st->nprimary + i], s,
+		    d);
+	if (st->hold.active && st->hold.until != 0 && now >= st->hold.until) {
+		st->hold.active = false;
+		d->hold_expired = true;
+	}
+	if (st->hold.active) {
+		held(st, d);
+		return;
+	}
+	if (st->drift) {		/* rule 12 */
+		d->action = HA_DRIFT;
+		snprintf(d->reason, sizeof(d->reason), "records were changed "
+		    "by someone else; no automatic change until flip or "
+		    "release");
+		return;
+	}
+	d->action = choose(st, d);
+	if (d->action == HA_PUBLISH) {
+		d->side_changed = d->want_side != st->side;
+		st->side = d->want_side;
+		if (published(st, d))
+			d->action = HA_NONE;	/* rule 5 */
+	}
+	explain(st, d);
+}
+
+void
+health_published(struct site_state *st, const struct addr *want, size_t n,
+    time_t now, const char *reason)
+{
+	size_t i;
+
+	st->npublished = n < NELEM(st->published) ? n : NELEM(st->published);
+	for (i = 0; i < st->npublished; i++)
+		st->published[i] = want[i];
+	st->published_known = true;
+	st->last_change = now;
+	snprintf(st->last_reason, sizeof(st->last_reason), "%s", reason);
+}
