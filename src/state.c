@@ -1,0 +1,629 @@
+/*
+ * state.c: the state file.  Written by hand as YAML (every string
+ * double-quoted and escaped), read back with yamldoc and yamlwalk so
+ * that a damaged file gets FILE:LINE:COL like sitelist.yaml.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state.h"
+#include "util.h"
+#include "yamldoc.h"
+#include "yamlwalk.h"
+
+/* ---- writing ---- */
+
+static void
+put_str(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(fp, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			fprintf(fp, "\\x%02x", (unsigned char)*s);
+		else
+			fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+static void
+put_addrs(FILE *fp, const struct addr *a, size_t n)
+{
+	size_t i;
+
+	fputc('[', fp);
+	for (i = 0; i < n; i++) {
+		fputs(i ? ", " : "", fp);
+		put_str(fp, a[i].text);
+	}
+	fputc(']', fp);
+}
+
+static void
+put_side(FILE *fp, const char *key, const struct addr_state *a, size_t n)
+{
+	size_t i;
+
+	fprintf(fp, "    %s:%s\n", key, n ? "" : " []");
+	for (i = 0; i < n; i++) {
+		fprintf(fp, "      - {address: ");
+		put_str(fp, a[i].addr.text);
+		fprintf(fp, ", health: %s, ok: %u, fail: %u, reason: %d, "
+		    "error: ", health_str(a[i].health), a[i].ok_run,
+		    a[i].fail_run, (int)a[i].last_reason);
+		put_str(fp, a[i].last_error);
+		fprintf(fp, "}\n");
+	}
+}
+
+static void
+put_site(FILE *fp, const struct state_site *s)
+{
+	const struct site_state *st = &s->st;
+
+	fprintf(fp, "  ");
+	put_str(fp, s->name);
+	fprintf(fp, ":\n    side: %s\n    published: ", side_str(st->side));
+	if (st->published_known)
+		put_addrs(fp, st->published, st->npublished);
+	else
+		fputs("null", fp);
+	fprintf(fp, "\n    last_change: %lld\n    last_reason: ",
+	    (long long)st->last_change);
+	put_str(fp, st->last_reason);
+	fprintf(fp, "\n    drift: %s\n    hold: ", st->drift ? "true" :
+	    "false");
+	if (st->hold.active) {
+		fprintf(fp, "{side: %s, until: %lld, who: ",
+		    side_str(st->hold.side), (long long)st->hold.until);
+		put_str(fp, st->hold.who);
+		fputs(", reason: ", fp);
+		put_str(fp, st->hold.reason);
+		fputs("}", fp);
+	} else
+		fputs("null", fp);
+	fputs("\n    pending: ", fp);
+	if (s->pending) {
+		fputs("{want: ", fp);
+		put_addrs(fp, s->want, s->nwant);
+		fprintf(fp, ", since: %lld, error: ", (long long)s->pending_since);
+		put_str(fp, s->pending_error);
+		fputs("}", fp);
+	} else
+		fputs("null", fp);
+	fputc('\n', fp);
+	put_side(fp, "primary", st->primary, st->nprimary);
+	put_side(fp, "failover", st->failover, st->nfailover);
+}
+
+static int
+fsync_dir(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd, rc;
+
+	if (slash == NULL)
+		str_copy(dir, ".", strlen(path) + 1);
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		free(dir);
+		return -1;
+	}
+	rc = fsync(fd);
+	close(fd);
+	free(dir);
+	return rc;
+}
+
+int
+state_save(const char *path, const struct state *st)
+{
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	FILE *fp = NULL;
+	size_t i;
+	int fd, saved;
+
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
+	    -1 || (fp = fdopen(fd, "w")) == NULL)
+		goto fail;
+	fprintf(fp, "# dnsfailover state: written by dnsfailover after every "
+	    "round; see dnsfailover(8)\nversion: %d\nsites:%s\n",
+	    STATE_VERSION, st->nsites ? "" : " {}");
+	for (i = 0; i < st->nsites; i++)
+		put_site(fp, &st->sites[i]);
+	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0)
+		goto fail;
+	fd = -1;
+	if (fclose(fp) != 0) {
+		fp = NULL;
+		goto fail;
+	}
+	fp = NULL;
+	if (rename(tmp, path) == -1 || fsync_dir(path) == -1)
+		goto fail;
+	free(tmp);
+	return 0;
+fail:
+	saved = errno;
+	if (fp != NULL)
+		fclose(fp);
+	else if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	errno = saved;
+	return -1;
+}
+
+/* ---- reading ---- */
+
+struct loader {
+	struct yamlwalk		 w;	/* first: handlers get &l->w */
+	struct state		*st;
+	struct state_site	*cur;
+	struct addr_state	*as;	/* the address being read */
+};
+
+static struct loader *
+loader_of(struct yamlwalk *w)
+{
+	return (struct loader *)(void *)w;
+}
+
+static bool
+get_time(struct yamlwalk *w, const char *key, yaml_node_t *n, time_t *out)
+{
+	const char *s = yw_scalar(w, key, n);
+	unsigned long long v;
+	char err[PARSE_ERRLEN];
+
+	if (s == NULL)
+		return false;
+	if (parse_uint(s, 0, LLONG_MAX, &v, err, sizeof(err)) == -1) {
+		yw_error(w, n, "%s: %s", key, err);
+		return false;
+	}
+	*out = (time_t)v;
+	return true;
+}
+
+static void
+get_text(struct yamlwalk *w, const char *key, yaml_node_t *n, char *buf,
+    size_t size)
+{
+	const char *s = yw_scalar(w, key, n);
+
+	if (s != NULL)
+		str_copy(buf, s, size);
+}
+
+static size_t
+get_addrs(struct yamlwalk *w, const char *key, yaml_node_t *n,
+    struct addr *a, size_t max)
+{
+	char err[PARSE_ERRLEN];
+	yaml_node_t **it = NULL;
+	size_t cnt = yw_items(w, key, n, &it), i, k = 0;
+	const char *s;
+
+	for (i = 0; i < cnt && k < max; i++)
+		if ((s = yw_scalar(w, key, it[i])) != NULL) {
+			if (addr_parse(s, &a[k], err, sizeof(err)) == 0)
+				k++;
+			else
+				yw_error(w, it[i], "%s: %s", key, err);
+		}
+	free(it);
+	return k;
+}
+
+static int
+get_side(struct yamlwalk *w, const char *key, yaml_node_t *n)
+{
+	static const char *const sides[] = { "primary", "failover" };
+
+	return yw_enum(w, key, n, sides, 2);
+}
+
+static void
+a_address(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	char err[PARSE_ERRLEN];
+	const char *s = yw_scalar(w, key, n);
+
+	(void)obj;
+	if (s != NULL && addr_parse(s, &loader_of(w)->as->addr, err,
+	    sizeof(err)) == -1)
+		yw_error(w, n, "%s: %s", key, err);
+}
+
+static void
+a_health(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	static const char *const h[] = { "unknown", "up", "down" };
+	int v = yw_enum(w, key, n, h, 3);
+
+	(void)obj;
+	if (v >= 0)
+		loader_of(w)->as->health = (enum health)v;
+}
+
+static void
+a_ok(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	(void)obj;
+	yw_uint(w, key, n, 0, UINT_MAX, &loader_of(w)->as->ok_run);
+}
+
+static void
+a_fail(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	(void)obj;
+	yw_uint(w, key, n, 0, UINT_MAX, &loader_of(w)->as->fail_run);
+}
+
+static void
+a_reason(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	unsigned v;
+
+	(void)obj;
+	if (yw_uint(w, key, n, 0, PROBE_LOCAL_ERROR, &v))
+		loader_of(w)->as->last_reason = (enum probe_reason)v;
+}
+
+static void
+a_error(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct addr_state *a = loader_of(w)->as;
+
+	(void)obj;
+	if (!yw_is_null(n))
+		get_text(w, key, n, a->last_error, sizeof(a->last_error));
+}
+
+static const struct yw_field addr_fields[] = {
+	{ "address", a_address }, { "health", a_health }, { "ok", a_ok },
+	{ "fail", a_fail }, { "reason", a_reason }, { "error", a_error },
+};
+
+static void
+get_side_addrs(struct yamlwalk *w, const char *key, yaml_node_t *n,
+    struct addr_state *a, size_t *na)
+{
+	yaml_node_t **it = NULL;
+	size_t cnt = yw_is_null(n) ? 0 : yw_items(w, key, n, &it), i;
+
+	for (i = 0, *na = 0; i < cnt && *na < HEALTH_MAXADDR; i++) {
+		memset(&a[*na], 0, sizeof(a[*na]));
+		loader_of(w)->as = &a[*na];
+		yw_map(w, key, it[i], addr_fields, NELEM(addr_fields), NULL);
+		(*na)++;
+	}
+	free(it);
+}
+
+static void
+h_side(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct hold *h = obj;
+	int v = get_side(w, key, n);
+
+	if (v >= 0)
+		h->side = (enum side)v;
+}
+
+static void
+h_until(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct hold *h = obj;
+
+	get_time(w, key, n, &h->until);
+}
+
+static void
+h_who(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct hold *h = obj;
+
+	get_text(w, key, n, h->who, sizeof(h->who));
+}
+
+static void
+h_reason(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct hold *h = obj;
+
+	if (!yw_is_null(n))
+		get_text(w, key, n, h->reason, sizeof(h->reason));
+}
+
+static const struct yw_field hold_fields[] = {
+	{ "side", h_side }, { "until", h_until }, { "who", h_who },
+	{ "reason", h_reason },
+};
+
+static void
+p_want(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct state_site *s = obj;
+
+	s->nwant = get_addrs(w, key, n, s->want, NELEM(s->want));
+}
+
+static void
+p_since(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct state_site *s = obj;
+
+	get_time(w, key, n, &s->pending_since);
+}
+
+static void
+p_error(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct state_site *s = obj;
+
+	if (!yw_is_null(n))
+		get_text(w, key, n, s->pending_error, sizeof(s->pending_error));
+}
+
+static const struct yw_field pending_fields[] = {
+	{ "want", p_want }, { "since", p_since }, { "error", p_error },
+};
+
+static void
+s_side(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct state_site *s = obj;
+	int v = get_side(w, key, n);
+
+	if (v >= 0)
+		s->st.side = (enum side)v;
+}
+
+static void
+s_published(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct state_site *s = obj;
+
+	if (yw_is_null(n))
+		return;
+	s->st.published_known = true;
+	s->st.npublished = n->type == YAML_SEQUENCE_NODE &&
+	    n->data.sequence.items.top == n->data.sequence.items.start ? 0 :
+	    get_addrs(w, key, n, s->st.published, NELEM(s->st.published));
+}
+
+static void
+s_last_change(struct yamlwalk *w, const char *key, yaml_node_t *n,
+    void *obj)
+{
+	struct state_site *s = obj;
+
+	get_time(w, key, n, &s->st.last_change);
+}
+
+static void
+s_last_reason(struct yamlwalk *w, const char *key, yaml_node_t *n,
+    void *obj)
+{
+	struct state_site *s = obj;
+
+	if (!yw_is_null(n))
+		get_text(w, key, n, s->st.last_reason,
+		    sizeof(s->st.last_reason));
+}
+
+static void
+s_drift(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct state_site *s = obj;
+
+	yw_bool(w, key, n, &s->st.drift);
+}
+
+static void
+s_hold(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct state_site *s = obj;
+
+	if (yw_is_null(n))
+		return;
+	s->st.hold.active = true;
+	yw_map(w, key, n, hold_fields, NELEM(hold_fields), &s->st.hold);
+}
+
+static void
+s_pending(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct state_site *s = obj;
+
+	if (yw_is_null(n))
+		return;
+	s->pending = true;
+	yw_map(w, key, n, pending_fields, NELEM(pending_fields), s);
+}
+
+static void
+s_primary(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct state_site *s = obj;
+
+	get_side_addrs(w, key, n, s->st.primary, &s->st.nprimary);
+}
+
+static void
+s_failover(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct state_site *s = obj;
+
+	get_side_addrs(w, key, n, s->st.failover, &s->st.nfailover);
+}
+
+static const struct yw_field site_fields[] = {
+	{ "side", s_side }, { "published", s_published },
+	{ "last_change", s_last_change }, { "last_reason", s_last_reason },
+	{ "drift", s_drift }, { "hold", s_hold }, { "pending", s_pending },
+	{ "primary", s_primary }, { "failover", s_failover },
+};
+
+static void
+t_version(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	unsigned v;
+
+	(void)obj;
+	if (yw_uint(w, key, n, 1, 1000, &v) && v != STATE_VERSION)
+		yw_error(w, n, "state file version %u; this dnsfailover reads "
+		    "version %d", v, STATE_VERSION);
+}
+
+static void
+t_sites(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct loader *l = loader_of(w);
+	yaml_node_pair_t *p;
+	yaml_node_t *k;
+
+	(void)obj;
+	if (n->type != YAML_MAPPING_NODE) {
+		yw_error(w, n, "%s: expected a mapping of site names", key);
+		return;
+	}
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	    p++) {
+		k = yw_node(w, p->key);
+		if (k->type != YAML_SCALAR_NODE) {
+			yw_error(w, k, "a site name must be a string");
+			continue;
+		}
+		l->cur = state_add(l->st, yw_str(k));
+		yw_map(w, "site", yw_node(w, p->value), site_fields,
+		    NELEM(site_fields), l->cur);
+	}
+}
+
+static const struct yw_field top_fields[] = {
+	{ "version", t_version }, { "sites", t_sites },
+};
+
+int
+state_load(const char *path, struct state *st, struct diags *d)
+{
+	struct loader l;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	size_t before = d->nerrors;
+
+	memset(st, 0, sizeof(*st));
+	if (access(path, F_OK) == -1 && errno == ENOENT)
+		return 0;		/* a fresh start */
+	if (yamldoc_load(path, &doc, d) == -1)
+		return -1;
+	memset(&l, 0, sizeof(l));
+	l.w.path = path;
+	l.w.doc = &doc;
+	l.w.diags = d;
+	l.w.arena = arena_new();
+	l.st = st;
+	if ((root = yaml_document_get_root_node(&doc)) == NULL)
+		diag_error(d, path, 1, 1, "the state file is empty");
+	else
+		yw_map(&l.w, "state", root, top_fields, NELEM(top_fields),
+		    NULL);
+	arena_free(l.w.arena);
+	yaml_document_delete(&doc);
+	if (d->nerrors > before) {
+		state_clear(st);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- sites, lock ---- */
+
+void
+state_clear(struct state *st)
+{
+	free(st->sites);
+	memset(st, 0, sizeof(*st));
+}
+
+struct state_site *
+state_find(struct state *st, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < st->nsites; i++)
+		if (strcmp(st->sites[i].name, name) == 0)
+			return &st->sites[i];
+	return NULL;
+}
+
+struct state_site *
+state_add(struct state *st, const char *name)
+{
+	struct state_site *s;
+
+	st->sites = xreallocarray(st->sites, st->nsites + 1,
+	    sizeof(*st->sites));
+	s = &st->sites[st->nsites++];
+	memset(s, 0, sizeof(*s));
+	str_copy(s->name, name, sizeof(s->name));
+	return s;
+}
+
+void
+state_prune(struct state *st, const struct config *cfg)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < st->nsites; i++)
+		if (config_site_find(cfg, st->sites[i].name) != NULL)
+			st->sites[k++] = st->sites[i];
+	st->nsites = k;
+}
+
+int
+state_lock(const char *path, unsigned wait_ms)
+{
+	char *lp = xasprintf("%s.lock", path);
+	unsigned waited = 0;
+	int fd, saved;
+
+	fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(lp);
+	if (fd == -1)
+		return -1;
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK || waited >= wait_ms) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		usleep(50000);
+		waited += 50;
+	}
+	return fd;
+}
+
+void
+state_unlock(int fd)
+{
+	if (fd != -1)
+		close(fd);		/* releases the lock */
+}
