@@ -29,6 +29,7 @@ struct config	*cmd_config_load(const struct globals *);
  * A command gets its own arguments (argv[0] is its name) and returns the
  * exit status (sysexits(3)).  Commands print their own diagnostics.
  */
+int	cmd_check(const struct globals *, int argc, char **argv);
 int	cmd_probe(const struct globals *, int argc, char **argv);
 int	cmd_validate(const struct globals *, int argc, char **argv);
 

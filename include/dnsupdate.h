@@ -82,6 +82,13 @@ void	du_addrs_init(struct du_addrs *, const char *name, uint32_t ttl,
 	    size_t nexpect, bool cas);
 void	du_addrs_clear(struct du_addrs *);
 
+/*
+ * Whether replacing set in c is a no-op that is not sent: no values
+ * wanted, and a prerequisite of c already requires that no such RRset
+ * exists (the server checks it in the same transaction).
+ */
+bool	du_set_noop(const struct du_change *, const struct du_rrset *);
+
 struct du_report {
 	enum du_outcome	outcome;	/* the first failure, or APPLIED */
 	size_t		nmessages;	/* UPDATE messages sent */

@@ -41,6 +41,9 @@ struct probe_req {
 	const char		*host;	/* Host and SNI: check.host or name */
 	const struct addr	*addr;	/* where to connect */
 	const struct check_spec	*check;
+	const char		*url;	/* instead of host, addr and the
+					   check's path: resolved as usual
+					   (canaries) */
 };
 
 struct probe_result {

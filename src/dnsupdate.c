@@ -209,8 +209,8 @@ prereq_add(ldns_rr_list *pr, const char *name, const struct du_prereq *p,
  * server checks it in the same transaction).  Such a set is neither
  * deleted nor verified.
  */
-static bool
-set_noop(const struct du_change *c, const struct du_rrset *set)
+bool
+du_set_noop(const struct du_change *c, const struct du_rrset *set)
 {
 	size_t i;
 
@@ -236,7 +236,7 @@ change_add(ldns_rr_list *pr, ldns_rr_list *up, const struct du_change *c,
 			return -1;
 	for (i = 0; i < c->nsets; i++) {
 		s = &c->sets[i];
-		if (set_noop(c, s))
+		if (du_set_noop(c, s))
 			continue;
 		if (push(up, rr_empty(c->name, s->type, LDNS_RR_CLASS_ANY),
 		    size) == -1)
@@ -697,7 +697,7 @@ verify(const struct dns_server *s, const struct du_change *changes,
 
 		ok[i] = true;
 		for (j = 0; j < c->nsets; j++) {
-			if (set_noop(c, &c->sets[j]))
+			if (du_set_noop(c, &c->sets[j]))
 				continue;
 			v[nv].name = c->name;
 			v[nv].set = &c->sets[j];

@@ -30,6 +30,8 @@ struct command {
 
 /* Commands appear here, and in --help, once they really work. */
 static const struct command commands[] = {
+	{ "check", cmd_check, "[SITE...]",
+	    "one round: probe, decide, update DNS, save state" },
 	{ "validate", cmd_validate, "",
 	    "check sitelist.yaml and the TSIG key file" },
 	{ "probe", cmd_probe, "SITE",

@@ -240,6 +240,10 @@ slot_target(struct slot *s)
 	char entry[DNAME_MAXLEN + ADDR_STRLEN + 32];
 	struct curl_slist *l;
 
+	if (s->req->url != NULL) {
+		s->url = xstrdup(s->req->url);
+		return 0;
+	}
 	s->url = xasprintf("%s://%s:%u%s", c->type == CHECK_HTTPS ? "https" :
 	    "http", s->req->host, c->port, c->type == CHECK_TCP ? "/" :
 	    c->path);

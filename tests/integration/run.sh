@@ -205,6 +205,12 @@ else
 	not_ok "probe: the HTTP fixture starts"
 fi
 
+# ---- check, against BIND and the fixture ----
+
+if [ -n "${PORT:-}" ]; then
+	. "$HERE/check.sh"
+fi
+
 # ---- install ----
 
 if make -s -C "$TOP" install DESTDIR="$WORK/root" PREFIX=/usr BIN="$BIN" \

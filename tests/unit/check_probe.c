@@ -77,6 +77,7 @@ probe1(const char *host, const char *addr, const struct check_spec *c)
 	struct prober *p = prober_new(10);
 
 	ck_assert_int_eq(addr_parse(addr, &a, err, sizeof(err)), 0);
+	memset(&q, 0, sizeof(q));
 	q.host = host;
 	q.addr = &a;
 	q.check = c;
@@ -92,6 +93,7 @@ fill(struct probe_req *q, size_t n, const struct addr *a,
 {
 	size_t i;
 
+	memset(q, 0, n * sizeof(*q));
 	for (i = 0; i < n; i++) {
 		q[i].host = "site.test";
 		q[i].addr = a;
