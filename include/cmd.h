@@ -15,6 +15,10 @@ struct globals {
 	bool		 dry_run;
 	int		 verbosity;
 	bool		 syslog;
+	/* command options, checked against the command by main() */
+	const char	*for_duration;	/* flip --for */
+	const char	*reason;	/* flip --reason */
+	bool		 json;		/* status --json */
 };
 
 struct config;
@@ -30,7 +34,9 @@ struct config	*cmd_config_load(const struct globals *);
  * exit status (sysexits(3)).  Commands print their own diagnostics.
  */
 int	cmd_check(const struct globals *, int argc, char **argv);
+int	cmd_flip(const struct globals *, int argc, char **argv);
 int	cmd_probe(const struct globals *, int argc, char **argv);
+int	cmd_release(const struct globals *, int argc, char **argv);
 int	cmd_validate(const struct globals *, int argc, char **argv);
 
 #endif

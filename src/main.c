@@ -26,16 +26,22 @@ struct command {
 	int		(*fn)(const struct globals *, int, char **);
 	const char	*args;
 	const char	*help;
+	const char	*options;	/* the command options it takes */
 };
 
 /* Commands appear here, and in --help, once they really work. */
 static const struct command commands[] = {
 	{ "check", cmd_check, "[SITE...]",
-	    "one round: probe, decide, update DNS, save state" },
+	    "one round: probe, decide, update DNS, save state", "" },
+	{ "flip", cmd_flip, "SITE... primary|failover [--for DURATION] "
+	    "[--reason TEXT]", "publish that side now and hold it there",
+	    "for,reason" },
+	{ "release", cmd_release, "SITE... [--reason TEXT]",
+	    "hand held sites back to automatic control", "reason" },
 	{ "validate", cmd_validate, "",
-	    "check sitelist.yaml and the TSIG key file" },
+	    "check sitelist.yaml and the TSIG key file", "" },
 	{ "probe", cmd_probe, "SITE",
-	    "probe the site's addresses once and show each result" },
+	    "probe the site's addresses once and show each result", "" },
 };
 
 static void
@@ -49,7 +55,7 @@ usage(FILE *fp)
 	    "\n"
 	    "commands:\n");
 	for (i = 0; i < NELEM(commands); i++)
-		fprintf(fp, "  %-10s %-12s %s\n", commands[i].name,
+		fprintf(fp, "  %s %s\n      %s\n", commands[i].name,
 		    commands[i].args, commands[i].help);
 	fprintf(fp,
 	    "\n"
@@ -92,6 +98,9 @@ options_parse(int argc, char **argv, struct globals *g)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "syslog", no_argument, NULL, 'L' },
+		{ "for", required_argument, NULL, 'F' },
+		{ "reason", required_argument, NULL, 'R' },
+		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -107,6 +116,9 @@ options_parse(int argc, char **argv, struct globals *g)
 			      g->verbosity + 1; break;
 		case 'q': g->verbosity = -1; break;
 		case 'L': g->syslog = true; break;
+		case 'F': g->for_duration = optarg; break;
+		case 'R': g->reason = optarg; break;
+		case 'J': g->json = true; break;
 		case 'h': usage(stdout); return EX_OK;
 		case 'V': version(); return EX_OK;
 		case ':':
@@ -133,7 +145,7 @@ command_find(const char *name)
 int
 main(int argc, char **argv)
 {
-	struct globals g = { CONFIG_DEFAULT_PATH, NULL, false, 0, false };
+	struct globals g = { .config_path = CONFIG_DEFAULT_PATH };
 	const struct command *cmd;
 	int rc;
 
@@ -143,6 +155,11 @@ main(int argc, char **argv)
 		return usage_error("no command given", NULL);
 	if ((cmd = command_find(argv[optind])) == NULL)
 		return usage_error("unknown command", argv[optind]);
+	if ((g.for_duration && !strstr(cmd->options, "for")) ||
+	    (g.reason && !strstr(cmd->options, "reason")) ||
+	    (g.json && !strstr(cmd->options, "json")))
+		return usage_error("option not valid for command",
+		    cmd->name);
 	log_init(g.syslog ? LOG_TO_SYSLOG : LOG_TO_STDERR, g.verbosity,
 	    "dnsfailover");
 	signal(SIGPIPE, SIG_IGN);	/* OpenSSL may write to a closed socket */

@@ -133,6 +133,40 @@ chk; chk; chk
 contains "check: drift recorded" "$(cat "$C/state")" "drift: true"
 contains "check: drift logged" "$err" "changed by someone else"
 
+# flip writes unconditionally (ending the drift), holds, release hands back
+web 127.0.0.2 up
+fl() { (cd "$C" && "$BIN" -c s.yaml "$@" >"$C/out" 2>"$C/err"); rc=$?; err=$(cat "$C/err"); }
+fl flip www.example.test failover --reason "db migration"
+expect_rc "flip: exit 0" 0
+[ "$(q www.example.test)" = "127.0.0.3" ] && ok "flip: the failover is published over the drift" ||
+    not_ok "flip: the failover is published over the drift" "$(q www.example.test)" "$err"
+contains "flip: logged with who and why" "$err" "www.example.test: held on failover by"
+contains "flip: and the reason" "$err" ": db migration"
+lacks "flip: drift is over" "$(cat "$C/state")" "drift: true"
+chk; chk; chk
+[ "$(q www.example.test)" = "127.0.0.3" ] && ok "flip: held for several rounds with the primary healthy" ||
+    not_ok "flip: held for several rounds with the primary healthy" "$(q www.example.test)" "$err"
+fl release 'w*.example.test'
+expect_rc "release: exit 0" 0
+[ "$(q www.example.test)" = "127.0.0.2" ] && ok "release: the healthy primary is restored" ||
+    not_ok "release: the healthy primary is restored" "$(q www.example.test)" "$err"
+contains "release: logged" "$err" "www.example.test: released by"
+fl flip www.example.test failover --for 2s
+[ "$(q www.example.test)" = "127.0.0.3" ] && ok "flip --for: flipped" ||
+    not_ok "flip --for: flipped" "$(q www.example.test)" "$err"
+chk
+[ "$(q www.example.test)" = "127.0.0.3" ] && ok "flip --for: held before it expires" ||
+    not_ok "flip --for: held before it expires" "$(q www.example.test)"
+sleep 2.2
+chk
+[ "$(q www.example.test)" = "127.0.0.2" ] && ok "flip --for: expired, back to the rules" ||
+    not_ok "flip --for: expired, back to the rules" "$(q www.example.test)" "$err"
+contains "flip --for: expiry logged" "$err" "hold expired"
+fl flip nosuch.example.test failover
+expect_rc "flip: unknown site is a usage error" 64
+fl flip www.example.test sideways
+expect_rc "flip: unknown side is a usage error" 64
+
 # a second check while one holds the lock: 75 at once
 (cd "$C" && exec flock state.lock sleep 2) &
 holder=$!

@@ -72,8 +72,11 @@ SECRET=$(head -c 32 /dev/urandom | base64)
 run "$BIN" --help
 expect_rc "--help exits 0" 0
 contains "--help lists validate" "$out" "validate"
-contains "--help lists probe" "$out" "probe      SITE"
+contains "--help lists probe" "$out" "probe SITE"
+contains "--help lists flip" "$out" "flip SITE... primary|failover"
 contains "--help shows the global options" "$out" "-c FILE"
+run "$BIN" validate --for 1h -c "$TOP/etc/sitelist.yaml.example"
+expect_rc "a command option on the wrong command: usage error 64" 64
 run "$BIN" --version
 expect_rc "--version exits 0" 0
 contains "--version names the version and libraries" "$out" "dnsfailover 0.1.0 (libcurl"

@@ -1,0 +1,134 @@
+/*
+ * cmd_flip.c: "flip SITE... primary|failover" and "release SITE...",
+ * for on-call staff.  Both wait briefly for a running check rather than
+ * be lost, and publish through the same round as check.
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "dnsupdate.h"
+#include "log.h"
+#include "parse.h"
+#include "round.h"
+#include "util.h"
+
+#define LOCK_WAIT_MS	10000
+
+/* Who runs this: the sudo user, else the login name. */
+static const char *
+who(void)
+{
+	const struct passwd *pw;
+	const char *u = getenv("SUDO_USER");
+
+	if (u != NULL && *u != '\0')
+		return u;
+	if ((u = getlogin()) != NULL)
+		return u;
+	pw = getpwuid(getuid());
+	return pw != NULL ? pw->pw_name : "unknown";
+}
+
+/* Warns about addresses of the side being flipped to that last failed. */
+static void
+warn_down(const struct site *s, const struct site_state *st, enum side side)
+{
+	const struct addr_state *a = side == SIDE_PRIMARY ? st->primary :
+	    st->failover;
+	size_t i, n = side == SIDE_PRIMARY ? st->nprimary : st->nfailover;
+
+	for (i = 0; i < n; i++)
+		if (a[i].health == HEALTH_DOWN)
+			log_warnx("%s: %s %s last probed down (%s)", s->name,
+			    side_str(side), a[i].addr.text, a[i].last_error);
+}
+
+int
+cmd_flip(const struct globals *g, int argc, char **argv)
+{
+	char err[PARSE_ERRLEN];
+	uint64_t ms = 0;
+	enum side side;
+	struct round r;
+	size_t i;
+	int rc;
+
+	if (argc < 3 || (strcmp(argv[argc - 1], "primary") != 0 &&
+	    strcmp(argv[argc - 1], "failover") != 0)) {
+		fprintf(stderr, "dnsfailover: usage: flip SITE... "
+		    "primary|failover [--for DURATION] [--reason TEXT]\n");
+		return EX_USAGE;
+	}
+	side = strcmp(argv[argc - 1], "primary") == 0 ? SIDE_PRIMARY :
+	    SIDE_FAILOVER;
+	if (g->for_duration != NULL && (parse_duration(g->for_duration, &ms,
+	    err, sizeof(err)) == -1 || ms == 0)) {
+		fprintf(stderr, "dnsfailover: --for: %s\n", ms == 0 &&
+		    err[0] == '\0' ? "must be longer than 0" : err);
+		return EX_USAGE;
+	}
+	if ((rc = round_open(&r, g, argc - 1, argv, LOCK_WAIT_MS)) != -1)
+		return rc;
+	for (i = 0; i < r.nsites; i++) {
+		struct state_site *x = round_site_state(&r, i);
+
+		warn_down(r.sites[i], &x->st, side);
+		x->st.hold.active = true;
+		x->st.hold.side = side;
+		x->st.hold.until = ms ? r.now + (time_t)((ms + 999) / 1000) : 0;
+		str_copy(x->st.hold.who, who(), sizeof(x->st.hold.who));
+		str_copy(x->st.hold.reason, g->reason ? g->reason : "",
+		    sizeof(x->st.hold.reason));
+		x->st.drift = false;	/* flip writes unconditionally */
+		x->st.side = side;
+		x->pending = false;
+	}
+	round_apply(&r);
+	return round_close(&r);
+}
+
+int
+cmd_release(const struct globals *g, int argc, char **argv)
+{
+	struct addr *pub;
+	struct round r;
+	char err[256];
+	size_t i, npub;
+	int rc;
+
+	if (argc < 2) {
+		fprintf(stderr, "dnsfailover: usage: release SITE...\n");
+		return EX_USAGE;
+	}
+	if ((rc = round_open(&r, g, argc, argv, LOCK_WAIT_MS)) != -1)
+		return rc;
+	for (i = 0; i < r.nsites; i++) {
+		struct state_site *x = round_site_state(&r, i);
+		const struct site *s = r.sites[i];
+
+		/* what the server serves now is the last published set */
+		pub = NULL;
+		if (dnsupdate_read_addrs(s->dns, &s->records[0], 1, &pub, &npub,
+		    err, sizeof(err)) == -1) {
+			log_warnx("%s: cannot read the published addresses: %s;"
+			    " not released", s->name, err);
+			r.failed = true;
+			continue;
+		}
+		health_published(&x->st, pub, npub, r.now, "released");
+		free(pub);
+		x->st.hold.active = false;
+		x->st.drift = false;
+		x->pending = false;
+		log_info("%s: released by %s%s%s; automatic control again",
+		    s->name, who(), g->reason ? ": " : "", g->reason ?
+		    g->reason : "");
+	}
+	round_apply(&r);
+	return round_close(&r);
+}
