@@ -37,6 +37,7 @@ int	cmd_check(const struct globals *, int argc, char **argv);
 int	cmd_flip(const struct globals *, int argc, char **argv);
 int	cmd_probe(const struct globals *, int argc, char **argv);
 int	cmd_release(const struct globals *, int argc, char **argv);
+int	cmd_status(const struct globals *, int argc, char **argv);
 int	cmd_validate(const struct globals *, int argc, char **argv);
 
 #endif

@@ -33,6 +33,9 @@ struct command {
 static const struct command commands[] = {
 	{ "check", cmd_check, "[SITE...]",
 	    "one round: probe, decide, update DNS, save state", "" },
+	{ "status", cmd_status, "[--json] [SITE...]",
+	    "what each site serves, the health of its addresses, and why",
+	    "json" },
 	{ "flip", cmd_flip, "SITE... primary|failover [--for DURATION] "
 	    "[--reason TEXT]", "publish that side now and hold it there",
 	    "for,reason" },

@@ -144,6 +144,16 @@ contains "flip: logged with who and why" "$err" "www.example.test: held on failo
 contains "flip: and the reason" "$err" ": db migration"
 lacks "flip: drift is over" "$(cat "$C/state")" "drift: true"
 chk; chk; chk
+fl status
+contains "status: a held site says by whom and why" "$(cat "$C/out")" "failover, held by"
+contains "status: and the reason" "$(cat "$C/out")" ": db migration"
+contains "status: every address with its health" "$(cat "$C/out")" "primary   127.0.0.2                  up"
+fl status --json
+if jq -e '.sites[] | select(.name == "www.example.test") | .mode == "held" and .hold.reason == "db migration" and .published == ["127.0.0.3"]' "$C/out" >/dev/null; then
+	ok "status --json: valid JSON with the hold"
+else
+	not_ok "status --json: valid JSON with the hold" "$(cat "$C/out")"
+fi
 [ "$(q www.example.test)" = "127.0.0.3" ] && ok "flip: held for several rounds with the primary healthy" ||
     not_ok "flip: held for several rounds with the primary healthy" "$(q www.example.test)" "$err"
 fl release 'w*.example.test'
