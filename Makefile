@@ -37,7 +37,7 @@ DEPS_DEB = gcc libc6-dev make pkg-config libcurl4-openssl-dev libldns-dev \
 	   pdns-backend-sqlite3 sqlite3 jq
 
 .PHONY: all check unit integration lint-man asan fuzz bench bench-deps deps \
-	install clean
+	install clean demo
 
 all: $(BIN) etc/example.key
 
@@ -96,6 +96,11 @@ asan: deps
 	$(MAKE) BUILD=build/asan BIN=build/asan/dnsfailover \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    CFLAGS="-O1 -g" check
+
+# The README's first command: failover and restore on loopback.
+demo: deps
+	$(MAKE) all $(FIXTURE)
+	DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) sh tests/demo.sh
 
 # Benchmarks (not part of "make check"): figures in bench/README.md.
 BENCH_DEB = nginx apache2-utils time bc

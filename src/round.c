@@ -196,7 +196,9 @@ decision_line(const struct health_decision *d, char *line, size_t size)
 	if (d->hold_expired && off < size)
 		off += (size_t)snprintf(line + off, size - off,
 		    "%shold expired", off ? "; " : "");
-	if (d->reason[0] != '\0' && d->action != HA_NONE && off < size)
+	/* a hold that publishes nothing new is not news */
+	if (d->reason[0] != '\0' && d->action != HA_NONE &&
+	    d->action != HA_HELD && off < size)
 		snprintf(line + off, size - off, "%s%s", off ? "; " : "",
 		    d->reason);
 }
