@@ -20,17 +20,41 @@
 
 /* ---- writing ---- */
 
-static void
-put_str(FILE *fp, const char *s)
+/* Bytes in the UTF-8 sequence led by c (1 for ASCII or a stray byte). */
+static size_t
+utf8_len(unsigned char c)
 {
+	return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+}
+
+/*
+ * A double-quoted YAML string that always reads back: quotes and
+ * backslashes escaped, control characters (C0, DEL, C1) as escapes, and
+ * bytes that are not valid UTF-8 (Latin-1 text, a cut character) as '?'.
+ */
+static void
+put_str(FILE *fp, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+
 	fputc('"', fp);
-	for (; *s != '\0'; s++) {
+	while (*s != '\0') {
+		n = utf8_len(*s);
 		if (*s == '"' || *s == '\\')
 			fprintf(fp, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			fprintf(fp, "\\x%02x", (unsigned char)*s);
-		else
+		else if (*s < 0x20 || *s == 0x7f)
+			fprintf(fp, "\\x%02x", *s);
+		else if (*s < 0x80)
 			fputc(*s, fp);
+		else if (strnlen((const char *)s, n) < n ||
+		    utf8_invalid(s, n) != n)
+			n = 1, fputc('?', fp);
+		else if (*s == 0xc2 && s[1] < 0xa0)
+			fprintf(fp, "\\u%04x", s[1]);		/* C1 */
+		else
+			fwrite(s, 1, n, fp);
+		s += *s < 0x80 ? 1 : n;
 	}
 	fputc('"', fp);
 }
@@ -135,6 +159,7 @@ state_save(const char *path, const struct state *st)
 	size_t i;
 	int fd, saved;
 
+	unlink(tmp);	/* a crash's leftover; we hold the lock */
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
 	    -1 || (fp = fdopen(fd, "w")) == NULL)
 		goto fail;
@@ -143,7 +168,7 @@ state_save(const char *path, const struct state *st)
 	    STATE_VERSION, st->nsites ? "" : " {}");
 	for (i = 0; i < st->nsites; i++)
 		put_site(fp, &st->sites[i]);
-	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0)
+	if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0)
 		goto fail;
 	fd = -1;
 	if (fclose(fp) != 0) {

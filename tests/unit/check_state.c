@@ -87,6 +87,31 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+/* Whatever an operator types as a reason, the state file loads again. */
+START_TEST(test_any_bytes_load)
+{
+	struct state a, b;
+	struct diags d;
+	char *p = path_in_tmp("state");
+
+	memset(&a, 0, sizeof(a));
+	state_add(&a, "x.test");
+	/* Latin-1, a cut UTF-8 character, a C1 control, good UTF-8 */
+	str_copy(a.sites[0].st.hold.reason, "caf\xe9 \xe2\x82 \xc2\x85 "
+	    "\xc3\xa9\xe2\x82\xac", sizeof(a.sites[0].st.hold.reason));
+	a.sites[0].st.hold.active = true;
+	ck_assert_int_eq(state_save(p, &a), 0);
+	diags_init(&d);
+	ck_assert_int_eq(state_load(p, &b, &d), 0);
+	ck_assert_str_eq(b.sites[0].st.hold.reason, "caf? ?? \xc2\x85 "
+	    "\xc3\xa9\xe2\x82\xac");
+	state_clear(&a);
+	state_clear(&b);
+	diags_clear(&d);
+	free(p);
+}
+END_TEST
+
 START_TEST(test_missing_is_fresh)
 {
 	struct state st;
@@ -206,6 +231,7 @@ main(void)
 	    unit_tmpdir_teardown);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_missing_is_fresh);
+	tcase_add_test(tc, test_any_bytes_load);
 	tcase_add_loop_test(tc, test_damaged_is_an_error, 0,
 	    (int)NELEM(damaged));
 	tcase_add_test(tc, test_save_replaces);
