@@ -21,6 +21,7 @@
 #include "parse.h"
 
 #define CONFIG_DEFAULT_PATH	"/etc/dnsfailover/sitelist.yaml"
+#define SITE_MAX_ADDRS		64	/* primary or failover addresses */
 
 enum check_type {
 	CHECK_HTTP,

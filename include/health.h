@@ -18,7 +18,7 @@
 #include "config.h"
 #include "probe.h"
 
-#define HEALTH_MAXADDR	64	/* addresses per side */
+#define HEALTH_MAXADDR	SITE_MAX_ADDRS	/* addresses per side */
 #define HEALTH_TEXT	160
 
 enum health {
@@ -69,8 +69,8 @@ struct site_state {
 
 /*
  * Fresh state for a site: every address unknown, the side read from what
- * the server publishes now (the failover side if that is exactly the
- * failover addresses, else primary).  published may be NULL (unknown).
+ * the server publishes now (the failover side if those are all failover
+ * addresses, else primary).  published may be NULL (unknown).
  */
 void	health_init(struct site_state *, const struct site *,
 	    const struct addr *published, size_t npublished);

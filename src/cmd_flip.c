@@ -17,7 +17,8 @@
 #include "round.h"
 #include "util.h"
 
-#define LOCK_WAIT_MS	10000
+/* as long as a round may reasonably take: a flip must not be lost */
+#define LOCK_WAIT_MS	120000
 
 /* Who runs this: the sudo user, else the login name. */
 static const char *
@@ -51,7 +52,7 @@ warn_down(const struct site *s, const struct site_state *st, enum side side)
 int
 cmd_flip(const struct globals *g, int argc, char **argv)
 {
-	char err[PARSE_ERRLEN];
+	char err[PARSE_ERRLEN] = "";
 	uint64_t ms = 0;
 	enum side side;
 	struct round r;
@@ -89,6 +90,11 @@ cmd_flip(const struct globals *g, int argc, char **argv)
 		x->pending = false;
 	}
 	round_apply(&r);
+	/* nothing to publish: still say who held it, and why (rule 9) */
+	for (i = 0; i < r.nsites; i++)
+		if (r.d[i].action == HA_HELD)
+			log_info("%s: %s (already published)", r.sites[i]->name,
+			    r.d[i].reason);
 	return round_close(&r);
 }
 

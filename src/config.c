@@ -427,8 +427,14 @@ addr_list(struct loader *l, const char *key, yaml_node_t *n, size_t *count)
 
 	if ((cnt = yw_items(&l->w, key, n, &it)) == 0) {
 		if (n->type == YAML_SEQUENCE_NODE)
-			yw_error(&l->w, n, "%s: the list is empty; give at least one "
-			    "address", key);
+			yw_error(&l->w, n, "%s: the list is empty; give at "
+			    "least one address", key);
+		free(it);
+		return NULL;
+	}
+	if (cnt > SITE_MAX_ADDRS) {
+		yw_error(&l->w, n, "%s: more than %d addresses", key,
+		    SITE_MAX_ADDRS);
 		free(it);
 		return NULL;
 	}

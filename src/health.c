@@ -101,6 +101,21 @@ same_set(const struct addr *a, size_t n, const struct addr *b, size_t m)
 	return true;
 }
 
+/* Whether every address of a is in b. */
+static bool
+subset(const struct addr *a, size_t n, const struct addr *b, size_t m)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < m && !addr_equal(&a[i], &b[j]); j++)
+			;
+		if (j == m)
+			return false;
+	}
+	return true;
+}
+
 void
 health_init(struct site_state *st, const struct site *s,
     const struct addr *published, size_t npublished)
@@ -119,7 +134,7 @@ health_init(struct site_state *st, const struct site *s,
 	for (i = 0; i < st->npublished; i++)
 		st->published[i] = published[i];
 	/* a restart while on failover must not rush back to primary */
-	if (npublished > 0 && same_set(published, npublished, s->failover,
+	if (npublished > 0 && subset(published, npublished, s->failover,
 	    s->nfailover))
 		st->side = SIDE_FAILOVER;
 }

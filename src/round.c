@@ -64,22 +64,50 @@ select_sites(struct round *r, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * What the server publishes for the site now; NULL (and a warning) if it
+ * cannot be read.  *none stands for "known, no address".
+ */
+static struct addr *
+published_now(const struct site *site, size_t *n, struct addr *none)
+{
+	struct addr *pub = NULL;
+	char err[256];
+
+	if (dnsupdate_read_addrs(site->dns, &site->records[0], 1, &pub, n, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s: cannot read the published addresses: %s",
+		    site->name, err);
+		return NULL;
+	}
+	return pub != NULL ? pub : none;
+}
+
 /* A new site starts from what its server publishes now (rule 5). */
 static void
 site_fresh(struct site_state *st, const struct site *site)
 {
-	struct addr *pub = NULL, none;
+	struct addr none, *pub;
 	size_t npub = 0;
-	char err[256];
 
-	if (dnsupdate_read_addrs(site->dns, &site->records[0], 1, &pub, &npub,
-	    err, sizeof(err)) == -1) {
-		log_warnx("%s: cannot read the published addresses: %s",
-		    site->name, err);
-		health_init(st, site, NULL, 0);		/* unknown */
-	} else
-		health_init(st, site, pub != NULL ? pub : &none, npub);
-	free(pub);
+	pub = published_now(site, &npub, &none);
+	health_init(st, site, pub, npub);	/* NULL: unknown */
+	if (pub != &none)
+		free(pub);
+}
+
+/* A site whose published set could not be read before: try again. */
+static void
+site_reread(struct site_state *st, const struct site *site)
+{
+	struct addr none, *pub;
+	size_t npub = 0;
+
+	if ((pub = published_now(site, &npub, &none)) == NULL)
+		return;
+	health_published(st, pub, npub, st->last_change, st->last_reason);
+	if (pub != &none)
+		free(pub);
 }
 
 /*
@@ -103,8 +131,12 @@ state_align(struct round *r)
 		    r->st.sites);
 		if (fresh[i])
 			site_fresh(&round_site_state(r, i)->st, r->sites[i]);
-		else
+		else {
 			health_adopt(&round_site_state(r, i)->st, r->sites[i]);
+			if (!round_site_state(r, i)->st.published_known)
+				site_reread(&round_site_state(r, i)->st,
+				    r->sites[i]);
+		}
 	}
 	free(fresh);
 }
@@ -231,6 +263,9 @@ decide(struct round *r, struct probe_result **per, bool iso)
 		/* a publish is told with its outcome, in pub_result() */
 		if (r->d[i].action != HA_PUBLISH || r->g->dry_run)
 			log_decision(r->sites[i], &r->d[i]);
+		/* DNS already matches: whatever was pending is moot */
+		if (r->d[i].action == HA_NONE)
+			round_site_state(r, i)->pending = false;
 	}
 	if (iso)
 		log_warnx("every canary failed: this monitor seems cut off; "
@@ -281,9 +316,13 @@ print_change(const struct du_change *c)
 	printf("\n");
 }
 
-/* The records of site i, replaced by its decision's set. */
+/*
+ * The records of site i, replaced by its decision's set; -1 with why
+ * when it cannot be done this round.
+ */
 static int
-pub_prepare(struct round *r, size_t i, struct pub *p)
+pub_prepare(struct round *r, size_t i, struct pub *p, char *why,
+    size_t wlen)
 {
 	const struct site *s = r->sites[i];
 	struct site_state *st = &round_site_state(r, i)->st;
@@ -296,12 +335,13 @@ pub_prepare(struct round *r, size_t i, struct pub *p)
 		str_copy(p->zone, s->zone, sizeof(p->zone));
 	else if (dnsupdate_find_zone(s->dns, s->records[0], p->zone,
 	    sizeof(p->zone), err, sizeof(err)) == -1) {
-		log_warnx("%s: %s", s->name, err);
+		str_copy(why, err, wlen);
 		return -1;
 	}
-	if (!st->published_known) {
-		log_warnx("%s: the published addresses are unknown; not "
-		    "changing them blindly", s->name);
+	/* compare-and-swap needs the current set; a flip does not */
+	if (!st->published_known && !st->hold.active) {
+		str_copy(why, "the published addresses are unknown; not "
+		    "changing them blindly", wlen);
 		return -1;
 	}
 	p->recs = xcalloc(s->nrecords, sizeof(*p->recs));
@@ -322,6 +362,46 @@ pub_clear(struct pub *p, const struct site *s)
 	p->recs = NULL;
 }
 
+static bool
+same_addrs(const struct addr *a, size_t n, const struct addr *b, size_t m)
+{
+	size_t i, j;
+
+	if (n != m)
+		return false;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < m && !addr_equal(&a[i], &b[j]); j++)
+			;
+		if (j == m)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Whether every record of s already serves want: an earlier update that
+ * was applied but not confirmed (its reply or verification lost) makes
+ * the retry's prerequisite fail without anyone else being involved.
+ */
+static bool
+already_served(const struct site *s, const struct addr *want, size_t n)
+{
+	struct addr **a = xcalloc(s->nrecords, sizeof(*a));
+	size_t *na = xcalloc(s->nrecords, sizeof(*na)), k;
+	char err[256];
+	bool same;
+
+	same = dnsupdate_read_addrs(s->dns, s->records, s->nrecords, a, na,
+	    err, sizeof(err)) == 0;
+	for (k = 0; k < s->nrecords; k++) {
+		same = same && same_addrs(a[k], na[k], want, n);
+		free(a[k]);
+	}
+	free(a);
+	free(na);
+	return same;
+}
+
 /* What one site's outcomes mean for its state. */
 static void
 pub_result(struct round *r, const struct pub *p, const enum du_outcome *o,
@@ -339,6 +419,9 @@ pub_result(struct round *r, const struct pub *p, const enum du_outcome *o,
 	char line[2048];
 
 	decision_line(d, line, sizeof(line));
+	if (applied < s->nrecords && prereq > 0 &&
+	    already_served(s, d->want, d->nwant))
+		applied = s->nrecords;
 	if (applied == s->nrecords) {
 		health_published(&x->st, d->want, d->nwant, r->now, d->reason);
 		x->pending = false;
@@ -394,8 +477,22 @@ publish_group(struct round *r, struct pub *g, size_t n)
 		log_debug("zone %s: %zu records, %zu messages, %s", g[0].zone,
 		    nch, rep.nmessages, du_outcome_str(rep.outcome));
 		for (i = 0, nch = 0; i < n; i++) {
-			pub_result(r, &g[i], &o[nch], &rep);
-			nch += r->sites[g[i].i]->nrecords;
+			size_t nr = r->sites[g[i].i]->nrecords;
+			struct du_report one = rep;
+
+			/*
+			 * A failed prerequisite fails the whole message: try
+			 * each site alone, so one site changed by hand does
+			 * not hold back the others.
+			 */
+			for (k = 0; n > 1 && k < nr; k++)
+				if (o[nch + k] == DU_PREREQ_FAILED)
+					break;
+			if (n > 1 && k < nr)
+				dnsupdate_apply(dns, g[0].zone, &ch[nch], nr,
+				    &o[nch], &one);
+			pub_result(r, &g[i], &o[nch], &one);
+			nch += nr;
 		}
 	}
 	free(ch);
@@ -408,15 +505,18 @@ publish(struct round *r)
 	struct pub *ps = xcalloc(r->nsites + 1, sizeof(*ps)), *grp;
 	bool *done = xcalloc(r->nsites + 1, sizeof(bool));
 	size_t i, j, np = 0, ng;
+	char why[256], line[2048];
 
 	for (i = 0; i < r->nsites; i++) {
 		if (r->d[i].action != HA_PUBLISH)
 			continue;
-		if (pub_prepare(r, i, &ps[np]) == 0)
+		if (pub_prepare(r, i, &ps[np], why, sizeof(why)) == 0)
 			np++;
 		else {
 			r->failed = true;
-			log_decision(r->sites[i], &r->d[i]);
+			decision_line(&r->d[i], line, sizeof(line));
+			log_warnx("%s: %s; not done: %s", r->sites[i]->name,
+			    line, why);
 		}
 	}
 	grp = xcalloc(np + 1, sizeof(*grp));
