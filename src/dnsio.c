@@ -247,6 +247,10 @@ dnsio_exchange(const struct dns_server *s, int udp, const uint8_t *msg,
 	uint64_t resend;
 	int fd;
 
+	if (len > 65535) {
+		snprintf(err, errlen, "message of %zu bytes is too large", len);
+		return DNSIO_LOCAL;
+	}
 	if ((fd = open_connected(s, udp ? SOCK_DGRAM : SOCK_STREAM, deadline,
 	    &st)) == -1) {
 		snprintf(err, errlen, "%s over %s (connect)", status_str(st),
@@ -340,8 +344,8 @@ many_drain(struct many *m, uint8_t *buf)
 			if (mh[j].msg_len < 12 ||
 			    (mh[j].msg_hdr.msg_flags & MSG_TRUNC) ||
 			    (i = m->byid[d[0] << 8 | d[1]]) < 0 ||
-			    m->pd[i].done)
-				continue;
+			    m->pd[i].done || m->pd[i].tries == 0)
+				continue;	/* not ours, or not asked yet */
 			m->replies[i] = xmalloc(mh[j].msg_len);
 			memcpy(m->replies[i], d, mh[j].msg_len);
 			m->rlens[i] = mh[j].msg_len;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <ldns/ldns.h>
 
@@ -31,7 +32,7 @@
 #define FUDGE		300
 #define TCP_MAX		65535
 #define UDP_MAX_PLAIN	512
-#define TSIG_ROOM	256	/* key and algorithm names, 64-byte MAC, ... */
+#define TSIG_ROOM	640	/* key and algorithm names (255 each), MAC */
 
 static const char *const outcome_names[] = {
 	[DU_APPLIED] = "applied",
@@ -725,6 +726,8 @@ verify(const struct dns_server *s, const struct du_change *changes,
 			free(q[i].wire);
 		}
 		left = j;
+		if (left > 0)
+			usleep(100000);	/* not yet: do not hammer the server */
 	}
 	for (i = 0; i < left; i++) {
 		ok[v[i].change] = false;
@@ -872,13 +875,13 @@ dnsupdate_apply(const struct dns_conf *dns, const char *zone,
 
 	memset(r, 0, sizeof(*r));
 	r->outcome = DU_APPLIED;
+	for (i = 0; i < n; i++)
+		out[i] = DU_OTHER;	/* until a message carries it */
 	while (next < n) {
 		memset(&m, 0, sizeof(m));
 		if (next_msg(zone, changes, n, &next, dns->key, &m, err,
 		    sizeof(err)) == -1) {
-			msg_clear(&m);
-			for (i = next; i < n; i++)
-				out[i] = DU_OTHER;
+			msg_clear(&m);	/* [m.first, n) stay DU_OTHER */
 			report_failure(r, DU_OTHER, err);
 			break;
 		}
@@ -916,8 +919,10 @@ ask(const struct dns_conf *dns, const char *name, uint16_t type)
 		    q.wire, q.len, dnsio_now_ms() + dns->timeout_ms, &reply,
 		    &rlen, err, sizeof(err)) != DNSIO_OK)
 			continue;
+		/* an answer counts; a refusal or failure asks the next */
 		if (ldns_wire2pkt(&p, reply, rlen) != LDNS_STATUS_OK ||
-		    ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL) {
+		    (ldns_pkt_get_rcode(p) != LDNS_RCODE_NOERROR &&
+		    ldns_pkt_get_rcode(p) != LDNS_RCODE_NXDOMAIN)) {
 			ldns_pkt_free(p);
 			p = NULL;
 		}

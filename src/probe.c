@@ -434,6 +434,7 @@ error_reason(const struct slot *s, CURLcode rc, long oserr)
 	case CURLE_PARTIAL_FILE:
 		return PROBE_RESET;
 	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_UNSUPPORTED_PROTOCOL:	/* "HTTP/0.9": not HTTP */
 	case CURLE_HTTP2:
 	case CURLE_HTTP2_STREAM:
 	case CURLE_BAD_CONTENT_ENCODING:

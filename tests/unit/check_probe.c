@@ -350,6 +350,11 @@ START_TEST(test_reset)
 	r = probe1("site.test", "127.0.0.2", &c);
 	ASSERT_REASON(r, PROBE_RESET);
 	ck_assert(probe_counts(&r));
+	/* another service took the port: the server's fault, not ours */
+	behave("127.0.0.2", 0, "garbage");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_BAD_RESPONSE);
+	ck_assert(probe_counts(&r));
 }
 END_TEST
 
