@@ -35,7 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-PORT=$((21000 + $$ % 20000))
+PORT=$((10000 + $$ % 1000 * 2))	# below the ephemeral range
 TPORT=$((PORT + 1))
 
 sh "$TOP/tests/fixture/mkcerts.sh" "$W/certs"

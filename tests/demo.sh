@@ -8,7 +8,7 @@ BIN=${DNSFAILOVER:-./dnsfailover}
 HTTPD=${HTTPD:-build/httpd}
 TOP=$(pwd)
 W=$(mktemp -d /tmp/dnsfailover-demo.XXXXXX)
-DPORT=$((40000 + $$ % 10000))
+DPORT=$((19000 + $$ % 900 * 2))	# below the ephemeral range
 WPORT=$((DPORT + 1))
 WEB=""
 cleanup() {

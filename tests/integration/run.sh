@@ -158,7 +158,7 @@ HTTPD=${HTTPD:-$TOP/build/httpd}
 httpd_start() {
 	mkdir -p "$WORK/httpd"
 	for try in 1 2 3 4 5 6 7 8; do
-		PORT=$((20000 + ($$ * 7 + try * 101) % 30000))
+		PORT=$((20000 + ($$ * 7 + try * 101) % 10000))	# < 32768
 		args=""
 		for a in "$@"; do args="$args $a:$PORT"; done
 		rm -f "$WORK/httpd/httpd.pid"

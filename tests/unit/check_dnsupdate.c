@@ -209,7 +209,9 @@ fx_start(void)
 
 	str_copy(fxdir, "/tmp/dnsfailover-dns.XXXXXX", sizeof(fxdir));
 	ck_assert_ptr_nonnull(mkdtemp(fxdir));
-	base_port = 30000 + (int)(getpid() % 15000) * 2;
+	/* below the ephemeral range (32768-60999), where a client socket
+	 * could already hold the port */
+	base_port = 20000 + (int)(getpid() % 4000) * 3;
 	cmd = xasprintf("sh tests/fixture/dns.sh start %s %d", fxdir,
 	    base_port);
 	if (system(cmd) != 0) {

@@ -121,25 +121,35 @@ static char	httpd_dir[64];
 static pid_t	httpd_pid = -1;
 static int	httpd_port;
 
-/* A port the kernel just handed out on 127.0.0.2, and the next one. */
+/* Whether port can be bound on 127.0.0.2 now. */
+static int
+port_free(int port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(0x7f000002);
+	ok = fd != -1 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (fd != -1)
+		close(fd);
+	return ok;
+}
+
+/*
+ * Two free ports in a row, below the ephemeral range (32768-60999) so
+ * that no client socket takes one of them while the fixture runs.
+ */
 static int
 free_port_pair(void)
 {
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd, port, tries;
+	int tries, port;
 
-	for (tries = 0; tries < 50; tries++) {
-		fd = socket(AF_INET, SOCK_STREAM, 0);
-		memset(&sa, 0, sizeof(sa));
-		sa.sin_family = AF_INET;
-		sa.sin_addr.s_addr = htonl(0x7f000002);
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-		    getsockname(fd, (struct sockaddr *)&sa, &len) == -1)
-			abort();
-		close(fd);
-		port = ntohs(sa.sin_port);
-		if (port < 65000)
+	for (tries = 0; tries < 200; tries++) {
+		port = 10000 + (int)((getpid() * 7 + tries * 37) % 10000) * 2;
+		if (port_free(port) && port_free(port + 1))
 			return port;
 	}
 	abort();
