@@ -98,13 +98,56 @@ cmd_flip(const struct globals *g, int argc, char **argv)
 	return round_close(&r);
 }
 
+/*
+ * What the server serves for every record of s, if they all agree: the
+ * set release adopts.  NULL (with a warning) when it cannot be read or
+ * the records differ; *none stands for "no address".
+ */
+static struct addr *
+served_set(const struct site *s, size_t *n, struct addr *none)
+{
+	struct addr **a = xcalloc(s->nrecords, sizeof(*a)), *out = NULL;
+	size_t *na = xcalloc(s->nrecords, sizeof(*na)), k, i, j;
+	char err[256];
+	bool same = true;
+
+	if (dnsupdate_read_addrs(s->dns, s->records, s->nrecords, a, na, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s: cannot read the published addresses: %s; not "
+		    "released", s->name, err);
+		same = false;
+	}
+	for (k = 1; same && k < s->nrecords; k++) {
+		same = na[k] == na[0];
+		for (i = 0; same && i < na[k]; i++) {
+			for (j = 0; j < na[0] && !addr_equal(&a[k][i],
+			    &a[0][j]); j++)
+				;
+			same = j < na[0];
+		}
+		if (!same)
+			log_warnx("%s: %s and %s serve different addresses; "
+			    "flip the site to write them all; not released",
+			    s->name, s->records[0], s->records[k]);
+	}
+	if (same) {
+		*n = na[0];
+		out = a[0] != NULL ? a[0] : none;
+		a[0] = NULL;
+	}
+	for (k = 0; k < s->nrecords; k++)
+		free(a[k]);
+	free(a);
+	free(na);
+	return out;
+}
+
 int
 cmd_release(const struct globals *g, int argc, char **argv)
 {
-	struct addr *pub;
+	struct addr *pub, none;
 	struct round r;
-	char err[256];
-	size_t i, npub;
+	size_t i, npub = 0;
 	int rc;
 
 	if (argc < 2) {
@@ -118,16 +161,13 @@ cmd_release(const struct globals *g, int argc, char **argv)
 		const struct site *s = r.sites[i];
 
 		/* what the server serves now is the last published set */
-		pub = NULL;
-		if (dnsupdate_read_addrs(s->dns, &s->records[0], 1, &pub, &npub,
-		    err, sizeof(err)) == -1) {
-			log_warnx("%s: cannot read the published addresses: %s;"
-			    " not released", s->name, err);
+		if ((pub = served_set(s, &npub, &none)) == NULL) {
 			r.failed = true;
 			continue;
 		}
 		health_published(&x->st, pub, npub, r.now, "released");
-		free(pub);
+		if (pub != &none)
+			free(pub);
 		x->st.hold.active = false;
 		x->st.drift = false;
 		x->pending = false;

@@ -199,6 +199,22 @@ done
 [ "$bad" -eq 0 ] && ok "check: kill -9 x50 -> the state always loads" ||
     not_ok "check: kill -9 x50 -> the state always loads" "$bad failures" "$err"
 
+# release refuses to adopt records that disagree
+cat >"$C/s3.yaml" <<YAML
+dns: {servers: ["127.0.0.1:$DPORT"], key_file: pdns.key, timeout: 2s}
+defaults: {ttl: 30, fall: 3, rise: 2, check: {port: $WPORT, timeout: 1s}}
+sites:
+  - {name: multi.example.test, zone: example.test, records: [multi.example.test, multi2.example.test], primary: 127.0.0.4, failover: 127.0.0.3}
+state_file: state3
+YAML
+(cd "$C" && "$BIN" -c s3.yaml check >/dev/null 2>&1)
+printf 'server 127.0.0.1 %s\nzone example.test\nupdate delete multi2.example.test A\nupdate add multi2.example.test 30 A 192.0.2.77\nsend\n' "$DPORT" |
+    nsupdate -k "$C/pdns.key"
+(cd "$C" && "$BIN" -c s3.yaml release multi.example.test >"$C/out" 2>"$C/err"); rc=$?
+err=$(cat "$C/err")
+expect_rc "release: records that disagree -> exit 75" 75
+contains "release: says which records differ" "$err" "multi.example.test and multi2.example.test serve different addresses"
+
 # canaries all failing: nothing moves
 cp "$C/state" "$C/state.before"
 sed "s|^state_file: state|state_file: state\ncanaries: [\"http://127.0.0.1:$((WPORT + 1))/\"]|" "$C/s.yaml" >"$C/s2.yaml"

@@ -422,6 +422,24 @@ START_TEST(test_warnings_do_not_fail)
 }
 END_TEST
 
+START_TEST(test_address_limit)
+{
+	char yaml[4096], *msgs;
+	size_t off, i;
+
+	off = (size_t)snprintf(yaml, sizeof(yaml), DNS "sites:\n  - {name: "
+	    "a.test, failover: 192.0.2.1, primary: [");
+	for (i = 0; i < 65; i++)
+		off += (size_t)snprintf(yaml + off, sizeof(yaml) - off,
+		    "%s10.0.0.%zu", i ? ", " : "", i + 1);
+	snprintf(yaml + off, sizeof(yaml) - off, "]}\n");
+	msgs = unit_load(yaml, NULL);
+	ck_assert_str_eq(msgs, "sitelist.yaml:3:50: primary: more than 64 "
+	    "addresses\n");
+	free(msgs);
+}
+END_TEST
+
 /* Every error of a file is reported in one run, in file order. */
 START_TEST(test_all_errors_at_once)
 {
@@ -476,6 +494,7 @@ main(void)
 	tcase_add_test(tc, test_several_keys);
 	tcase_add_test(tc, test_warnings_do_not_fail);
 	tcase_add_test(tc, test_all_errors_at_once);
+	tcase_add_test(tc, test_address_limit);
 	tcase_add_test(tc, test_example);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
