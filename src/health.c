@@ -325,8 +325,10 @@ explain(const struct site_state *st, struct health_decision *d)
 		    side_str(st->side));
 		break;
 	case HA_WAIT:
-		snprintf(d->reason, sizeof(d->reason), "every primary is down; "
-		    "waiting for a failover address to be confirmed up");
+		snprintf(d->reason, sizeof(d->reason), st->side == SIDE_PRIMARY ?
+		    "every primary is down; waiting for a failover address to "
+		    "be confirmed up" : "no failover address is up and no "
+		    "primary is confirmed up yet; waiting");
 		break;
 	default:
 		d->reason[0] = '\0';
