@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "dnsio.h"
 #include "dnsupdate.h"
@@ -19,10 +18,7 @@
 static double
 now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)dnsio_now_ms() / 1000;
 }
 
 /* All N names to addresses 10.x or 172.x (base), with or without CAS. */

@@ -8,21 +8,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
 #include "config.h"
+#include "dnsio.h"
 #include "probe.h"
 #include "util.h"
 
 static double
 now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)dnsio_now_ms() / 1000;
 }
 
 static double

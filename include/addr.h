@@ -35,4 +35,13 @@ int	addr_parse_hostport(const char *s, uint16_t defport, struct addr *out,
 
 int	addr_equal(const struct addr *, const struct addr *);
 
+/* Whether every address of a[0..n) is in b[0..m). */
+int	addr_subset(const struct addr *a, size_t n, const struct addr *b,
+	    size_t m);
+/* Whether a and b hold the same addresses, in any order. */
+int	addr_same_set(const struct addr *a, size_t n, const struct addr *b,
+	    size_t m);
+/* "198.51.100.20, 2001:db8::20" into buf ("" for none). */
+void	addr_list_str(const struct addr *a, size_t n, char *buf, size_t size);
+
 #endif

@@ -29,6 +29,9 @@ struct config;
  */
 struct config	*cmd_config_load(const struct globals *);
 
+/* The state file: -S, else state_file from sitelist.yaml, else default. */
+const char	*cmd_state_path(const struct globals *, const struct config *);
+
 /*
  * A command gets its own arguments (argv[0] is its name) and returns the
  * exit status (sysexits(3)).  Commands print their own diagnostics.

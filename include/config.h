@@ -40,7 +40,6 @@ enum dns_transport {
 	DNS_TCP,
 	DNS_UDP
 };
-const char	*dns_transport_str(enum dns_transport);
 
 struct http_header {
 	const char	*name, *value;

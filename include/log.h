@@ -19,7 +19,6 @@ enum log_dest {
  * 1 also debug, 2 and more also trace.
  */
 void	log_init(enum log_dest, int verbosity, const char *progname);
-int	log_verbosity(void);
 
 #define LOG_FMT(a, b) __attribute__((format(printf, a, b)))
 void	log_warn(const char *, ...) LOG_FMT(1, 2);

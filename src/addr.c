@@ -124,3 +124,36 @@ addr_equal(const struct addr *a, const struct addr *b)
 		return a->u.v4.s_addr == b->u.v4.s_addr;
 	return memcmp(&a->u.v6, &b->u.v6, sizeof(a->u.v6)) == 0;
 }
+
+int
+addr_subset(const struct addr *a, size_t n, const struct addr *b, size_t m)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < m && !addr_equal(&a[i], &b[j]); j++)
+			;
+		if (j == m)
+			return 0;
+	}
+	return 1;
+}
+
+int
+addr_same_set(const struct addr *a, size_t n, const struct addr *b,
+    size_t m)
+{
+	return n == m && addr_subset(a, n, b, m);
+}
+
+void
+addr_list_str(const struct addr *a, size_t n, char *buf, size_t size)
+{
+	size_t i, off = 0;
+
+	if (size > 0)
+		buf[0] = '\0';
+	for (i = 0; i < n && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s",
+		    i ? ", " : "", a[i].text);
+}

@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "state.h"
 
 struct config *
 cmd_config_load(const struct globals *g)
@@ -18,4 +19,12 @@ cmd_config_load(const struct globals *g)
 	diags_print(&d, stderr);
 	diags_clear(&d);
 	return cfg;
+}
+
+const char *
+cmd_state_path(const struct globals *g, const struct config *cfg)
+{
+	if (g->state_path != NULL)
+		return g->state_path;
+	return cfg->state_file != NULL ? cfg->state_file : STATE_DEFAULT_PATH;
 }

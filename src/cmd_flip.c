@@ -107,7 +107,7 @@ static struct addr *
 served_set(const struct site *s, size_t *n, struct addr *none)
 {
 	struct addr **a = xcalloc(s->nrecords, sizeof(*a)), *out = NULL;
-	size_t *na = xcalloc(s->nrecords, sizeof(*na)), k, i, j;
+	size_t *na = xcalloc(s->nrecords, sizeof(*na)), k;
 	char err[256];
 	bool same = true;
 
@@ -118,13 +118,7 @@ served_set(const struct site *s, size_t *n, struct addr *none)
 		same = false;
 	}
 	for (k = 1; same && k < s->nrecords; k++) {
-		same = na[k] == na[0];
-		for (i = 0; same && i < na[k]; i++) {
-			for (j = 0; j < na[0] && !addr_equal(&a[k][i],
-			    &a[0][j]); j++)
-				;
-			same = j < na[0];
-		}
+		same = addr_same_set(a[k], na[k], a[0], na[0]);
 		if (!same)
 			log_warnx("%s: %s and %s serve different addresses; "
 			    "flip the site to write them all; not released",

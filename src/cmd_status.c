@@ -26,15 +26,14 @@ when(time_t t, char *buf, size_t size)
 		strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
+/* The addresses as a list, "(none)" for none. */
 static void
 addrs_text(const struct addr *a, size_t n, char *buf, size_t size)
 {
-	size_t i, off = 0;
-
-	snprintf(buf, size, "%s", n ? "" : "(none)");
-	for (i = 0; i < n && off < size; i++)
-		off += (size_t)snprintf(buf + off, size - off, "%s%s",
-		    i ? ", " : "", a[i].text);
+	if (n == 0)
+		snprintf(buf, size, "(none)");
+	else
+		addr_list_str(a, n, buf, size);
 }
 
 static const char *
@@ -214,8 +213,7 @@ cmd_status(const struct globals *g, int argc, char **argv)
 
 	if ((cfg = cmd_config_load(g)) == NULL)
 		return EX_CONFIG;
-	path = g->state_path ? g->state_path : cfg->state_file ?
-	    cfg->state_file : STATE_DEFAULT_PATH;
+	path = cmd_state_path(g, cfg);
 	diags_init(&d);
 	if (state_load(path, &st, &d) == -1) {
 		diags_print(&d, stderr);

@@ -106,12 +106,6 @@ http_method_str(enum http_method m)
 	return methods[m];
 }
 
-const char *
-dns_transport_str(enum dns_transport t)
-{
-	return transports[t];
-}
-
 /* ---- check: ---- */
 
 static void

@@ -83,39 +83,6 @@ addrs_init(struct addr_state *st, size_t *n, const struct addr *a,
 	}
 }
 
-/* Whether set a (n) and set b (m) hold the same addresses. */
-static bool
-same_set(const struct addr *a, size_t n, const struct addr *b, size_t m)
-{
-	size_t i, j;
-
-	if (n != m)
-		return false;
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < m; j++)
-			if (addr_equal(&a[i], &b[j]))
-				break;
-		if (j == m)
-			return false;
-	}
-	return true;
-}
-
-/* Whether every address of a is in b. */
-static bool
-subset(const struct addr *a, size_t n, const struct addr *b, size_t m)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < m && !addr_equal(&a[i], &b[j]); j++)
-			;
-		if (j == m)
-			return false;
-	}
-	return true;
-}
-
 void
 health_init(struct site_state *st, const struct site *s,
     const struct addr *published, size_t npublished)
@@ -134,7 +101,7 @@ health_init(struct site_state *st, const struct site *s,
 	for (i = 0; i < st->npublished; i++)
 		st->published[i] = published[i];
 	/* a restart while on failover must not rush back to primary */
-	if (npublished > 0 && subset(published, npublished, s->failover,
+	if (npublished > 0 && addr_subset(published, npublished, s->failover,
 	    s->nfailover))
 		st->side = SIDE_FAILOVER;
 }
@@ -284,20 +251,9 @@ want_side(struct health_decision *d, const struct site_state *st,
 static bool
 published(const struct site_state *st, const struct health_decision *d)
 {
-	return st->published_known && same_set(st->published, st->npublished,
+	return st->published_known && addr_same_set(st->published,
+	    st->npublished,
 	    d->want, d->nwant);
-}
-
-/* "198.51.100.20, 2001:db8::20" */
-static void
-list(const struct addr *a, size_t n, char *buf, size_t size)
-{
-	size_t i, off = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < n && off < size; i++)
-		off += (size_t)snprintf(buf + off, size - off, "%s%s",
-		    i ? ", " : "", a[i].text);
 }
 
 /* Why the automatic decision d is what it is, for the log. */
@@ -306,7 +262,7 @@ explain(const struct site_state *st, struct health_decision *d)
 {
 	char set[HEALTH_TEXT * 2];
 
-	list(d->want, d->nwant, set, sizeof(set));
+	addr_list_str(d->want, d->nwant, set, sizeof(set));
 	switch (d->action) {
 	case HA_PUBLISH:
 		if (!d->side_changed)

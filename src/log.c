@@ -24,12 +24,6 @@ log_init(enum log_dest d, int verbosity, const char *progname)
 		openlog(prog, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-int
-log_verbosity(void)
-{
-	return verbose;
-}
-
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *err)
 {

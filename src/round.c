@@ -362,22 +362,6 @@ pub_clear(struct pub *p, const struct site *s)
 	p->recs = NULL;
 }
 
-static bool
-same_addrs(const struct addr *a, size_t n, const struct addr *b, size_t m)
-{
-	size_t i, j;
-
-	if (n != m)
-		return false;
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < m && !addr_equal(&a[i], &b[j]); j++)
-			;
-		if (j == m)
-			return false;
-	}
-	return true;
-}
-
 /*
  * Whether every record of s already serves want: an earlier update that
  * was applied but not confirmed (its reply or verification lost) makes
@@ -394,7 +378,7 @@ already_served(const struct site *s, const struct addr *want, size_t n)
 	same = dnsupdate_read_addrs(s->dns, s->records, s->nrecords, a, na,
 	    err, sizeof(err)) == 0;
 	for (k = 0; k < s->nrecords; k++) {
-		same = same && same_addrs(a[k], na[k], want, n);
+		same = same && addr_same_set(a[k], na[k], want, n);
 		free(a[k]);
 	}
 	free(a);
@@ -540,14 +524,6 @@ publish(struct round *r)
 	free(done);
 }
 
-static const char *
-state_path(const struct round *r)
-{
-	if (r->g->state_path != NULL)
-		return r->g->state_path;
-	return r->cfg->state_file ? r->cfg->state_file : STATE_DEFAULT_PATH;
-}
-
 void
 round_check(struct round *r)
 {
@@ -601,7 +577,7 @@ round_open(struct round *r, const struct globals *g, int argc, char **argv,
 		round_clear(r);
 		return EX_USAGE;
 	}
-	r->path = state_path(r);
+	r->path = cmd_state_path(g, r->cfg);
 	if (!g->dry_run && (r->lock = state_lock(r->path, lock_wait_ms)) ==
 	    -1) {
 		rc = errno == EWOULDBLOCK ? EX_TEMPFAIL : 1;
