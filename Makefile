@@ -15,9 +15,9 @@ WARN	+= -Werror
 endif
 CFLAGS	?= -O2 -g
 CPPFLAGS += -Iinclude -D_GNU_SOURCE
-ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SAN) \
+ALL_CFLAGS = -std=c11 -pthread $(WARN) $(CFLAGS) $(SAN) \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 
 # "make asan" builds the same tree with sanitizers into build/asan.
 BUILD	?= build

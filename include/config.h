@@ -102,6 +102,8 @@ struct config {
 	unsigned		 max_parallel;
 	const char		*notify_exec;	/* NULL: not set */
 	const char		*notify_webhook;
+	uint64_t		 notify_timeout_ms;	/* per hook run/POST */
+	uint64_t		 notify_repeat_ms;	/* same alert again */
 	const char		*metrics_file;
 	const char *const	*canaries;
 	size_t			 ncanaries;

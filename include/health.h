@@ -41,6 +41,8 @@ struct addr_state {
 	unsigned		ok_run;		/* good probes in a row */
 	unsigned		fail_run;	/* failed probes in a row */
 	enum probe_reason	last_reason;	/* of the last probe */
+	uint32_t		last_ms;	/* its duration */
+	bool			probed;		/* last_ms is known */
 	char			last_error[HEALTH_TEXT];
 };
 
@@ -52,13 +54,18 @@ struct hold {
 	char		who[64];
 };
 
+/*
+ * The arrays are allocated to size (a site has one or two addresses
+ * far more often than 64): health_clear() frees them, health_copy()
+ * duplicates them.
+ */
 struct site_state {
 	enum side		side;
-	struct addr_state	primary[HEALTH_MAXADDR];
+	struct addr_state	*primary;
 	size_t			nprimary;
-	struct addr_state	failover[HEALTH_MAXADDR];
+	struct addr_state	*failover;
 	size_t			nfailover;
-	struct addr		published[2 * HEALTH_MAXADDR];
+	struct addr		*published;
 	size_t			npublished;
 	bool			published_known;
 	struct hold		hold;
@@ -82,6 +89,9 @@ void	health_init(struct site_state *, const struct site *,
  */
 void	health_adopt(struct site_state *, const struct site *);
 
+void	health_clear(struct site_state *);
+void	health_copy(struct site_state *dst, const struct site_state *src);
+
 enum health_action {
 	HA_NONE,	/* the published set is what it should be */
 	HA_PUBLISH,	/* publish want (side want_side) */
@@ -96,7 +106,7 @@ const char	*health_action_str(enum health_action);
 struct health_decision {
 	enum health_action	action;
 	enum side		want_side;
-	struct addr		want[2 * HEALTH_MAXADDR];
+	struct addr		*want;		/* owned: health_decision_clear */
 	size_t			nwant;
 	bool			side_changed;	/* a switch event */
 	bool			hold_expired;
@@ -116,6 +126,8 @@ struct health_decision {
 void	health_step(const struct site *, struct site_state *,
 	    const struct probe_result *results, bool isolated, time_t now,
 	    struct health_decision *d);
+
+void	health_decision_clear(struct health_decision *);
 
 /* The caller published want: remember it as the last published set. */
 void	health_published(struct site_state *, const struct addr *want,

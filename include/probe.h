@@ -75,6 +75,24 @@ void		 prober_free(struct prober *);	/* NULL is a no-op */
 unsigned	 prober_parallel(const struct prober *);
 
 /*
+ * The asynchronous interface (the daemon).  prober_submit() queues req;
+ * req and res must stay valid until done(arg, req, res) has been called
+ * (done may be NULL, and may submit more).  prober_step() starts what
+ * fits, waits at most timeout_ms for progress on the transfers or on one
+ * of the extra descriptors (curl_multi_poll), and calls done for every
+ * transfer that ended.  Returns how many extra descriptors are ready.
+ */
+struct curl_waitfd;
+typedef void	probe_done_fn(void *arg, const struct probe_req *req,
+		    struct probe_result *res);
+void	prober_submit(struct prober *, const struct probe_req *req,
+	    struct probe_result *res, probe_done_fn *done, void *arg);
+int	prober_step(struct prober *, int timeout_ms, struct curl_waitfd *extra,
+	    unsigned nextra);
+/* Requests queued or running. */
+size_t	prober_busy(const struct prober *);
+
+/*
  * Runs every request to completion and fills results[i] for reqs[i].
  * New transfers start as others finish, so a probe's timeout never counts
  * time spent waiting for a slot.  Blocks for at most about the longest

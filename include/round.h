@@ -1,7 +1,8 @@
 /*
  * round.h: one round over some sites: what check does, and what flip and
- * release do without probing.  The one implementation of "decide and
- * publish"; commands only set things up around it.
+ * release do without probing, and what the daemon does for the sites due
+ * at one moment.  The one implementation of "decide and publish";
+ * commands and the daemon only set things up around it.
  */
 #ifndef DNSFAILOVER_ROUND_H
 #define DNSFAILOVER_ROUND_H
@@ -12,8 +13,12 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "dnsupdate.h"
 #include "health.h"
+#include "probe.h"
 #include "state.h"
+
+struct notifier;
 
 struct round {
 	const struct globals	*g;
@@ -26,7 +31,12 @@ struct round {
 	size_t			 nsites;
 	size_t			*idx;		/* sites[i] -> st.sites[idx[i]] */
 	struct health_decision	*d;
+	const bool		*busy;		/* sites[i] has a job in flight */
+	bool			 manual;	/* flip, release */
 	bool			 failed;	/* an update did not apply */
+	bool			 isolated;	/* the canaries all failed */
+	double			 seconds;	/* how long the round took */
+	struct notifier		*notify;	/* NULL: none configured */
 };
 
 /*
@@ -47,7 +57,68 @@ void	round_check(struct round *);
 /* flip, release: decisions from the state as it is, updates. */
 void	round_apply(struct round *);
 
-/* Saves the state (not with -n), releases everything; exit status. */
+/*
+ * Saves the state and the metrics file (not with -n), waits for the
+ * notify hooks, releases everything; exit status.
+ */
 int	round_close(struct round *);
+
+/* ---- the pieces, for the daemon ---- */
+
+/*
+ * Brings r->st in line with r->cfg for r->sites (all of them): removed
+ * sites go, new ones start from what their server publishes, known ones
+ * keep their counters.  Sets r->idx.  Queries DNS for new sites.
+ */
+void	round_align(struct round *);
+
+/* Rule 10: the canary check; round_canaries() probes them all at once
+ * and returns true when every one failed (none configured: false). */
+void	round_canary_spec(struct check_spec *);
+bool	round_canaries(const struct config *, struct prober *);
+
+/*
+ * Steps every site of r with its probe results (per[i]: NULL when not
+ * probed), logs and raises events; fills r->d.
+ */
+void	round_decide(struct round *, struct probe_result **per, bool iso);
+
+/*
+ * Publishing in three steps, so that the DNS part can run on another
+ * thread: round_pubjob() takes what r->d says to publish (skipping busy
+ * sites), pubjob_run() does the DNS work and touches nothing but the
+ * job, round_pubjob_done() writes the outcomes into r->st (by site
+ * name).  The job borrows the sites' configuration, which must outlive
+ * it.
+ */
+enum pub_result { PUB_FAILED, PUB_APPLIED, PUB_DRIFT, PUB_DRY };
+
+struct pubsite {
+	const struct site	*site;
+	struct health_decision	 d;
+	bool			 cas;	/* with prerequisites */
+	bool			 skip;	/* cannot be tried: why says why */
+	struct addr		*expect;
+	struct du_addrs		*recs;	/* one per record */
+	enum du_outcome		*o;
+	char			 zone[DNAME_MAXLEN + 2];
+	enum pub_result		 result;
+	char			 why[320];
+};
+
+struct pubjob {
+	struct pubsite	*s;
+	size_t		 n;
+	bool		 dry_run, manual;
+	void		*owner;		/* the caller's */
+};
+
+struct pubjob	*round_pubjob(struct round *);
+void		 pubjob_run(struct pubjob *);
+void		 round_pubjob_done(struct round *, const struct pubjob *);
+void		 pubjob_free(struct pubjob *);
+
+/* Frees what round_decide() and the site selection left in r. */
+void	round_batch_clear(struct round *);
 
 #endif

@@ -21,19 +21,30 @@
 #define STATE_DEFAULT_PATH	"/var/lib/dnsfailover/state"
 #define STATE_VERSION		1
 
+/* Counted since the state file was made (Prometheus counters). */
+struct site_counters {
+	uint64_t	switches;
+	uint64_t	updates_applied, updates_failed;
+	uint64_t	probes, probes_failed;
+};
+
 struct state_site {
 	char			 name[DNAME_MAXLEN + 2];
 	struct site_state	 st;
 	bool			 pending;	/* want not yet published */
-	struct addr		 want[2 * HEALTH_MAXADDR];
+	struct addr		*want;		/* allocated */
 	size_t			 nwant;
 	char			 pending_error[320];
 	time_t			 pending_since;
+	struct site_counters	 n;
+	/* repeated alerts: when last sent; 0 while the condition is off */
+	time_t			 alert_both_down, alert_update_failed;
 };
 
 struct state {
 	struct state_site	*sites;
 	size_t			 nsites;
+	time_t			 alert_isolated;	/* as alert_* above */
 };
 
 /*
@@ -46,6 +57,8 @@ int	state_load(const char *path, struct state *st, struct diags *);
 int	state_save(const char *path, const struct state *st);
 
 void	state_clear(struct state *);
+/* Frees what one entry owns. */
+void	state_site_clear(struct state_site *);
 
 /*
  * The entry of name, or NULL.  state_add() appends a zeroed one; it may

@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "dnsupdate.h"
 #include "log.h"
+#include "notify.h"
 #include "parse.h"
 #include "round.h"
 #include "util.h"
@@ -33,6 +34,28 @@ who(void)
 		return u;
 	pw = getpwuid(getuid());
 	return pw != NULL ? pw->pw_name : "unknown";
+}
+
+/* The flip or release event of site i (rule 9: who and why). */
+static void
+manual_event(struct round *r, size_t i, enum event_kind k, enum side from,
+    enum side to, const char *text)
+{
+	const struct site *s = r->sites[i];
+	const struct addr *a = k == EV_FLIP ? (to == SIDE_PRIMARY ? s->primary :
+	    s->failover) : NULL;
+	size_t n = k == EV_FLIP ? (to == SIDE_PRIMARY ? s->nprimary :
+	    s->nfailover) : 0;
+	struct event ev;
+
+	if (r->notify == NULL)
+		return;
+	event_init(&ev, k, s->name, r->now);
+	str_copy(ev.from, side_str(from), sizeof(ev.from));
+	str_copy(ev.to, side_str(to), sizeof(ev.to));
+	addr_list_str(a, n, ev.addresses, sizeof(ev.addresses));
+	str_copy(ev.reason, text, sizeof(ev.reason));
+	notify_send(r->notify, &ev);
 }
 
 /* Warns about addresses of the side being flipped to that last failed. */
@@ -77,7 +100,15 @@ cmd_flip(const struct globals *g, int argc, char **argv)
 		return rc;
 	for (i = 0; i < r.nsites; i++) {
 		struct state_site *x = round_site_state(&r, i);
+		char text[512];
 
+		snprintf(text, sizeof(text), "flipped to %s by %s%s%s%s",
+		    side_str(side), who(), ms ? " for " : "", ms ?
+		    g->for_duration : "", "");
+		if (g->reason != NULL)
+			snprintf(text + strlen(text), sizeof(text) -
+			    strlen(text), ": %s", g->reason);
+		manual_event(&r, i, EV_FLIP, x->st.side, side, text);
 		warn_down(r.sites[i], &x->st, side);
 		x->st.hold.active = true;
 		x->st.hold.side = side;
@@ -142,6 +173,7 @@ cmd_release(const struct globals *g, int argc, char **argv)
 	struct addr *pub, none;
 	struct round r;
 	size_t i, npub = 0;
+	char text[512];
 	int rc;
 
 	if (argc < 2) {
@@ -165,9 +197,11 @@ cmd_release(const struct globals *g, int argc, char **argv)
 		x->st.hold.active = false;
 		x->st.drift = false;
 		x->pending = false;
-		log_info("%s: released by %s%s%s; automatic control again",
-		    s->name, who(), g->reason ? ": " : "", g->reason ?
+		snprintf(text, sizeof(text), "released by %s%s%s; automatic "
+		    "control again", who(), g->reason ? ": " : "", g->reason ?
 		    g->reason : "");
+		log_info("%s: %s", s->name, text);
+		manual_event(&r, i, EV_RELEASE, x->st.side, x->st.side, text);
 	}
 	round_apply(&r);
 	return round_close(&r);

@@ -1040,9 +1040,28 @@ f_webhook(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	l->cfg->notify_webhook = yw_url(w, key, n);
 }
 
+static void
+f_notify_timeout(struct yamlwalk *w, const char *key, yaml_node_t *n,
+    void *obj)
+{
+	(void)obj;
+	yw_duration(w, key, n, 1000, 300000, &loader_of(w)->cfg->notify_timeout_ms);
+}
+
+static void
+f_notify_repeat(struct yamlwalk *w, const char *key, yaml_node_t *n,
+    void *obj)
+{
+	(void)obj;
+	yw_duration(w, key, n, 60000, 7 * 86400000ULL,
+	    &loader_of(w)->cfg->notify_repeat_ms);
+}
+
 static const struct yw_field notify_fields[] = {
 	{ "exec", f_exec },
 	{ "webhook", f_webhook },
+	{ "timeout", f_notify_timeout },
+	{ "repeat", f_notify_repeat },
 };
 
 static void
@@ -1170,6 +1189,8 @@ config_load(const char *path, struct diags *diags)
 	cfg->arena = arena_new();
 	cfg->path = arena_strdup(cfg->arena, path);
 	cfg->max_parallel = 200;
+	cfg->notify_timeout_ms = 10000;
+	cfg->notify_repeat_ms = 3600000;
 	memset(&l, 0, sizeof(l));
 	l.w.path = cfg->path;
 	l.w.doc = &doc;

@@ -33,6 +33,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "health.h"
@@ -70,36 +71,72 @@ health_action_str(enum health_action a)
 
 /* ---- state ---- */
 
-static void
-addrs_init(struct addr_state *st, size_t *n, const struct addr *a,
-    size_t na)
+static struct addr_state *
+addrs_init(size_t *n, const struct addr *a, size_t na)
 {
+	struct addr_state *st = xcalloc(na + 1, sizeof(*st));
 	size_t i;
 
-	*n = na < HEALTH_MAXADDR ? na : HEALTH_MAXADDR;
-	for (i = 0; i < *n; i++) {
-		memset(&st[i], 0, sizeof(st[i]));
+	for (i = 0, *n = na; i < na; i++)
 		st[i].addr = a[i];
-	}
+	return st;
+}
+
+static void
+set_published(struct site_state *st, const struct addr *a, size_t n)
+{
+	struct addr *b = xcalloc(n + 1, sizeof(*a));	/* a may be ours */
+
+	if (n > 0)
+		memcpy(b, a, n * sizeof(*a));
+	free(st->published);
+	st->published = b;
+	st->npublished = n;
+	st->published_known = true;
+}
+
+void
+health_clear(struct site_state *st)
+{
+	free(st->primary);
+	free(st->failover);
+	free(st->published);
+	memset(st, 0, sizeof(*st));
+}
+
+static void *
+dup_array(const void *a, size_t n, size_t size)
+{
+	void *b = xcalloc(n + 1, size);
+
+	if (n > 0)
+		memcpy(b, a, n * size);
+	return b;
+}
+
+void
+health_copy(struct site_state *dst, const struct site_state *src)
+{
+	*dst = *src;
+	dst->primary = dup_array(src->primary, src->nprimary,
+	    sizeof(*src->primary));
+	dst->failover = dup_array(src->failover, src->nfailover,
+	    sizeof(*src->failover));
+	dst->published = dup_array(src->published, src->npublished,
+	    sizeof(*src->published));
 }
 
 void
 health_init(struct site_state *st, const struct site *s,
     const struct addr *published, size_t npublished)
 {
-	size_t i;
-
 	memset(st, 0, sizeof(*st));
-	addrs_init(st->primary, &st->nprimary, s->primary, s->nprimary);
-	addrs_init(st->failover, &st->nfailover, s->failover, s->nfailover);
+	st->primary = addrs_init(&st->nprimary, s->primary, s->nprimary);
+	st->failover = addrs_init(&st->nfailover, s->failover, s->nfailover);
 	st->side = SIDE_PRIMARY;
 	if (published == NULL)
 		return;
-	st->published_known = true;
-	st->npublished = npublished < 2 * HEALTH_MAXADDR ? npublished :
-	    2 * HEALTH_MAXADDR;
-	for (i = 0; i < st->npublished; i++)
-		st->published[i] = published[i];
+	set_published(st, published, npublished);
 	/* a restart while on failover must not rush back to primary */
 	if (npublished > 0 && addr_subset(published, npublished, s->failover,
 	    s->nfailover))
@@ -108,25 +145,25 @@ health_init(struct site_state *st, const struct site *s,
 
 /* Keeps the states of addresses still in a, in a's order. */
 static void
-addrs_adopt(struct addr_state *st, size_t *n, const struct addr *a,
+addrs_adopt(struct addr_state **st, size_t *n, const struct addr *a,
     size_t na)
 {
-	struct addr_state old[HEALTH_MAXADDR];
+	struct addr_state *old = *st;
 	size_t i, j, nold = *n;
 
-	memcpy(old, st, nold * sizeof(*st));
-	addrs_init(st, n, a, na);
+	*st = addrs_init(n, a, na);
 	for (i = 0; i < *n; i++)
 		for (j = 0; j < nold; j++)
-			if (addr_equal(&st[i].addr, &old[j].addr))
-				st[i] = old[j];
+			if (addr_equal(&(*st)[i].addr, &old[j].addr))
+				(*st)[i] = old[j];
+	free(old);
 }
 
 void
 health_adopt(struct site_state *st, const struct site *s)
 {
-	addrs_adopt(st->primary, &st->nprimary, s->primary, s->nprimary);
-	addrs_adopt(st->failover, &st->nfailover, s->failover, s->nfailover);
+	addrs_adopt(&st->primary, &st->nprimary, s->primary, s->nprimary);
+	addrs_adopt(&st->failover, &st->nfailover, s->failover, s->nfailover);
 }
 
 /* ---- one round ---- */
@@ -164,6 +201,8 @@ observe(struct addr_state *a, const char *side, const struct probe_result *r,
 	if (!probe_counts(r))
 		return;			/* our fault, not the server's */
 	a->last_reason = r->reason;
+	a->last_ms = r->total_ms;
+	a->probed = true;
 	if (r->reason == PROBE_OK) {
 		a->last_error[0] = '\0';
 		a->fail_run = 0;
@@ -310,6 +349,7 @@ health_step(const struct site *s, struct site_state *st,
 	size_t i;
 
 	memset(d, 0, sizeof(*d));
+	d->want = xcalloc(st->nprimary + st->nfailover + 1, sizeof(*d->want));
 	d->want_side = st->side;
 	if (isolated) {			/* rule 10 */
 		d->action = HA_ISOLATED;
@@ -351,12 +391,15 @@ void
 health_published(struct site_state *st, const struct addr *want, size_t n,
     time_t now, const char *reason)
 {
-	size_t i;
-
-	st->npublished = n < NELEM(st->published) ? n : NELEM(st->published);
-	for (i = 0; i < st->npublished; i++)
-		st->published[i] = want[i];
-	st->published_known = true;
+	set_published(st, want, n);
 	st->last_change = now;
 	snprintf(st->last_reason, sizeof(st->last_reason), "%s", reason);
+}
+
+void
+health_decision_clear(struct health_decision *d)
+{
+	free(d->want);
+	d->want = NULL;
+	d->nwant = 0;
 }

@@ -35,6 +35,8 @@ struct slot {
 	CURL			*easy;
 	const struct probe_req	*req;
 	struct probe_result	*res;
+	probe_done_fn		*done;
+	void			*arg;
 	char			*url;
 	struct curl_slist	*headers, *connect_to;
 	char			 errbuf[CURL_ERROR_SIZE];
@@ -47,11 +49,21 @@ struct slot {
 	size_t			 ntail;
 };
 
+struct pending {			/* a request waiting for a slot */
+	const struct probe_req	*req;
+	struct probe_result	*res;
+	probe_done_fn		*done;
+	void			*arg;
+};
+
 struct prober {
 	CURLM		*multi;
 	struct slot	*slots;
 	size_t		*free;		/* stack of free slot indexes */
 	size_t		 nslots, nfree;
+	struct pending	*queue;		/* FIFO: queue[head..tail) */
+	size_t		 head, tail, cap;
+	size_t		 active;
 };
 
 static const char *const reasons[] = {
@@ -133,6 +145,7 @@ prober_free(struct prober *p)
 	curl_multi_cleanup(p->multi);
 	free(p->slots);
 	free(p->free);
+	free(p->queue);
 	free(p);
 }
 
@@ -499,7 +512,32 @@ judge(struct slot *s, CURLcode rc)
 /* ---- run ---- */
 
 static void
-collect(struct prober *p, size_t *active)
+finish(const struct probe_req *req, struct probe_result *res,
+    probe_done_fn *done, void *arg)
+{
+	if (done != NULL)
+		done(arg, req, res);
+}
+
+/* Frees the slot of a finished transfer, then tells its owner. */
+static void
+slot_done(struct prober *p, struct slot *s)
+{
+	const struct probe_req *req = s->req;
+	struct probe_result *res = s->res;
+	probe_done_fn *done = s->done;
+	void *arg = s->arg;
+
+	curl_multi_remove_handle(p->multi, s->easy);
+	slot_reset(s);
+	s->req = NULL;
+	p->free[p->nfree++] = (size_t)(s - p->slots);
+	p->active--;
+	finish(req, res, done, arg);
+}
+
+static void
+collect(struct prober *p)
 {
 	struct slot *s;
 	CURLMsg *m;
@@ -512,11 +550,7 @@ collect(struct prober *p, size_t *active)
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
 		s = (struct slot *)(void *)priv;
 		judge(s, m->data.result);
-		curl_multi_remove_handle(p->multi, s->easy);
-		slot_reset(s);
-		s->req = NULL;
-		p->free[p->nfree++] = (size_t)(s - p->slots);
-		(*active)--;
+		slot_done(p, s);
 	}
 }
 
@@ -531,44 +565,103 @@ abandon(struct prober *p, const char *why)
 
 		if (s->req == NULL)
 			continue;
-		curl_multi_remove_handle(p->multi, s->easy);
 		result_local(s->res, why);
-		slot_reset(s);
-		s->req = NULL;
+		slot_done(p, s);
 	}
-	p->nfree = 0;
-	for (i = 0; i < p->nslots; i++)
-		p->free[p->nfree++] = i;
+}
+
+void
+prober_submit(struct prober *p, const struct probe_req *req,
+    struct probe_result *res, probe_done_fn *done, void *arg)
+{
+	if (p->tail == p->cap) {
+		if (p->head > 0) {	/* slide down before growing */
+			memmove(p->queue, p->queue + p->head,
+			    (p->tail - p->head) * sizeof(*p->queue));
+			p->tail -= p->head;
+			p->head = 0;
+		}
+		if (p->tail == p->cap) {
+			p->cap = p->cap ? 2 * p->cap : 64;
+			p->queue = xreallocarray(p->queue, p->cap,
+			    sizeof(*p->queue));
+		}
+	}
+	p->queue[p->tail].req = req;
+	p->queue[p->tail].res = res;
+	p->queue[p->tail].done = done;
+	p->queue[p->tail].arg = arg;
+	p->tail++;
+}
+
+size_t
+prober_busy(const struct prober *p)
+{
+	return p->active + (p->tail - p->head);
+}
+
+/* Starts queued requests while there are free slots. */
+static void
+admit(struct prober *p)
+{
+	struct pending q;
+	struct slot *s;
+
+	while (p->nfree > 0 && p->head < p->tail) {
+		q = p->queue[p->head++];
+		s = &p->slots[p->free[p->nfree - 1]];
+		if (slot_start(p, s, q.req, q.res) == 0) {
+			s->done = q.done;
+			s->arg = q.arg;
+			p->nfree--;
+			p->active++;
+		} else
+			finish(q.req, q.res, q.done, q.arg);
+	}
+	if (p->head == p->tail)
+		p->head = p->tail = 0;
+}
+
+static void
+perform(struct prober *p)
+{
+	int running;
+
+	if (curl_multi_perform(p->multi, &running) != CURLM_OK)
+		abandon(p, "libcurl multi interface failed");
+	collect(p);
+}
+
+int
+prober_step(struct prober *p, int timeout_ms, struct curl_waitfd *extra,
+    unsigned nextra)
+{
+	int n = 0;
+
+	/* admit first: polling with free slots would just sleep */
+	admit(p);
+	perform(p);
+	admit(p);
+	if (p->active == 0 && nextra == 0)
+		return 0;
+	if (curl_multi_poll(p->multi, extra, nextra, timeout_ms, &n) !=
+	    CURLM_OK) {
+		abandon(p, "libcurl multi poll failed");
+		return 0;
+	}
+	if (p->active > 0)
+		perform(p);
+	return n;
 }
 
 void
 probe_run(struct prober *p, const struct probe_req *reqs, size_t n,
     struct probe_result *results)
 {
-	size_t next = 0, active = 0;
-	struct slot *s;
-	int running;
+	size_t i;
 
-	while (next < n || active > 0) {
-		/* admit first: polling with free slots would just sleep */
-		while (p->nfree > 0 && next < n) {
-			s = &p->slots[p->free[p->nfree - 1]];
-			if (slot_start(p, s, &reqs[next], &results[next]) == 0) {
-				p->nfree--;
-				active++;
-			}
-			next++;
-		}
-		if (curl_multi_perform(p->multi, &running) != CURLM_OK) {
-			abandon(p, "libcurl multi interface failed");
-			active = 0;
-			continue;
-		}
-		collect(p, &active);
-		if (active > 0 && (p->nfree == 0 || next == n) &&
-		    curl_multi_poll(p->multi, NULL, 0, 1000, NULL) != CURLM_OK) {
-			abandon(p, "libcurl multi poll failed");
-			active = 0;
-		}
-	}
+	for (i = 0; i < n; i++)
+		prober_submit(p, &reqs[i], &results[i], NULL, NULL);
+	while (prober_busy(p) > 0)
+		prober_step(p, 1000, NULL, 0);
 }

@@ -23,6 +23,8 @@
 #include "dnsupdate.h"
 #include "health.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "probe.h"
 #include "round.h"
 #include "state.h"
@@ -115,8 +117,8 @@ site_reread(struct site_state *st, const struct site *site)
  * ones start fresh, known ones keep the counters of the addresses still
  * configured.
  */
-static void
-state_align(struct round *r)
+void
+round_align(struct round *r)
 {
 	bool *fresh = xcalloc(r->nsites + 1, sizeof(bool));
 	size_t i;
@@ -141,30 +143,36 @@ state_align(struct round *r)
 	free(fresh);
 }
 
-/* Rule 10: true when every canary failed (none configured: false). */
-static bool
-isolated(struct round *r, struct prober *p)
+void
+round_canary_spec(struct check_spec *c)
 {
 	static const struct status_range any = { 100, 599 };
+
+	memset(c, 0, sizeof(*c));
+	c->type = CHECK_HTTPS;
+	c->method = HTTP_HEAD;
+	c->expect = &any;		/* any answer: the network works */
+	c->nexpect = 1;
+	c->timeout_ms = 5000;
+	c->tls_verify = true;
+	c->body_limit = 1;
+}
+
+bool
+round_canaries(const struct config *cfg, struct prober *p)
+{
 	struct check_spec c;
 	struct probe_req *q;
 	struct probe_result *res;
-	size_t i, ok = 0, n = r->cfg->ncanaries;
+	size_t i, ok = 0, n = cfg->ncanaries;
 
 	if (n == 0)
 		return false;
-	memset(&c, 0, sizeof(c));
-	c.type = CHECK_HTTPS;
-	c.method = HTTP_HEAD;
-	c.expect = &any;		/* any answer: the network works */
-	c.nexpect = 1;
-	c.timeout_ms = 5000;
-	c.tls_verify = true;
-	c.body_limit = 1;
+	round_canary_spec(&c);
 	q = xcalloc(n, sizeof(*q));
 	res = xcalloc(n, sizeof(*res));
 	for (i = 0; i < n; i++) {
-		q[i].url = r->cfg->canaries[i];
+		q[i].url = cfg->canaries[i];
 		q[i].check = &c;
 	}
 	probe_run(p, q, n, res);
@@ -251,34 +259,98 @@ log_decision(const struct site *s, const struct health_decision *d)
 		log_info("%s: %s", s->name, line);
 }
 
+/* ---- events ---- */
+
 static void
-decide(struct round *r, struct probe_result **per, bool iso)
+send_event(struct round *r, enum event_kind k, const struct site *s,
+    enum side from, enum side to, const struct addr *a, size_t n,
+    const char *reason)
+{
+	struct event ev;
+
+	if (r->notify == NULL || r->g->dry_run)
+		return;
+	event_init(&ev, k, s ? s->name : NULL, r->now);
+	if (s != NULL) {
+		str_copy(ev.from, side_str(from), sizeof(ev.from));
+		str_copy(ev.to, side_str(to), sizeof(ev.to));
+		addr_list_str(a, n, ev.addresses, sizeof(ev.addresses));
+	}
+	str_copy(ev.reason, reason, sizeof(ev.reason));
+	notify_send(r->notify, &ev);
+}
+
+/*
+ * A condition that lasts (both down, an update that keeps failing, the
+ * monitor cut off) is told when it starts, then again every
+ * notify.repeat while it lasts; *last is when it was last told.
+ */
+static bool
+alert_due(const struct round *r, time_t *last)
+{
+	if (*last != 0 && (uint64_t)(r->now - *last) * 1000 <
+	    r->cfg->notify_repeat_ms)
+		return false;
+	*last = r->now;
+	return true;
+}
+
+/* ---- decisions ---- */
+
+/* Counts the probes of site i (metrics). */
+static void
+count_probes(struct round *r, size_t i, const struct probe_result *res)
+{
+	struct state_site *x = round_site_state(r, i);
+	size_t k, n = r->sites[i]->nprimary + r->sites[i]->nfailover;
+
+	for (k = 0; res != NULL && k < n; k++)
+		if (probe_counts(&res[k])) {
+			x->n.probes++;
+			x->n.probes_failed += res[k].reason != PROBE_OK;
+		}
+}
+
+void
+round_decide(struct round *r, struct probe_result **per, bool iso)
 {
 	size_t i;
 
 	r->d = xcalloc(r->nsites + 1, sizeof(*r->d));
 	for (i = 0; i < r->nsites; i++) {
-		health_step(r->sites[i], &round_site_state(r, i)->st, per ? per[i] : NULL,
-		    iso, r->now, &r->d[i]);
-		/* a publish is told with its outcome, in pub_result() */
-		if (r->d[i].action != HA_PUBLISH || r->g->dry_run)
-			log_decision(r->sites[i], &r->d[i]);
+		struct state_site *x = round_site_state(r, i);
+		const struct health_decision *d = &r->d[i];
+
+		if (!iso)
+			count_probes(r, i, per ? per[i] : NULL);
+		health_step(r->sites[i], &x->st, per ? per[i] : NULL, iso,
+		    r->now, &r->d[i]);
+		/* a publish is told with its outcome, in finish_site() */
+		if (d->action != HA_PUBLISH || r->g->dry_run)
+			log_decision(r->sites[i], d);
 		/* DNS already matches: whatever was pending is moot */
-		if (r->d[i].action == HA_NONE)
-			round_site_state(r, i)->pending = false;
+		if (d->action == HA_NONE)
+			x->pending = false;
+		if (d->action == HA_BOTH_DOWN) {
+			if (alert_due(r, &x->alert_both_down))
+				send_event(r, EV_BOTH_DOWN, r->sites[i],
+				    x->st.side, x->st.side, NULL, 0,
+				    d->reason);
+		} else if (d->action != HA_ISOLATED)
+			x->alert_both_down = 0;
 	}
-	if (iso)
+	if (iso) {
 		log_warnx("every canary failed: this monitor seems cut off; "
 		    "nothing changes this round");
+		if (alert_due(r, &r->st.alert_isolated))
+			send_event(r, EV_MONITOR_ISOLATED, NULL, SIDE_PRIMARY,
+			    SIDE_PRIMARY, NULL, 0, "every canary failed: "
+			    "this monitor seems cut off; nothing changes");
+	} else if (per != NULL)
+		r->st.alert_isolated = 0;
 }
 
 /* ---- publishing ---- */
-
-struct pub {			/* one site to publish */
-	size_t		 i;		/* into r->sites */
-	char		 zone[DNAME_MAXLEN + 2];
-	struct du_addrs	*recs;		/* one per record name */
-};
 
 static const char *
 type_str(uint16_t t)
@@ -316,50 +388,50 @@ print_change(const struct du_change *c)
 	printf("\n");
 }
 
-/*
- * The records of site i, replaced by its decision's set; -1 with why
- * when it cannot be done this round.
- */
-static int
-pub_prepare(struct round *r, size_t i, struct pub *p, char *why,
-    size_t wlen)
+struct pubjob *
+round_pubjob(struct round *r)
 {
-	const struct site *s = r->sites[i];
-	struct site_state *st = &round_site_state(r, i)->st;
-	const struct health_decision *d = &r->d[i];
-	char err[256];
-	size_t k;
+	struct pubjob *j = xcalloc(1, sizeof(*j));
+	size_t i, k;
 
-	p->i = i;
-	if (s->zone != NULL)
-		str_copy(p->zone, s->zone, sizeof(p->zone));
-	else if (dnsupdate_find_zone(s->dns, s->records[0], p->zone,
-	    sizeof(p->zone), err, sizeof(err)) == -1) {
-		str_copy(why, err, wlen);
-		return -1;
+	j->s = xcalloc(r->nsites + 1, sizeof(*j->s));
+	j->dry_run = r->g->dry_run;
+	j->manual = r->manual;
+	for (i = 0; i < r->nsites; i++) {
+		const struct site *s = r->sites[i];
+		struct state_site *x = round_site_state(r, i);
+		struct pubsite *p;
+
+		if (r->d[i].action != HA_PUBLISH ||
+		    (r->busy != NULL && r->busy[i]))
+			continue;
+		p = &j->s[j->n++];
+		p->site = s;
+		p->d = r->d[i];		/* takes want over */
+		r->d[i].want = NULL;
+		r->d[i].nwant = 0;
+		p->cas = !x->st.hold.active;
+		p->result = PUB_FAILED;
+		/* compare-and-swap needs the current set; a flip does not */
+		if (!x->st.published_known && p->cas) {
+			str_copy(p->why, "the published addresses are "
+			    "unknown; not changing them blindly",
+			    sizeof(p->why));
+			p->skip = true;
+			continue;
+		}
+		p->expect = xcalloc(x->st.npublished + 1, sizeof(*p->expect));
+		if (x->st.npublished > 0)
+			memcpy(p->expect, x->st.published, x->st.npublished *
+			    sizeof(*p->expect));
+		p->recs = xcalloc(s->nrecords, sizeof(*p->recs));
+		p->o = xcalloc(s->nrecords, sizeof(*p->o));
+		for (k = 0; k < s->nrecords; k++)
+			du_addrs_init(&p->recs[k], s->records[k], s->ttl,
+			    p->d.want, p->d.nwant, p->expect,
+			    x->st.npublished, p->cas);
 	}
-	/* compare-and-swap needs the current set; a flip does not */
-	if (!st->published_known && !st->hold.active) {
-		str_copy(why, "the published addresses are unknown; not "
-		    "changing them blindly", wlen);
-		return -1;
-	}
-	p->recs = xcalloc(s->nrecords, sizeof(*p->recs));
-	for (k = 0; k < s->nrecords; k++)
-		du_addrs_init(&p->recs[k], s->records[k], s->ttl, d->want,
-		    d->nwant, st->published, st->npublished, !st->hold.active);
-	return 0;
-}
-
-static void
-pub_clear(struct pub *p, const struct site *s)
-{
-	size_t k;
-
-	for (k = 0; p->recs != NULL && k < s->nrecords; k++)
-		du_addrs_clear(&p->recs[k]);
-	free(p->recs);
-	p->recs = NULL;
+	return j;
 }
 
 /*
@@ -386,84 +458,62 @@ already_served(const struct site *s, const struct addr *want, size_t n)
 	return same;
 }
 
-/* What one site's outcomes mean for its state. */
+/* One site's outcomes, in words. */
 static void
-pub_result(struct round *r, const struct pub *p, const enum du_outcome *o,
-    const struct du_report *rep)
+judge_site(struct pubsite *p, const struct du_report *rep)
 {
-	const struct site *s = r->sites[p->i];
-	struct state_site *x = round_site_state(r, p->i);
-	const struct health_decision *d = &r->d[p->i];
+	const struct site *s = p->site;
 	size_t k, applied = 0, prereq = 0;
 
 	for (k = 0; k < s->nrecords; k++) {
-		applied += o[k] == DU_APPLIED;
-		prereq += o[k] == DU_PREREQ_FAILED;
+		applied += p->o[k] == DU_APPLIED;
+		prereq += p->o[k] == DU_PREREQ_FAILED;
 	}
-	char line[2048];
-
-	decision_line(d, line, sizeof(line));
 	if (applied < s->nrecords && prereq > 0 &&
-	    already_served(s, d->want, d->nwant))
+	    already_served(s, p->d.want, p->d.nwant))
 		applied = s->nrecords;
-	if (applied == s->nrecords) {
-		health_published(&x->st, d->want, d->nwant, r->now, d->reason);
-		x->pending = false;
-		log_info("%s: %s", s->name, line);
-		return;
-	}
-	if (prereq > 0) {
-		x->st.drift = true;
-		x->pending = false;
-		log_warnx("%s: %s; not done: the records were changed by "
-		    "someone else (%s); no automatic change until flip or "
-		    "release", s->name, line, rep->msg);
-		return;
-	}
-	if (!x->pending)
-		x->pending_since = r->now;
-	x->pending = true;
-	x->nwant = d->nwant;
-	memcpy(x->want, d->want, d->nwant * sizeof(*d->want));
-	str_copy(x->pending_error, rep->msg, sizeof(x->pending_error));
-	log_warnx("%s: %s; not applied yet: %s; kept pending", s->name, line,
-	    rep->msg);
-	r->failed = true;
+	p->result = applied == s->nrecords ? PUB_APPLIED : prereq > 0 ?
+	    PUB_DRIFT : PUB_FAILED;
+	if (p->result != PUB_APPLIED)
+		str_copy(p->why, rep->msg, sizeof(p->why));
 }
 
 /* Sites with the same DNS settings and zone: one call, one message. */
 static void
-publish_group(struct round *r, struct pub *g, size_t n)
+run_group(struct pubsite **g, size_t n, bool dry_run)
 {
-	const struct dns_conf *dns = r->sites[g[0].i]->dns;
+	const struct dns_conf *dns = g[0]->site->dns;
 	struct du_change *ch;
 	enum du_outcome *o;
 	struct du_report rep;
 	size_t i, k, nch = 0;
 
 	for (i = 0; i < n; i++)
-		nch += r->sites[g[i].i]->nrecords;
+		nch += g[i]->site->nrecords;
 	ch = xcalloc(nch + 1, sizeof(*ch));
 	o = xcalloc(nch + 1, sizeof(*o));
 	for (i = 0, nch = 0; i < n; i++)
-		for (k = 0; k < r->sites[g[i].i]->nrecords; k++)
-			ch[nch++] = g[i].recs[k].change;
-	if (r->g->dry_run) {
+		for (k = 0; k < g[i]->site->nrecords; k++)
+			ch[nch++] = g[i]->recs[k].change;
+	if (dry_run) {
 		for (i = 0, nch = 0; i < n; i++) {
 			printf("%s: would publish %s in zone %s:\n",
-			    r->sites[g[i].i]->name,
-			    side_str(r->d[g[i].i].want_side), g[i].zone);
-			for (k = 0; k < r->sites[g[i].i]->nrecords; k++)
+			    g[i]->site->name, side_str(g[i]->d.want_side),
+			    g[i]->zone);
+			for (k = 0; k < g[i]->site->nrecords; k++)
 				print_change(&ch[nch++]);
+			g[i]->result = PUB_DRY;
 		}
+		fflush(stdout);
 	} else {
-		dnsupdate_apply(dns, g[0].zone, ch, nch, o, &rep);
-		log_debug("zone %s: %zu records, %zu messages, %s", g[0].zone,
+		dnsupdate_apply(dns, g[0]->zone, ch, nch, o, &rep);
+		log_debug("zone %s: %zu records, %zu messages, %s", g[0]->zone,
 		    nch, rep.nmessages, du_outcome_str(rep.outcome));
 		for (i = 0, nch = 0; i < n; i++) {
-			size_t nr = r->sites[g[i].i]->nrecords;
+			size_t nr = g[i]->site->nrecords;
 			struct du_report one = rep;
 
+			memcpy(g[i]->o, &o[nch], nr * sizeof(*o));
 			/*
 			 * A failed prerequisite fails the whole message: try
 			 * each site alone, so one site changed by hand does
@@ -473,9 +523,9 @@ publish_group(struct round *r, struct pub *g, size_t n)
 				if (o[nch + k] == DU_PREREQ_FAILED)
 					break;
 			if (n > 1 && k < nr)
-				dnsupdate_apply(dns, g[0].zone, &ch[nch], nr,
-				    &o[nch], &one);
-			pub_result(r, &g[i], &o[nch], &one);
+				dnsupdate_apply(dns, g[0]->zone, &ch[nch], nr,
+				    g[i]->o, &one);
+			judge_site(g[i], &one);
 			nch += nr;
 		}
 	}
@@ -483,79 +533,205 @@ publish_group(struct round *r, struct pub *g, size_t n)
 	free(o);
 }
 
+void
+pubjob_run(struct pubjob *j)
+{
+	struct pubsite **g = xcalloc(j->n + 1, sizeof(*g));
+	bool *done = xcalloc(j->n + 1, sizeof(bool));
+	size_t i, k, ng;
+	char err[256];
+
+	for (i = 0; i < j->n; i++) {
+		struct pubsite *p = &j->s[i];
+
+		if (p->skip)
+			continue;
+		if (p->site->zone != NULL)
+			str_copy(p->zone, p->site->zone, sizeof(p->zone));
+		else if (dnsupdate_find_zone(p->site->dns, p->site->records[0],
+		    p->zone, sizeof(p->zone), err, sizeof(err)) == -1) {
+			str_copy(p->why, err, sizeof(p->why));
+			p->skip = true;
+		}
+	}
+	for (i = 0; i < j->n; i++) {
+		if (done[i] || j->s[i].skip)
+			continue;
+		for (k = i, ng = 0; k < j->n; k++) {
+			if (done[k] || j->s[k].skip || j->s[k].site->dns !=
+			    j->s[i].site->dns || strcmp(j->s[k].zone,
+			    j->s[i].zone) != 0)
+				continue;
+			g[ng++] = &j->s[k];
+			done[k] = true;
+		}
+		run_group(g, ng, j->dry_run);
+	}
+	free(g);
+	free(done);
+}
+
+/* What one site's outcome means for its state, the log and the events. */
+static void
+finish_site(struct round *r, const struct pubjob *j, const struct pubsite *p)
+{
+	const struct site *s = p->site;
+	const struct health_decision *d = &p->d;
+	struct state_site *x = state_find(&r->st, s->name);
+	enum side from = d->side_changed ? !d->want_side : d->want_side;
+	char line[2048];
+
+	if (p->result == PUB_DRY)
+		return;
+	decision_line(d, line, sizeof(line));
+	if (x == NULL) {	/* removed by a reload meanwhile */
+		log_info("%s: %s (%s; the site is no longer configured)",
+		    s->name, line, p->result == PUB_APPLIED ? "applied" :
+		    p->why);
+		return;
+	}
+	if (p->result == PUB_APPLIED) {
+		health_published(&x->st, d->want, d->nwant, r->now, d->reason);
+		x->pending = false;
+		x->alert_update_failed = 0;
+		x->n.updates_applied++;
+		log_info("%s: %s", s->name, line);
+		if (j->manual)
+			return;		/* the flip or release event says it */
+		if (d->side_changed)
+			x->n.switches++;
+		send_event(r, d->side_changed ? EV_SWITCH : EV_UPDATE_APPLIED,
+		    s, from, d->want_side, d->want, d->nwant, line);
+		return;
+	}
+	if (p->result == PUB_DRIFT) {
+		x->st.drift = true;
+		x->pending = false;
+		log_warnx("%s: %s; not done: the records were changed by "
+		    "someone else (%s); no automatic change until flip or "
+		    "release", s->name, line, p->why);
+		send_event(r, EV_DRIFT, s, from, d->want_side, d->want,
+		    d->nwant, p->why);
+		return;
+	}
+	if (!x->pending)
+		x->pending_since = r->now;
+	x->pending = true;
+	free(x->want);
+	x->want = xcalloc(d->nwant + 1, sizeof(*x->want));
+	if (d->nwant > 0)
+		memcpy(x->want, d->want, d->nwant * sizeof(*d->want));
+	x->nwant = d->nwant;
+	str_copy(x->pending_error, p->why, sizeof(x->pending_error));
+	x->n.updates_failed++;
+	log_warnx("%s: %s; not %s: %s; kept pending", s->name, line, p->skip ?
+	    "done" : "applied yet", p->why);
+	r->failed = true;
+	if (alert_due(r, &x->alert_update_failed))
+		send_event(r, EV_UPDATE_FAILED, s, from, d->want_side, d->want,
+		    d->nwant, p->why);
+}
+
+void
+round_pubjob_done(struct round *r, const struct pubjob *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		finish_site(r, j, &j->s[i]);
+}
+
+void
+pubjob_free(struct pubjob *j)
+{
+	size_t i, k;
+
+	if (j == NULL)
+		return;
+	for (i = 0; i < j->n; i++) {
+		struct pubsite *p = &j->s[i];
+
+		for (k = 0; p->recs != NULL && k < p->site->nrecords; k++)
+			du_addrs_clear(&p->recs[k]);
+		free(p->recs);
+		free(p->o);
+		free(p->expect);
+		health_decision_clear(&p->d);
+	}
+	free(j->s);
+	free(j);
+}
+
 static void
 publish(struct round *r)
 {
-	struct pub *ps = xcalloc(r->nsites + 1, sizeof(*ps)), *grp;
-	bool *done = xcalloc(r->nsites + 1, sizeof(bool));
-	size_t i, j, np = 0, ng;
-	char why[256], line[2048];
+	struct pubjob *j = round_pubjob(r);
 
-	for (i = 0; i < r->nsites; i++) {
-		if (r->d[i].action != HA_PUBLISH)
-			continue;
-		if (pub_prepare(r, i, &ps[np], why, sizeof(why)) == 0)
-			np++;
-		else {
-			r->failed = true;
-			decision_line(&r->d[i], line, sizeof(line));
-			log_warnx("%s: %s; not done: %s", r->sites[i]->name,
-			    line, why);
-		}
-	}
-	grp = xcalloc(np + 1, sizeof(*grp));
-	for (i = 0; i < np; i++) {
-		if (done[i])
-			continue;
-		for (j = i, ng = 0; j < np; j++) {
-			if (done[j] || r->sites[ps[j].i]->dns !=
-			    r->sites[ps[i].i]->dns || strcmp(ps[j].zone,
-			    ps[i].zone) != 0)
-				continue;
-			grp[ng++] = ps[j];
-			done[j] = true;
-		}
-		publish_group(r, grp, ng);
-	}
-	for (i = 0; i < np; i++)
-		pub_clear(&ps[i], r->sites[ps[i].i]);
-	free(grp);
-	free(ps);
-	free(done);
+	pubjob_run(j);
+	round_pubjob_done(r, j);
+	pubjob_free(j);
+}
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void
 round_check(struct round *r)
 {
+	double t0 = mono_now();
 	struct prober *p = prober_new(r->cfg->max_parallel);
 	struct probe_result **per = NULL;
-	bool iso = isolated(r, p);
+	bool iso = round_canaries(r->cfg, p);
 
+	r->isolated = iso;
 	if (!iso)
 		per = probe_all(r, p);
-	decide(r, per, iso);
+	round_decide(r, per, iso);
 	publish(r);
 	if (per != NULL)
 		free(per[0]);
 	free(per);
 	prober_free(p);
+	r->seconds = mono_now() - t0;
 }
 
 void
 round_apply(struct round *r)
 {
-	decide(r, NULL, false);
+	r->manual = true;
+	round_decide(r, NULL, false);
 	publish(r);
+}
+
+void
+round_batch_clear(struct round *r)
+{
+	size_t i;
+
+	for (i = 0; r->d != NULL && i < r->nsites; i++)
+		health_decision_clear(&r->d[i]);
+	free(r->d);
+	free(r->sites);
+	free(r->idx);
+	r->d = NULL;
+	r->sites = NULL;
+	r->idx = NULL;
+	r->nsites = 0;
 }
 
 static void
 round_clear(struct round *r)
 {
+	round_batch_clear(r);
+	notify_free(r->notify);		/* waits for the hooks */
 	state_clear(&r->st);
 	config_free(r->cfg);
-	free(r->sites);
-	free(r->idx);
-	free(r->d);
 	memset(r, 0, sizeof(*r));
 	r->lock = -1;
 }
@@ -599,7 +775,9 @@ round_open(struct round *r, const struct globals *g, int argc, char **argv,
 		return 1;
 	}
 	diags_clear(&d);
-	state_align(r);
+	round_align(r);
+	if (!g->dry_run)
+		r->notify = notify_new(r->cfg);
 	return -1;
 }
 
@@ -608,10 +786,18 @@ round_close(struct round *r)
 {
 	int rc = r->failed ? EX_TEMPFAIL : EX_OK;
 
+	struct metrics_round m = { r->seconds, time(NULL), r->isolated,
+	    false };
+
 	if (!r->g->dry_run && state_save(r->path, &r->st) == -1) {
 		log_warn("cannot save the state to %s", r->path);
 		rc = 1;
 	}
+	/* flip and release do not probe: the file keeps the last round's */
+	if (!r->g->dry_run && !r->manual && r->cfg->metrics_file != NULL &&
+	    metrics_write(r->cfg->metrics_file, r->cfg, &r->st, &m) == -1)
+		log_warn("cannot write the metrics file %s",
+		    r->cfg->metrics_file);
 	state_unlock(r->lock);
 	round_clear(r);
 	return rc;

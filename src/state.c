@@ -85,6 +85,8 @@ put_side(FILE *fp, const char *key, const struct addr_state *a, size_t n)
 		    "error: ", health_str(a[i].health), a[i].ok_run,
 		    a[i].fail_run, (int)a[i].last_reason);
 		put_str(fp, a[i].last_error);
+		if (a[i].probed)
+			fprintf(fp, ", ms: %u", a[i].last_ms);
 		fprintf(fp, "}\n");
 	}
 }
@@ -124,7 +126,15 @@ put_site(FILE *fp, const struct state_site *s)
 		fputs("}", fp);
 	} else
 		fputs("null", fp);
-	fputc('\n', fp);
+	fprintf(fp, "\n    counters: {switches: %llu, updates_applied: %llu, "
+	    "updates_failed: %llu, probes: %llu, probes_failed: %llu}\n",
+	    (unsigned long long)s->n.switches,
+	    (unsigned long long)s->n.updates_applied,
+	    (unsigned long long)s->n.updates_failed,
+	    (unsigned long long)s->n.probes,
+	    (unsigned long long)s->n.probes_failed);
+	fprintf(fp, "    alerts: {both_down: %lld, update_failed: %lld}\n",
+	    (long long)s->alert_both_down, (long long)s->alert_update_failed);
 	put_side(fp, "primary", st->primary, st->nprimary);
 	put_side(fp, "failover", st->failover, st->nfailover);
 }
@@ -164,8 +174,9 @@ state_save(const char *path, const struct state *st)
 	    -1 || (fp = fdopen(fd, "w")) == NULL)
 		goto fail;
 	fprintf(fp, "# dnsfailover state: written by dnsfailover after every "
-	    "round; see dnsfailover(8)\nversion: %d\nsites:%s\n",
-	    STATE_VERSION, st->nsites ? "" : " {}");
+	    "round; see dnsfailover(8)\nversion: %d\n"
+	    "alerts: {monitor_isolated: %lld}\nsites:%s\n", STATE_VERSION,
+	    (long long)st->alert_isolated, st->nsites ? "" : " {}");
 	for (i = 0; i < st->nsites; i++)
 		put_site(fp, &st->sites[i]);
 	if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0)
@@ -234,16 +245,20 @@ get_text(struct yamlwalk *w, const char *key, yaml_node_t *n, char *buf,
 		str_copy(buf, s, size);
 }
 
+/* A list of addresses into *a (allocated; replaces what was there). */
 static size_t
 get_addrs(struct yamlwalk *w, const char *key, yaml_node_t *n,
-    struct addr *a, size_t max)
+    struct addr **ap)
 {
 	char err[PARSE_ERRLEN];
 	yaml_node_t **it = NULL;
 	size_t cnt = yw_items(w, key, n, &it), i, k = 0;
 	const char *s;
+	struct addr *a = xcalloc(cnt + 1, sizeof(*a));
 
-	for (i = 0; i < cnt && k < max; i++)
+	free(*ap);
+	*ap = a;
+	for (i = 0; i < cnt; i++)
 		if ((s = yw_scalar(w, key, it[i])) != NULL) {
 			if (addr_parse(s, &a[k], err, sizeof(err)) == 0)
 				k++;
@@ -319,20 +334,82 @@ a_error(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 		get_text(w, key, n, a->last_error, sizeof(a->last_error));
 }
 
+static void
+a_ms(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	(void)obj;
+	loader_of(w)->as->probed = yw_uint(w, key, n, 0, UINT_MAX,
+	    &loader_of(w)->as->last_ms);
+}
+
 static const struct yw_field addr_fields[] = {
 	{ "address", a_address }, { "health", a_health }, { "ok", a_ok },
 	{ "fail", a_fail }, { "reason", a_reason }, { "error", a_error },
+	{ "ms", a_ms },
+};
+
+static void
+get_u64(struct yamlwalk *w, const char *key, yaml_node_t *n, uint64_t *out)
+{
+	const char *s = yw_scalar(w, key, n);
+	unsigned long long v;
+	char err[PARSE_ERRLEN];
+
+	if (s == NULL)
+		return;
+	if (parse_uint(s, 0, ULLONG_MAX, &v, err, sizeof(err)) == -1)
+		yw_error(w, n, "%s: %s", key, err);
+	else
+		*out = v;
+}
+
+#define COUNTER(f)							\
+static void								\
+c_##f(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)	\
+{									\
+	get_u64(w, key, n, &((struct state_site *)obj)->n.f);		\
+}
+COUNTER(switches)
+COUNTER(updates_applied)
+COUNTER(updates_failed)
+COUNTER(probes)
+COUNTER(probes_failed)
+#undef COUNTER
+
+static const struct yw_field counter_fields[] = {
+	{ "switches", c_switches }, { "updates_applied", c_updates_applied },
+	{ "updates_failed", c_updates_failed }, { "probes", c_probes },
+	{ "probes_failed", c_probes_failed },
+};
+
+static void
+al_both_down(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	get_time(w, key, n, &((struct state_site *)obj)->alert_both_down);
+}
+
+static void
+al_update_failed(struct yamlwalk *w, const char *key, yaml_node_t *n,
+    void *obj)
+{
+	get_time(w, key, n, &((struct state_site *)obj)->alert_update_failed);
+}
+
+static const struct yw_field alert_fields[] = {
+	{ "both_down", al_both_down }, { "update_failed", al_update_failed },
 };
 
 static void
 get_side_addrs(struct yamlwalk *w, const char *key, yaml_node_t *n,
-    struct addr_state *a, size_t *na)
+    struct addr_state **ap, size_t *na)
 {
 	yaml_node_t **it = NULL;
 	size_t cnt = yw_is_null(n) ? 0 : yw_items(w, key, n, &it), i;
+	struct addr_state *a = xcalloc(cnt + 1, sizeof(*a));
 
-	for (i = 0, *na = 0; i < cnt && *na < HEALTH_MAXADDR; i++) {
-		memset(&a[*na], 0, sizeof(a[*na]));
+	free(*ap);
+	*ap = a;
+	for (i = 0, *na = 0; i < cnt; i++) {
 		loader_of(w)->as = &a[*na];
 		yw_map(w, key, it[i], addr_fields, NELEM(addr_fields), NULL);
 		(*na)++;
@@ -385,7 +462,7 @@ p_want(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct state_site *s = obj;
 
-	s->nwant = get_addrs(w, key, n, s->want, NELEM(s->want));
+	s->nwant = get_addrs(w, key, n, &s->want);
 }
 
 static void
@@ -427,9 +504,7 @@ s_published(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	if (yw_is_null(n))
 		return;
 	s->st.published_known = true;
-	s->st.npublished = n->type == YAML_SEQUENCE_NODE &&
-	    n->data.sequence.items.top == n->data.sequence.items.start ? 0 :
-	    get_addrs(w, key, n, s->st.published, NELEM(s->st.published));
+	s->st.npublished = get_addrs(w, key, n, &s->st.published);
 }
 
 static void
@@ -487,7 +562,7 @@ s_primary(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct state_site *s = obj;
 
-	get_side_addrs(w, key, n, s->st.primary, &s->st.nprimary);
+	get_side_addrs(w, key, n, &s->st.primary, &s->st.nprimary);
 }
 
 static void
@@ -495,10 +570,23 @@ s_failover(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct state_site *s = obj;
 
-	get_side_addrs(w, key, n, s->st.failover, &s->st.nfailover);
+	get_side_addrs(w, key, n, &s->st.failover, &s->st.nfailover);
+}
+
+static void
+s_counters(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	yw_map(w, key, n, counter_fields, NELEM(counter_fields), obj);
+}
+
+static void
+s_alerts(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	yw_map(w, key, n, alert_fields, NELEM(alert_fields), obj);
 }
 
 static const struct yw_field site_fields[] = {
+	{ "counters", s_counters }, { "alerts", s_alerts },
 	{ "side", s_side }, { "published", s_published },
 	{ "last_change", s_last_change }, { "last_reason", s_last_reason },
 	{ "drift", s_drift }, { "hold", s_hold }, { "pending", s_pending },
@@ -541,8 +629,25 @@ t_sites(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	}
 }
 
+static void
+ta_isolated(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	(void)obj;
+	get_time(w, key, n, &loader_of(w)->st->alert_isolated);
+}
+
+static const struct yw_field top_alert_fields[] = {
+	{ "monitor_isolated", ta_isolated },
+};
+
+static void
+t_alerts(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	yw_map(w, key, n, top_alert_fields, NELEM(top_alert_fields), obj);
+}
+
 static const struct yw_field top_fields[] = {
-	{ "version", t_version }, { "sites", t_sites },
+	{ "version", t_version }, { "sites", t_sites }, { "alerts", t_alerts },
 };
 
 int
@@ -581,8 +686,21 @@ state_load(const char *path, struct state *st, struct diags *d)
 /* ---- sites, lock ---- */
 
 void
+state_site_clear(struct state_site *s)
+{
+	health_clear(&s->st);
+	free(s->want);
+	s->want = NULL;
+	s->nwant = 0;
+}
+
+void
 state_clear(struct state *st)
 {
+	size_t i;
+
+	for (i = 0; i < st->nsites; i++)
+		state_site_clear(&st->sites[i]);
 	free(st->sites);
 	memset(st, 0, sizeof(*st));
 }
@@ -619,6 +737,8 @@ state_prune(struct state *st, const struct config *cfg)
 	for (i = 0; i < st->nsites; i++)
 		if (config_site_find(cfg, st->sites[i].name) != NULL)
 			st->sites[k++] = st->sites[i];
+		else
+			state_site_clear(&st->sites[i]);
 	st->nsites = k;
 }
 

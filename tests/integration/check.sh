@@ -221,8 +221,11 @@ sed "s|^state_file: state|state_file: state\ncanaries: [\"http://127.0.0.1:$((WP
 (cd "$C" && "$BIN" -c s2.yaml check >"$C/out" 2>"$C/err"); rc=$?
 err=$(cat "$C/err")
 contains "check: canaries failing -> isolated" "$err" "every canary failed"
-if grep -v last_change "$C/state" | cmp -s - "$(grep -v last_change "$C/state.before" >"$C/b"; echo "$C/b")"; then
+# (the alert time moves: the isolation is told once per notify.repeat)
+if grep -v 'last_change\|^alerts:' "$C/state" | cmp -s - "$(grep -v 'last_change\|^alerts:' "$C/state.before" >"$C/b"; echo "$C/b")"; then
 	ok "check: canaries failing -> no counter moves"
+	grep -q "^alerts: {monitor_isolated: [1-9]" "$C/state" ||
+	    not_ok "check: canaries failing -> isolation alert recorded" "$(head -4 "$C/state")"
 else
 	not_ok "check: canaries failing -> no counter moves" "$(diff "$C/state.before" "$C/state")"
 fi

@@ -131,6 +131,7 @@ round_run(const struct site *s, struct site_state *st, const char *obs,
 	size_t i, n = s->nprimary + s->nfailover;
 
 	memset(res, 0, sizeof(res));
+	health_decision_clear(d);
 	if (strcmp(obs, "ISO") == 0) {
 		health_step(s, st, NULL, true, now, d);
 		return;
@@ -168,7 +169,7 @@ START_TEST(test_table)
 {
 	const struct row *r = &rows[_i];
 	struct addr p[8], f[8], pub[16];
-	struct health_decision d;
+	struct health_decision d = { 0 };
 	struct site_state st;
 	struct site s;
 	size_t npub, i;
@@ -195,6 +196,8 @@ START_TEST(test_table)
 		ck_assert_msg(h == r->health[i], "%s: address %zu is %c, "
 		    "wanted %c", r->name, i, h, r->health[i]);
 	}
+	health_decision_clear(&d);
+	health_clear(&st);
 }
 END_TEST
 
@@ -205,7 +208,7 @@ healthy(struct site *s, struct addr *p, struct addr *f,
 {
 	static const struct row r = { "", 2, 1, P1, F1, P1, { NULL },
 	    HA_NONE, SIDE_PRIMARY, "", "", false };
-	struct health_decision d;
+	struct health_decision d = { 0 };
 	struct addr pub;
 	size_t n;
 
@@ -214,13 +217,14 @@ healthy(struct site *s, struct addr *p, struct addr *f,
 	health_init(st, s, &pub, 1);
 	round_run(s, st, "oo", 100, &d);
 	ck_assert_int_eq(d.action, HA_NONE);
+	health_decision_clear(&d);
 }
 
 /* Rule 6: held on failover while the primary is healthy, then released. */
 START_TEST(test_hold)
 {
 	struct addr p[2], f[2];
-	struct health_decision d;
+	struct health_decision d = { 0 };
 	struct site_state st;
 	struct site s;
 	int i;
@@ -248,13 +252,15 @@ START_TEST(test_hold)
 	round_run(&s, &st, "xo", 140, &d);
 	ck_assert_int_eq(d.action, HA_NONE);
 	ck_assert_int_eq(st.side, SIDE_FAILOVER);
+	health_decision_clear(&d);
+	health_clear(&st);
 }
 END_TEST
 
 START_TEST(test_hold_expires)
 {
 	struct addr p[2], f[2];
-	struct health_decision d;
+	struct health_decision d = { 0 };
 	struct site_state st;
 	struct site s;
 
@@ -271,6 +277,8 @@ START_TEST(test_hold_expires)
 	ck_assert(!st.hold.active);
 	ck_assert_int_eq(d.action, HA_PUBLISH);
 	ck_assert_str_eq(d.want[0].text, P1);
+	health_decision_clear(&d);
+	health_clear(&st);
 }
 END_TEST
 
@@ -278,7 +286,7 @@ END_TEST
 START_TEST(test_drift)
 {
 	struct addr p[2], f[2];
-	struct health_decision d;
+	struct health_decision d = { 0 };
 	struct site_state st;
 	struct site s;
 
@@ -294,6 +302,8 @@ START_TEST(test_drift)
 	st.hold.side = SIDE_FAILOVER;
 	round_run(&s, &st, "xo", 112, &d);
 	ck_assert_int_eq(d.action, HA_PUBLISH);
+	health_decision_clear(&d);
+	health_clear(&st);
 }
 END_TEST
 
@@ -301,7 +311,7 @@ END_TEST
 START_TEST(test_log_text)
 {
 	struct addr p[2], f[2];
-	struct health_decision d;
+	struct health_decision d = { 0 };
 	struct site_state st;
 	struct site s;
 	struct probe_result res[2];
@@ -312,6 +322,7 @@ START_TEST(test_log_text)
 	str_copy(res[0].detail, "HTTP 503", sizeof(res[0].detail));
 	health_step(&s, &st, res, false, 110, &d);
 	ck_assert_uint_eq(d.ntransitions, 0);
+	health_decision_clear(&d);
 	health_step(&s, &st, res, false, 111, &d);
 	ck_assert_uint_eq(d.ntransitions, 1);
 	ck_assert_str_eq(d.transitions[0], "primary " P1 " down (2/2 failed: "
@@ -320,9 +331,12 @@ START_TEST(test_log_text)
 	ck_assert_str_eq(st.primary[0].last_error, "HTTP 503");
 	health_published(&st, d.want, d.nwant, 111, d.reason);
 	res[0].reason = PROBE_OK;
+	health_decision_clear(&d);
 	health_step(&s, &st, res, false, 120, &d);
 	ck_assert_str_eq(d.transitions[0], "primary " P1 " up (1/1 ok)");
 	ck_assert_str_eq(d.reason, "restored to primary " P1);
+	health_decision_clear(&d);
+	health_clear(&st);
 }
 END_TEST
 
@@ -346,6 +360,7 @@ START_TEST(test_adopt)
 	ck_assert_int_eq(st.primary[1].health, HEALTH_UP);	/* kept */
 	ck_assert_uint_eq(st.primary[1].fail_run, 1);
 	ck_assert_int_eq(st.failover[0].health, HEALTH_UP);
+	health_clear(&st);
 }
 END_TEST
 

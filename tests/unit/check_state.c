@@ -30,6 +30,10 @@ sample(struct state *st)
 	s = state_add(st, "site1.example.com");
 	s->st.side = SIDE_FAILOVER;
 	s->st.nprimary = 2;
+	s->st.primary = xcalloc(2, sizeof(*s->st.primary));
+	s->st.failover = xcalloc(1, sizeof(*s->st.failover));
+	s->st.published = xcalloc(1, sizeof(*s->st.published));
+	s->want = xcalloc(1, sizeof(*s->want));
 	addr_parse("192.0.2.10", &s->st.primary[0].addr, err, sizeof(err));
 	s->st.primary[0].health = HEALTH_DOWN;
 	s->st.primary[0].fail_run = 3;
@@ -41,6 +45,16 @@ sample(struct state *st)
 	addr_parse("198.51.100.20", &s->st.failover[0].addr, err, sizeof(err));
 	s->st.failover[0].health = HEALTH_UP;
 	s->st.failover[0].ok_run = 7;
+	s->st.failover[0].probed = true;
+	s->st.failover[0].last_ms = 12;
+	s->n.switches = 3;
+	s->n.updates_applied = 4;
+	s->n.updates_failed = 5;
+	s->n.probes = 1ULL << 40;
+	s->n.probes_failed = 6;
+	s->alert_both_down = 1700000200;
+	s->alert_update_failed = 1700000300;
+	st->alert_isolated = 1700000400;
 	s->st.published_known = true;
 	s->st.npublished = 1;
 	s->st.published[0] = s->st.failover[0].addr;
@@ -63,6 +77,34 @@ sample(struct state *st)
 	s->st.side = SIDE_PRIMARY;
 }
 
+/* Every field, arrays by content. */
+static void
+site_eq(const struct state_site *a, const struct state_site *b)
+{
+	struct state_site x = *a, y = *b;
+
+	ck_assert_uint_eq(a->st.nprimary, b->st.nprimary);
+	ck_assert_uint_eq(a->st.nfailover, b->st.nfailover);
+	ck_assert_uint_eq(a->st.npublished, b->st.npublished);
+	ck_assert_uint_eq(a->nwant, b->nwant);
+	if (a->st.nprimary)
+		ck_assert_mem_eq(a->st.primary, b->st.primary,
+		    a->st.nprimary * sizeof(*a->st.primary));
+	if (a->st.nfailover)
+		ck_assert_mem_eq(a->st.failover, b->st.failover,
+		    a->st.nfailover * sizeof(*a->st.failover));
+	if (a->st.npublished)
+		ck_assert_mem_eq(a->st.published, b->st.published,
+		    a->st.npublished * sizeof(*a->st.published));
+	if (a->nwant)
+		ck_assert_mem_eq(a->want, b->want, a->nwant * sizeof(*a->want));
+	x.st.primary = y.st.primary = NULL;
+	x.st.failover = y.st.failover = NULL;
+	x.st.published = y.st.published = NULL;
+	x.want = y.want = NULL;
+	ck_assert_mem_eq(&x, &y, sizeof(x));
+}
+
 START_TEST(test_round_trip)
 {
 	struct state a, b;
@@ -78,8 +120,9 @@ START_TEST(test_round_trip)
 	ck_assert_int_eq(state_load(p, &b, &d), 0);
 	ck_assert_uint_eq(d.n, 0);
 	ck_assert_uint_eq(b.nsites, 2);
-	ck_assert_mem_eq(&a.sites[0], &b.sites[0], sizeof(a.sites[0]));
-	ck_assert_mem_eq(&a.sites[1], &b.sites[1], sizeof(a.sites[1]));
+	site_eq(&a.sites[0], &b.sites[0]);
+	site_eq(&a.sites[1], &b.sites[1]);
+	ck_assert_int_eq(a.alert_isolated, b.alert_isolated);
 	state_clear(&a);
 	state_clear(&b);
 	diags_clear(&d);

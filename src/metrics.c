@@ -1,0 +1,201 @@
+/*
+ * metrics.c: the Prometheus textfile.
+ *
+ * Written from the state alone (plus the round's duration), so check,
+ * which lives for one round, and the daemon write the same file.
+ * Counters live in the state file and so survive restarts.  The file is
+ * written next to its final name and renamed over it: the textfile
+ * collector never reads half a file.  Families are written one after the
+ * other, each with HELP and TYPE, as the format requires.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "metrics.h"
+#include "util.h"
+
+#define P	"dnsfailover_"
+
+/* Label values: site names and addresses need no escaping, but a
+ * future label might. */
+static void
+label(FILE *fp, const char *name, const char *v, bool first)
+{
+	fprintf(fp, "%s%s=\"", first ? "" : ",", name);
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			fprintf(fp, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", fp);
+		else
+			fputc(*v, fp);
+	}
+	fputc('"', fp);
+}
+
+static void
+family(FILE *fp, const char *name, const char *type, const char *help)
+{
+	fprintf(fp, "# HELP " P "%s %s\n# TYPE " P "%s %s\n", name, help,
+	    name, type);
+}
+
+enum site_value { SV_SIDE, SV_HELD, SV_DRIFT, SV_PENDING, SV_SWITCHES,
+	SV_APPLIED, SV_FAILED, SV_PROBES, SV_PROBES_FAILED };
+
+static unsigned long long
+site_value(const struct state_site *s, enum site_value v)
+{
+	switch (v) {
+	case SV_SIDE:		return s->st.side == SIDE_FAILOVER;
+	case SV_HELD:		return s->st.hold.active;
+	case SV_DRIFT:		return s->st.drift;
+	case SV_PENDING:	return s->pending;
+	case SV_SWITCHES:	return s->n.switches;
+	case SV_APPLIED:	return s->n.updates_applied;
+	case SV_FAILED:		return s->n.updates_failed;
+	case SV_PROBES:		return s->n.probes;
+	case SV_PROBES_FAILED:	return s->n.probes_failed;
+	}
+	return 0;
+}
+
+static void
+per_site(FILE *fp, const struct state *st, const char *name,
+    const char *type, const char *help, enum site_value v)
+{
+	size_t i;
+
+	family(fp, name, type, help);
+	for (i = 0; i < st->nsites; i++) {
+		fprintf(fp, P "%s{", name);
+		label(fp, "site", st->sites[i].name, true);
+		fprintf(fp, "} %llu\n", site_value(&st->sites[i], v));
+	}
+}
+
+static void
+addr_labels(FILE *fp, const struct state_site *s, const char *role,
+    const struct addr_state *a)
+{
+	fputc('{', fp);
+	label(fp, "site", s->name, true);
+	label(fp, "role", role, false);
+	label(fp, "address", a->addr.text, false);
+	fputc('}', fp);
+}
+
+/* up (1, 0, NaN when unknown) or the last probe's duration. */
+static void
+per_address(FILE *fp, const struct state *st, bool duration)
+{
+	static const char *const roles[] = { "primary", "failover" };
+	size_t i, k, r;
+
+	for (i = 0; i < st->nsites; i++) {
+		const struct site_state *ss = &st->sites[i].st;
+
+		for (r = 0; r < 2; r++) {
+			const struct addr_state *a = r ? ss->failover :
+			    ss->primary;
+			size_t n = r ? ss->nfailover : ss->nprimary;
+
+			for (k = 0; k < n; k++) {
+				if (duration && !a[k].probed)
+					continue;
+				fputs(duration ? P "address_probe_duration_"
+				    "seconds" : P "address_up", fp);
+				addr_labels(fp, &st->sites[i], roles[r], &a[k]);
+				if (duration)
+					fprintf(fp, " %.3f\n",
+					    a[k].last_ms / 1000.0);
+				else
+					fprintf(fp, " %s\n", a[k].health ==
+					    HEALTH_UP ? "1" : a[k].health ==
+					    HEALTH_DOWN ? "0" : "NaN");
+			}
+		}
+	}
+}
+
+static void
+write_all(FILE *fp, const struct config *cfg, const struct state *st,
+    const struct metrics_round *m)
+{
+	(void)cfg;
+	per_site(fp, st, "site_side", "gauge", "Side the site's records are "
+	    "on: 0 primary, 1 failover.", SV_SIDE);
+	per_site(fp, st, "site_held", "gauge", "1 while the site is held by "
+	    "flip (no automatic change).", SV_HELD);
+	per_site(fp, st, "site_drift", "gauge", "1 while the site's records "
+	    "were changed by someone else (no automatic change).", SV_DRIFT);
+	per_site(fp, st, "site_pending", "gauge", "1 while a DNS update of "
+	    "the site is not applied yet (retried every round).",
+	    SV_PENDING);
+	family(fp, "address_up", "gauge", "Confirmed health of the address: "
+	    "1 up, 0 down, NaN not confirmed yet.");
+	per_address(fp, st, false);
+	family(fp, "address_probe_duration_seconds", "gauge", "Duration of "
+	    "the address's last probe that counted.");
+	per_address(fp, st, true);
+	per_site(fp, st, "switches_total", "counter", "Automatic changes of "
+	    "side applied in DNS.", SV_SWITCHES);
+	per_site(fp, st, "updates_applied_total", "counter", "DNS updates of "
+	    "the site applied (automatic and manual).", SV_APPLIED);
+	per_site(fp, st, "updates_failed_total", "counter", "DNS updates of "
+	    "the site that failed (each is retried).", SV_FAILED);
+	per_site(fp, st, "probes_total", "counter", "Probes of the site's "
+	    "addresses that counted (local errors do not).", SV_PROBES);
+	per_site(fp, st, "probes_failed_total", "counter", "Probes of the "
+	    "site's addresses that failed.", SV_PROBES_FAILED);
+	family(fp, "sites", "gauge", "Sites in sitelist.yaml.");
+	fprintf(fp, P "sites %zu\n", st->nsites);
+	family(fp, "monitor_isolated", "gauge", "1 when every canary failed "
+	    "in the last round (nothing changes).");
+	fprintf(fp, P "monitor_isolated %d\n", m->isolated);
+	family(fp, "round_duration_seconds", "gauge", m->daemon ? "Duration "
+	    "of the last round (the sites due at one moment), probes and DNS "
+	    "updates included." : "Duration of the last check round, probes "
+	    "and DNS updates included.");
+	fprintf(fp, P "round_duration_seconds %.3f\n", m->seconds);
+	family(fp, "last_round_timestamp_seconds", "gauge", "When the last "
+	    "round ended, in seconds since the epoch.");
+	fprintf(fp, P "last_round_timestamp_seconds %lld\n", (long long)m->at);
+}
+
+int
+metrics_write(const char *path, const struct config *cfg,
+    const struct state *st, const struct metrics_round *m)
+{
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	FILE *fp = NULL;
+	int fd, saved;
+
+	unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) ==
+	    -1)
+		goto fail;
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		goto fail;
+	}
+	write_all(fp, cfg, st, m);
+	if (fflush(fp) != 0 || ferror(fp)) {
+		fclose(fp);
+		goto fail;
+	}
+	if (fclose(fp) != 0 || rename(tmp, path) == -1)
+		goto fail;
+	free(tmp);
+	return 0;
+fail:
+	saved = errno;
+	unlink(tmp);
+	free(tmp);
+	errno = saved;
+	return -1;
+}
