@@ -5,6 +5,9 @@ PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 DOCDIR	?= $(PREFIX)/share/doc/dnsfailover
+SYSCONFDIR ?= /etc
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 
 CC	?= cc
 PKGS	 = libcurl ldns yaml-0.1
@@ -34,9 +37,10 @@ UNITS	 = $(patsubst tests/unit/%.c,$(BUILD)/%,\
 DEPS_DEB = gcc libc6-dev make pkg-config libcurl4-openssl-dev libldns-dev \
 	   libyaml-dev check mandoc libssl-dev openssl \
 	   bind9 bind9-dnsutils knot knot-dnsutils pdns-server \
-	   pdns-backend-sqlite3 sqlite3 jq
+	   pdns-backend-sqlite3 sqlite3 jq systemd procps
 
 .PHONY: all check unit integration lint-man asan fuzz bench bench-deps deps \
+	valgrind-daemon \
 	install clean demo
 
 all: $(BIN) etc/example.key
@@ -65,6 +69,11 @@ $(FIXTURE): tests/fixture/httpd.c | $(BUILD)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< \
 	    $$(pkg-config --cflags --libs openssl)
 
+# A strict Prometheus text format checker (promtool is not in Debian 12).
+PROMCHECK = $(BUILD)/promcheck
+$(PROMCHECK): tests/fixture/promcheck.c | $(BUILD)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $<
+
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
@@ -74,7 +83,7 @@ $(BUILD)/check_%: tests/unit/check_%.c tests/unit/unit.c tests/unit/unit.h \
 	    $< tests/unit/unit.c $(LIBOBJS) $(LDLIBS) $(CHECK_LIBS)
 
 check: deps
-	$(MAKE) all $(UNITS) $(FIXTURE)
+	$(MAKE) all $(UNITS) $(FIXTURE) $(PROMCHECK)
 	$(MAKE) lint-man unit integration
 
 unit: $(UNITS) $(FIXTURE)
@@ -82,9 +91,10 @@ unit: $(UNITS) $(FIXTURE)
 	    HTTPD=$(abspath $(FIXTURE)) ./$$t || rc=1; \
 	done; exit $$rc
 
-integration: $(BIN) etc/example.key $(FIXTURE)
+integration: $(BIN) etc/example.key $(FIXTURE) $(PROMCHECK)
+	PROMCHECK=$(abspath $(PROMCHECK)) sh tests/fixture/promcheck-test.sh
 	DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) \
-	    sh tests/integration/run.sh
+	    PROMCHECK=$(abspath $(PROMCHECK)) sh tests/integration/run.sh
 
 # Warning level: STYLE notes such as "referenced manual not found" depend
 # on which manuals the host has installed, not on the pages.
@@ -112,6 +122,16 @@ bench: deps
 	$(MAKE) $(BUILD)/probe_bench $(BUILD)/dns_bench
 	PROBE_BENCH=$(BUILD)/probe_bench sh bench/probe.sh
 	DNS_BENCH=$(BUILD)/dns_bench sh bench/dns.sh
+	$(MAKE) all $(FIXTURE)
+	DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) sh bench/daemon.sh
+
+# The daemon under valgrind for VALGRIND_SECONDS (default 600) with a
+# reload every 20 s (bench/daemon.sh); not part of "make check".
+valgrind-daemon: deps
+	$(MAKE) DEPS_DEB="valgrind" deps
+	$(MAKE) all $(FIXTURE)
+	PARTS=valgrind DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) \
+	    sh bench/daemon.sh
 
 # Coverage-guided fuzzing of the parsers (clang's libFuzzer); not part of
 # "make check".  Each target runs FUZZ_SECONDS on its seed corpus.
@@ -165,6 +185,16 @@ install: $(BIN)
 	install -m 644 man/dnsfailover.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 man/sitelist.yaml.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 etc/sitelist.yaml.example $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	for u in dnsfailover.service dnsfailover-check.service \
+	    dnsfailover-check.timer; do \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' \
+		    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/$$u \
+		    >$(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 644 etc/dnsfailover.sysusers \
+	    $(DESTDIR)$(SYSUSERSDIR)/dnsfailover.conf
 
 clean:
 	rm -rf build dnsfailover

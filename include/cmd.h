@@ -39,6 +39,7 @@ const char	*cmd_state_path(const struct globals *, const struct config *);
 int	cmd_check(const struct globals *, int argc, char **argv);
 int	cmd_flip(const struct globals *, int argc, char **argv);
 int	cmd_probe(const struct globals *, int argc, char **argv);
+int	cmd_run(const struct globals *, int argc, char **argv);
 int	cmd_release(const struct globals *, int argc, char **argv);
 int	cmd_status(const struct globals *, int argc, char **argv);
 int	cmd_validate(const struct globals *, int argc, char **argv);

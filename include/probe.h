@@ -80,7 +80,9 @@ unsigned	 prober_parallel(const struct prober *);
  * (done may be NULL, and may submit more).  prober_step() starts what
  * fits, waits at most timeout_ms for progress on the transfers or on one
  * of the extra descriptors (curl_multi_poll), and calls done for every
- * transfer that ended.  Returns how many extra descriptors are ready.
+ * transfer that ended; it does not wait when one ended before the wait
+ * (a refused connect ends at once).  Returns how many extra
+ * descriptors are ready.
  */
 struct curl_waitfd;
 typedef void	probe_done_fn(void *arg, const struct probe_req *req,

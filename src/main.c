@@ -33,6 +33,8 @@ struct command {
 static const struct command commands[] = {
 	{ "check", cmd_check, "[SITE...]",
 	    "one round: probe, decide, update DNS, save state", "" },
+	{ "run", cmd_run, "",
+	    "daemon: probe each site every interval, act, until SIGTERM", "" },
 	{ "status", cmd_status, "[--json] [SITE...]",
 	    "what each site serves, the health of its addresses, and why",
 	    "json" },

@@ -158,8 +158,8 @@ write_all(FILE *fp, const struct config *cfg, const struct state *st,
 	    "in the last round (nothing changes).");
 	fprintf(fp, P "monitor_isolated %d\n", m->isolated);
 	family(fp, "round_duration_seconds", "gauge", m->daemon ? "Duration "
-	    "of the last round (the sites due at one moment), probes and DNS "
-	    "updates included." : "Duration of the last check round, probes "
+	    "of the last daemon round (the sites due at one moment), from "
+	    "their probes' start to the decision; DNS updates run apart." : "Duration of the last check round, probes "
 	    "and DNS updates included.");
 	fprintf(fp, P "round_duration_seconds %.3f\n", m->seconds);
 	family(fp, "last_round_timestamp_seconds", "gauge", "When the last "

@@ -64,6 +64,7 @@ struct prober {
 	struct pending	*queue;		/* FIFO: queue[head..tail) */
 	size_t		 head, tail, cap;
 	size_t		 active;
+	size_t		 ended;		/* transfers finished, ever */
 };
 
 static const char *const reasons[] = {
@@ -161,6 +162,7 @@ static curl_socket_t
 open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct slot *s = ud;
+	struct linger lg = { 1, 0 };
 	int fd;
 
 	(void)purpose;
@@ -169,6 +171,13 @@ open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 		s->sock_errno = errno;
 		return CURL_SOCKET_BAD;
 	}
+	/*
+	 * Closed with a reset, as HAProxy closes its health checks: the
+	 * answer is in by then, and a monitor opening hundreds of
+	 * connections a second must not pile up TIME_WAIT sockets (nor
+	 * spend a FIN exchange on each).
+	 */
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	return fd;
 }
 
@@ -533,6 +542,7 @@ slot_done(struct prober *p, struct slot *s)
 	s->req = NULL;
 	p->free[p->nfree++] = (size_t)(s - p->slots);
 	p->active--;
+	p->ended++;
 	finish(req, res, done, arg);
 }
 
@@ -615,8 +625,10 @@ admit(struct prober *p)
 			s->arg = q.arg;
 			p->nfree--;
 			p->active++;
-		} else
+		} else {
+			p->ended++;
 			finish(q.req, q.res, q.done, q.arg);
+		}
 	}
 	if (p->head == p->tail)
 		p->head = p->tail = 0;
@@ -638,11 +650,15 @@ prober_step(struct prober *p, int timeout_ms, struct curl_waitfd *extra,
 {
 	int n = 0;
 
+	size_t ended = p->ended;
+
 	/* admit first: polling with free slots would just sleep */
 	admit(p);
 	perform(p);
 	admit(p);
-	if (p->active == 0 && nextra == 0)
+	/* something ended (a refused connect ends at once): the caller
+	 * has news and must not sleep on it */
+	if (p->ended != ended || (p->active == 0 && nextra == 0))
 		return 0;
 	if (curl_multi_poll(p->multi, extra, nextra, timeout_ms, &n) !=
 	    CURLM_OK) {

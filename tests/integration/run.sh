@@ -214,6 +214,12 @@ if [ -n "${PORT:-}" ]; then
 	. "$HERE/check.sh"
 fi
 
+# ---- run (the daemon), against BIND and the fixture ----
+
+if [ -n "${PORT:-}" ]; then
+	. "$HERE/daemon.sh"
+fi
+
 # ---- install ----
 
 if make -s -C "$TOP" install DESTDIR="$WORK/root" PREFIX=/usr BIN="$BIN" \
@@ -226,6 +232,26 @@ if make -s -C "$TOP" install DESTDIR="$WORK/root" PREFIX=/usr BIN="$BIN" \
 else
 	not_ok "make install DESTDIR PREFIX puts binary, man pages and example" \
 	    "$(cat "$WORK/install.log")" "$(find "$WORK/root" 2>/dev/null)"
+fi
+
+# the systemd units, installed as they would be, checked by systemd itself
+if make -s -C "$TOP" install PREFIX="$WORK/prefix" SYSCONFDIR="$WORK/prefix/etc" \
+    BIN="$BIN" >"$WORK/install2.log" 2>&1; then
+	U=$WORK/prefix/lib/systemd/system
+	if (cd "$WORK" && systemd-analyze verify --man=no "$U/dnsfailover.service" \
+	    "$U/dnsfailover-check.service" "$U/dnsfailover-check.timer") \
+	    >"$WORK/verify.log" 2>&1 && [ ! -s "$WORK/verify.log" ]; then
+		ok "systemd-analyze verify: the three units are clean"
+	else
+		not_ok "systemd-analyze verify: the three units are clean" "$(cat "$WORK/verify.log")"
+	fi
+	grep -q "^ExecStart=$WORK/prefix/sbin/dnsfailover -c $WORK/prefix/etc/dnsfailover/sitelist.yaml run\$" \
+	    "$U/dnsfailover.service" && grep -q "^Type=notify" "$U/dnsfailover.service" &&
+	    [ -f "$WORK/prefix/lib/sysusers.d/dnsfailover.conf" ] &&
+	    ok "make install: units with the installed paths, sysusers.d entry" ||
+	    not_ok "make install: units with the installed paths, sysusers.d entry" "$(cat "$U/dnsfailover.service")"
+else
+	not_ok "make install PREFIX: units" "$(cat "$WORK/install2.log")"
 fi
 
 echo "integration: $passed passed, $failed failed"

@@ -1,0 +1,888 @@
+/*
+ * cmd_run.c: "dnsfailover run", the daemon.
+ *
+ * One thread runs the loop; one more does the DNS updates, so a slow DNS
+ * server never delays a probe or falsifies its timing; the notify thread
+ * runs the hooks.  The loop, on CLOCK_MONOTONIC:
+ *
+ *	start the probes of every site that is due (staggered over its
+ *	interval at start-up), and the canaries every shortest interval,
+ *	all in the one libcurl multi handle;
+ *	wait for a transfer, a due site, a signal or a finished update;
+ *	the sites whose probes are all back form a round: under the state
+ *	lock, take in what flip, release or check wrote meanwhile, decide
+ *	(round.c, as check does), hand the zone-batched updates to the DNS
+ *	thread, save;
+ *	outcomes of updates go into the state, which is saved at once.
+ *
+ * The state lock is held only while deciding and while updates are in
+ * flight, so flip and release get it within moments; what they write is
+ * merged in before the next decision and never overwritten.  Counters
+ * alone are saved at most once a minute (and at exit); every other
+ * change is saved when it happens.  SIGHUP: finish what is in flight,
+ * reload, carry sites over by name; a bad file is reported and the old
+ * configuration keeps running.  SIGTERM, SIGINT: finish what is in
+ * flight, save, exit 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "log.h"
+#include "metrics.h"
+#include "notify.h"
+#include "probe.h"
+#include "round.h"
+#include "state.h"
+#include "util.h"
+
+#define SAVE_EVERY_MS	60000	/* counters only */
+#define METRICS_MIN_MS	1000	/* the textfile at most this often */
+#define LOCK_RETRY_MS	20	/* while flip or release holds the lock */
+#define STOP_LOCK_MS	10000	/* the last save waits this long */
+
+struct dsite {			/* a configured site at run time */
+	const struct site	*site;
+	uint64_t		 due;		/* next probe, monotonic ms */
+	uint64_t		 started, back;	/* probes sent, all back */
+	struct probe_req	*reqs;		/* primaries, then failovers */
+	struct probe_result	*res;
+	size_t			 out;		/* probes not back yet */
+	bool			 probing;	/* started, not decided */
+	bool			 ready;		/* all back, not decided */
+	bool			 busy;		/* an update in flight */
+};
+
+struct job {			/* a pubjob on its way through the DNS thread */
+	struct pubjob	*pj;
+	uint64_t	 t0;		/* when its deciding probes ended */
+	struct job	*next;
+};
+
+struct daemon {
+	const struct globals	*g;
+	struct round		 w;	/* cfg, st, path, lock, notify */
+	struct dsite		*ds;
+	size_t			 nds;
+	struct prober		*prober;
+	uint64_t		 slack;		/* batch sites due this close */
+
+	/* canaries */
+	struct check_spec	 cspec;
+	struct probe_req	*creq;
+	struct probe_result	*cres;
+	size_t			 cout;
+	uint64_t		 cdue, cevery;
+	bool			 iso;
+
+	/* the DNS thread */
+	pthread_t		 th;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	struct job		*todo, *done;	/* FIFO, LIFO */
+	bool			 quit;
+	int			 efd;		/* done has news */
+	size_t			 inflight;	/* jobs; a reload waits for 0 */
+
+	/* the state file */
+	struct stat		 saved;		/* as we last wrote it */
+	bool			 have_saved;
+	bool			 dirty, major;
+	uint64_t		 last_save, last_metrics;
+	double			 last_round;
+
+	char			*statepath;
+	int			 sigfd;
+	bool			 stop, reload;
+};
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- systemd ---- */
+
+/* sd_notify(3)'s datagram, without libsystemd. */
+static void
+sd_notify_msg(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun;
+	socklen_t len;
+	int fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof(sun.sun_path))
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path));
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';		/* abstract namespace */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	    strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL,
+	    (struct sockaddr *)&sun, len) == -1)
+		log_warn("cannot notify systemd");
+	close(fd);
+}
+
+/* ---- the DNS thread ---- */
+
+static void *
+dns_thread(void *arg)
+{
+	struct daemon *dm = arg;
+	struct job *j;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&dm->mu);
+	for (;;) {
+		while (dm->todo == NULL && !dm->quit)
+			pthread_cond_wait(&dm->cv, &dm->mu);
+		if (dm->todo == NULL)
+			break;
+		j = dm->todo;
+		dm->todo = j->next;
+		pthread_mutex_unlock(&dm->mu);
+		pubjob_run(j->pj);
+		pthread_mutex_lock(&dm->mu);
+		j->next = dm->done;
+		dm->done = j;
+		if (write(dm->efd, &one, sizeof(one)) == -1) {
+			/* EAGAIN: the counter is full, so already signalled */
+		}
+	}
+	pthread_mutex_unlock(&dm->mu);
+	return NULL;
+}
+
+static void
+job_queue(struct daemon *dm, struct pubjob *pj, uint64_t t0)
+{
+	struct job *j = xcalloc(1, sizeof(*j)), **t;
+
+	j->pj = pj;
+	j->t0 = t0;
+	pthread_mutex_lock(&dm->mu);
+	for (t = &dm->todo; *t != NULL; t = &(*t)->next)
+		;
+	*t = j;
+	pthread_cond_signal(&dm->cv);
+	pthread_mutex_unlock(&dm->mu);
+	dm->inflight++;
+}
+
+/* ---- sites ---- */
+
+static struct dsite *
+dsite_find(struct daemon *dm, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < dm->nds; i++)
+		if (strcmp(dm->ds[i].site->name, name) == 0)
+			return &dm->ds[i];
+	return NULL;
+}
+
+static void
+dsites_free(struct dsite *ds, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(ds[i].reqs);
+		free(ds[i].res);
+	}
+	free(ds);
+}
+
+/*
+ * Run-time entries for cfg's sites.  A site already known keeps its
+ * schedule; the others are spread evenly over their interval.
+ */
+static void
+dsites_build(struct daemon *dm, uint64_t now)
+{
+	struct dsite *ds = xcalloc(dm->w.cfg->nsites + 1, sizeof(*ds)), *old;
+	size_t i, k, n = dm->w.cfg->nsites;
+
+	for (i = 0; i < n; i++) {
+		const struct site *s = &dm->w.cfg->sites[i];
+		size_t na = s->nprimary + s->nfailover;
+
+		ds[i].site = s;
+		ds[i].reqs = xcalloc(na, sizeof(*ds[i].reqs));
+		ds[i].res = xcalloc(na, sizeof(*ds[i].res));
+		for (k = 0; k < na; k++) {
+			ds[i].reqs[k].host = s->check.host ? s->check.host :
+			    s->name;
+			ds[i].reqs[k].addr = k < s->nprimary ? &s->primary[k] :
+			    &s->failover[k - s->nprimary];
+			ds[i].reqs[k].check = &s->check;
+		}
+		if ((old = dsite_find(dm, s->name)) != NULL)
+			ds[i].due = old->due;
+		else
+			ds[i].due = now + s->interval_ms * i / n;
+	}
+	dsites_free(dm->ds, dm->nds);
+	dm->ds = ds;
+	dm->nds = n;
+}
+
+static void
+probe_done(void *arg, const struct probe_req *req, struct probe_result *res)
+{
+	struct dsite *d = arg;
+
+	log_debug("probe %s %s: %s%s%s, %u ms", req->host, req->addr->text,
+	    probe_reason_str(res->reason), res->reason ? ": " : "",
+	    res->reason ? res->detail : "", res->total_ms);
+	if (--d->out == 0) {
+		d->ready = true;
+		d->back = mono_ms();
+	}
+}
+
+static void
+canary_done(void *arg, const struct probe_req *req, struct probe_result *res)
+{
+	struct daemon *dm = arg;
+	size_t i, ok = 0;
+
+	(void)req;
+	(void)res;
+	if (--dm->cout > 0)
+		return;
+	for (i = 0; i < dm->w.cfg->ncanaries; i++) {
+		ok += dm->cres[i].reason == PROBE_OK;
+		log_debug("canary %s: %s (%s)", dm->creq[i].url,
+		    probe_reason_str(dm->cres[i].reason), dm->cres[i].detail);
+	}
+	if ((ok == 0) != dm->iso)
+		log_warnx(ok == 0 ? "every canary failed: this monitor seems "
+		    "cut off; rounds count for nothing until one answers" :
+		    "a canary answers again: rounds count again");
+	dm->iso = ok == 0;
+}
+
+/* Starts what is due; returns ms until the next thing is due. */
+static uint64_t
+schedule(struct daemon *dm, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+	size_t i, k;
+
+	if (dm->stop || dm->reload)
+		return next;
+	if (dm->w.cfg->ncanaries > 0 && dm->cout == 0) {
+		if (dm->cdue <= now + dm->slack) {
+			for (i = 0; i < dm->w.cfg->ncanaries; i++)
+				prober_submit(dm->prober, &dm->creq[i],
+				    &dm->cres[i], canary_done, dm);
+			dm->cout = dm->w.cfg->ncanaries;
+			dm->cdue = now + dm->cevery;
+		}
+		next = dm->cdue - now;
+	}
+	for (i = 0; i < dm->nds; i++) {
+		struct dsite *d = &dm->ds[i];
+		size_t na = d->site->nprimary + d->site->nfailover;
+
+		if (d->probing)
+			continue;
+		if (d->due <= now + dm->slack) {
+			d->probing = true;
+			d->started = now;
+			d->out = na;
+			for (k = 0; k < na; k++)
+				prober_submit(dm->prober, &d->reqs[k],
+				    &d->res[k], probe_done, d);
+			/* keep the phase; a long stall starts afresh */
+			d->due += d->site->interval_ms;
+			if (d->due <= now)
+				d->due = now + d->site->interval_ms;
+		}
+		if (d->due - now < next)
+			next = d->due - now;
+	}
+	return next;
+}
+
+/* ---- the state file ---- */
+
+static bool
+foreign_write(struct daemon *dm)
+{
+	struct stat sb;
+
+	if (stat(dm->w.path, &sb) == -1)
+		return false;		/* none yet: nothing to take in */
+	return !dm->have_saved || sb.st_ino != dm->saved.st_ino ||
+	    sb.st_dev != dm->saved.st_dev ||
+	    sb.st_mtim.tv_sec != dm->saved.st_mtim.tv_sec ||
+	    sb.st_mtim.tv_nsec != dm->saved.st_mtim.tv_nsec;
+}
+
+static void
+note_saved(struct daemon *dm)
+{
+	dm->have_saved = stat(dm->w.path, &dm->saved) == 0;
+}
+
+/*
+ * Takes in what flip, release or check wrote: the side, the published
+ * set, hold, drift and pending of every site the file knows.  Address
+ * counters and run counters stay ours (newer, and the daemon's job).
+ */
+static void
+merge_foreign(struct daemon *dm)
+{
+	struct state f;
+	struct diags d;
+	size_t i;
+
+	diags_init(&d);
+	if (state_load(dm->w.path, &f, &d) == -1) {
+		diags_print(&d, stderr);
+		diags_clear(&d);
+		log_warnx("%s was changed and cannot be read; keeping what "
+		    "this daemon knows", dm->w.path);
+		note_saved(dm);		/* say it once */
+		return;
+	}
+	diags_clear(&d);
+	for (i = 0; i < f.nsites; i++) {
+		struct state_site *x = state_find(&dm->w.st, f.sites[i].name);
+		struct state_site *y = &f.sites[i];
+		struct site_state *a, *b;
+
+		if (x == NULL)
+			continue;
+		a = &x->st;
+		b = &y->st;
+		if (a->hold.active != b->hold.active || a->drift != b->drift ||
+		    a->side != b->side)
+			log_info("%s: taking in a change made outside this "
+			    "daemon (%s%s%s)", x->name, b->hold.active ?
+			    "held on " : "now ", side_str(b->side), b->drift ?
+			    ", drift" : "");
+		a->side = b->side;
+		a->hold = b->hold;
+		a->drift = b->drift;
+		a->last_change = b->last_change;
+		memcpy(a->last_reason, b->last_reason, sizeof(a->last_reason));
+		if (b->published_known)
+			health_published(a, b->published, b->npublished,
+			    b->last_change, b->last_reason);
+		else
+			a->published_known = false;
+		x->pending = y->pending;
+		free(x->want);
+		x->want = y->want;
+		x->nwant = y->nwant;
+		y->want = NULL;
+		y->nwant = 0;
+		memcpy(x->pending_error, y->pending_error,
+		    sizeof(x->pending_error));
+		x->pending_since = y->pending_since;
+	}
+	state_clear(&f);
+	note_saved(dm);
+}
+
+static bool
+lock_take(struct daemon *dm, unsigned wait_ms)
+{
+	if (dm->g->dry_run)
+		return true;
+	if (dm->w.lock != -1)
+		return true;
+	if ((dm->w.lock = state_lock(dm->w.path, wait_ms)) == -1) {
+		if (errno != EWOULDBLOCK)
+			log_warn("cannot lock %s.lock", dm->w.path);
+		return false;
+	}
+	if (foreign_write(dm))
+		merge_foreign(dm);
+	return true;
+}
+
+static void
+lock_release(struct daemon *dm)
+{
+	state_unlock(dm->w.lock);
+	dm->w.lock = -1;
+}
+
+static void
+save(struct daemon *dm, uint64_t now)
+{
+	if (dm->g->dry_run) {
+		dm->dirty = dm->major = false;
+		return;
+	}
+	if (state_save(dm->w.path, &dm->w.st) == -1) {
+		log_warn("cannot save the state to %s", dm->w.path);
+		return;		/* still dirty: tried again */
+	}
+	note_saved(dm);
+	dm->dirty = dm->major = false;
+	dm->last_save = now;
+}
+
+static void
+metrics(struct daemon *dm, uint64_t now, bool force)
+{
+	struct metrics_round m = { dm->last_round, time(NULL), dm->iso, true };
+
+	if (dm->g->dry_run || dm->w.cfg->metrics_file == NULL ||
+	    (!force && now - dm->last_metrics < METRICS_MIN_MS))
+		return;
+	if (metrics_write(dm->w.cfg->metrics_file, dm->w.cfg, &dm->w.st,
+	    &m) == -1)
+		log_warn("cannot write the metrics file %s",
+		    dm->w.cfg->metrics_file);
+	dm->last_metrics = now;
+}
+
+/* Saves when due; lets the lock go when nothing is in flight. */
+static void
+settle(struct daemon *dm, uint64_t now)
+{
+	bool want = dm->major || (dm->dirty && (dm->stop ||
+	    now - dm->last_save >= SAVE_EVERY_MS));
+
+	if (want && lock_take(dm, 0))
+		save(dm, now);
+	if (dm->inflight == 0 && dm->w.lock != -1)
+		lock_release(dm);
+}
+
+/* ---- rounds ---- */
+
+/* The sites whose probes are all back: one round. */
+static void
+decide_ready(struct daemon *dm, uint64_t now)
+{
+	struct round *r = &dm->w;
+	struct probe_result **per;
+	struct pubjob *pj;
+	struct dsite **which;
+	uint64_t first = now, last = 0;
+	bool *busy;
+	size_t i, n = 0;
+
+	for (i = 0; i < dm->nds; i++)
+		n += dm->ds[i].ready;
+	if (n == 0 || !lock_take(dm, 0))
+		return;			/* flip holds it: soon */
+	r->sites = xcalloc(n, sizeof(*r->sites));
+	r->idx = xcalloc(n, sizeof(*r->idx));
+	per = xcalloc(n, sizeof(*per));
+	which = xcalloc(n, sizeof(*which));
+	busy = xcalloc(n, sizeof(*busy));
+	for (i = 0; i < dm->nds; i++) {
+		struct dsite *d = &dm->ds[i];
+		struct state_site *x;
+
+		if (!d->ready)
+			continue;
+		x = state_find(&r->st, d->site->name);
+		if (x == NULL)
+			fatalx("%s: no state (internal error)", d->site->name);
+		r->sites[r->nsites] = d->site;
+		r->idx[r->nsites] = (size_t)(x - r->st.sites);
+		per[r->nsites] = d->res;
+		busy[r->nsites] = d->busy;
+		which[r->nsites++] = d;
+		d->ready = d->probing = false;
+		if (d->started < first)
+			first = d->started;
+		if (d->back > last)
+			last = d->back;
+	}
+	r->busy = busy;
+	r->now = time(NULL);
+	r->failed = false;
+	round_decide(r, per, dm->iso);
+	for (i = 0; i < r->nsites; i++) {
+		const struct health_decision *d = &r->d[i];
+
+		if (d->ntransitions > 0 || d->hold_expired ||
+		    d->action == HA_PUBLISH || d->action == HA_BOTH_DOWN)
+			dm->major = true;
+		if (d->action == HA_PUBLISH && !which[i]->busy)
+			which[i]->busy = true;
+	}
+	pj = round_pubjob(r);
+	if (pj->n > 0)
+		job_queue(dm, pj, last);
+	else
+		pubjob_free(pj);
+	round_batch_clear(r);
+	r->busy = NULL;
+	free(busy);
+	free(which);
+	free(per);
+	dm->dirty = true;
+	dm->last_round = (double)(mono_ms() - first) / 1000;
+}
+
+/* Outcomes of updates the DNS thread finished. */
+static void
+collect_jobs(struct daemon *dm)
+{
+	struct job *j, *next;
+	uint64_t v;
+	size_t i;
+
+	if (read(dm->efd, &v, sizeof(v)) == -1 && errno != EAGAIN)
+		log_warn("eventfd");
+	pthread_mutex_lock(&dm->mu);
+	j = dm->done;
+	dm->done = NULL;
+	pthread_mutex_unlock(&dm->mu);
+	for (; j != NULL; j = next) {
+		next = j->next;
+		dm->w.now = time(NULL);
+		dm->w.failed = false;
+		/* the figure behind "confirming probe to served" */
+		log_debug("updates of %zu sites done %llu ms after their "
+		    "deciding probes ended", j->pj->n,
+		    (unsigned long long)(mono_ms() - j->t0));
+		round_pubjob_done(&dm->w, j->pj);
+		for (i = 0; i < j->pj->n; i++) {
+			struct dsite *d = dsite_find(dm, j->pj->s[i].site->name);
+
+			if (d != NULL)
+				d->busy = false;
+		}
+		pubjob_free(j->pj);
+		free(j);
+		dm->inflight--;
+		dm->dirty = dm->major = true;
+	}
+}
+
+/* ---- reload ---- */
+
+static struct config *
+load_config(const struct globals *g)
+{
+	struct config *cfg;
+	struct diags d;
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	diags_init(&d);
+	cfg = config_load(g->config_path, &d);
+	diags_sort(&d);
+	if ((fp = open_memstream(&buf, &len)) == NULL)
+		fatal("open_memstream");
+	diags_print(&d, fp);
+	fclose(fp);
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		log_warnx("%s", line);
+	free(buf);
+	diags_clear(&d);
+	return cfg;
+}
+
+static bool
+same_notify(const struct config *a, const struct config *b)
+{
+	return ((a->notify_exec == NULL && b->notify_exec == NULL) ||
+	    (a->notify_exec && b->notify_exec &&
+	    strcmp(a->notify_exec, b->notify_exec) == 0)) &&
+	    ((a->notify_webhook == NULL && b->notify_webhook == NULL) ||
+	    (a->notify_webhook && b->notify_webhook &&
+	    strcmp(a->notify_webhook, b->notify_webhook) == 0)) &&
+	    a->notify_timeout_ms == b->notify_timeout_ms;
+}
+
+/* Sites, canaries, the shortest interval: what a configuration sets. */
+static void
+configure(struct daemon *dm, uint64_t now)
+{
+	struct config *cfg = dm->w.cfg;
+	uint64_t min = UINT64_MAX;
+	size_t i;
+
+	dsites_build(dm, now);
+	for (i = 0; i < cfg->nsites; i++)
+		if (cfg->sites[i].interval_ms < min)
+			min = cfg->sites[i].interval_ms;
+	dm->cevery = min == UINT64_MAX ? 10000 : min;
+	dm->slack = dm->cevery / 20 < 50 ? dm->cevery / 20 : 50;
+	free(dm->creq);
+	free(dm->cres);
+	dm->creq = xcalloc(cfg->ncanaries + 1, sizeof(*dm->creq));
+	dm->cres = xcalloc(cfg->ncanaries + 1, sizeof(*dm->cres));
+	for (i = 0; i < cfg->ncanaries; i++) {
+		dm->creq[i].url = cfg->canaries[i];
+		dm->creq[i].check = &dm->cspec;
+	}
+	free(dm->w.sites);
+	dm->w.sites = xcalloc(cfg->nsites + 1, sizeof(*dm->w.sites));
+	for (i = 0; i < cfg->nsites; i++)
+		dm->w.sites[i] = &cfg->sites[i];
+	dm->w.nsites = cfg->nsites;
+	free(dm->w.idx);
+	dm->w.idx = NULL;
+	round_align(&dm->w);	/* new sites: read what is published */
+	free(dm->w.sites);
+	free(dm->w.idx);
+	dm->w.sites = NULL;
+	dm->w.idx = NULL;
+	dm->w.nsites = 0;
+	if (dm->prober == NULL ||
+	    prober_parallel(dm->prober) != cfg->max_parallel) {
+		prober_free(dm->prober);
+		dm->prober = prober_new(cfg->max_parallel);
+	}
+}
+
+/* Called with nothing in flight (no probe, no update). */
+static void
+do_reload(struct daemon *dm)
+{
+	struct config *cfg, *old = dm->w.cfg;
+	uint64_t now = mono_ms();
+
+	sd_notify_msg("RELOADING=1");
+	log_info("reloading %s", dm->g->config_path);
+	if ((cfg = load_config(dm->g)) == NULL) {
+		log_warnx("%s has errors; still running the configuration "
+		    "loaded before", dm->g->config_path);
+		sd_notify_msg("READY=1\nSTATUS=reload failed; running the "
+		    "previous configuration");
+		return;
+	}
+	if (!lock_take(dm, STOP_LOCK_MS)) {
+		log_warnx("cannot take the state lock; reload postponed");
+		config_free(cfg);
+		dm->reload = true;
+		return;
+	}
+	if (strcmp(cmd_state_path(dm->g, cfg), dm->w.path) != 0)
+		log_warnx("state_file changed to %s: takes effect when the "
+		    "daemon is restarted; still using %s",
+		    cmd_state_path(dm->g, cfg), dm->w.path);
+	dm->w.cfg = cfg;
+	configure(dm, now);
+	if (!same_notify(old, cfg)) {
+		notify_free(dm->w.notify);	/* delivers what is queued */
+		dm->w.notify = dm->g->dry_run ? NULL : notify_new(cfg);
+	}
+	config_free(old);
+	dm->major = dm->dirty = true;
+	settle(dm, now);
+	log_info("reloaded: %zu sites", cfg->nsites);
+	sd_notify_msg("READY=1\nSTATUS=watching sites");
+}
+
+/* ---- signals ---- */
+
+static int
+signals_open(sigset_t *old)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (pthread_sigmask(SIG_BLOCK, &set, old) != 0)
+		fatal("sigprocmask");
+	if ((fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	return fd;
+}
+
+static void
+signals_read(struct daemon *dm)
+{
+	struct signalfd_siginfo si;
+
+	while (read(dm->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			dm->reload = true;
+			continue;
+		}
+		if (!dm->stop)
+			log_info("signal %u: finishing what is in flight, "
+			    "then stopping", si.ssi_signo);
+		dm->stop = true;
+	}
+}
+
+/* ---- the loop ---- */
+
+static bool
+probes_in_flight(const struct daemon *dm)
+{
+	return prober_busy(dm->prober) > 0;
+}
+
+static void
+loop(struct daemon *dm)
+{
+	struct curl_waitfd fds[2];
+	uint64_t now, next;
+	size_t i;
+	bool ready;
+
+	for (;;) {
+		now = mono_ms();
+		next = schedule(dm, now);
+		if ((dm->stop || dm->reload) && !probes_in_flight(dm) &&
+		    dm->inflight == 0) {
+			if (dm->stop)
+				break;
+			dm->reload = false;
+			do_reload(dm);
+			continue;
+		}
+		for (i = 0, ready = false; i < dm->nds && !ready; i++)
+			ready = dm->ds[i].ready;
+		if (ready)	/* waiting for the lock */
+			next = next < LOCK_RETRY_MS ? next : LOCK_RETRY_MS;
+		if (dm->dirty && !dm->major)
+			next = next < SAVE_EVERY_MS ? next : SAVE_EVERY_MS;
+		memset(fds, 0, sizeof(fds));
+		fds[0].fd = dm->sigfd;
+		fds[0].events = CURL_WAIT_POLLIN;
+		fds[1].fd = dm->efd;
+		fds[1].events = CURL_WAIT_POLLIN;
+		prober_step(dm->prober, next > 60000 ? 60000 : (int)next, fds,
+		    2);
+		if (fds[0].revents)
+			signals_read(dm);
+		if (fds[1].revents)
+			collect_jobs(dm);
+		now = mono_ms();
+		decide_ready(dm, now);
+		settle(dm, now);
+		metrics(dm, now, false);
+	}
+}
+
+int
+cmd_run(const struct globals *g, int argc, char **argv)
+{
+	struct daemon *dm;
+	sigset_t oldmask;
+	int rc = EX_OK;
+
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "dnsfailover: usage: run\n");
+		return EX_USAGE;
+	}
+	dm = xcalloc(1, sizeof(*dm));
+	dm->g = g;
+	dm->w.g = g;
+	dm->w.lock = -1;
+	if ((dm->w.cfg = load_config(g)) == NULL) {
+		free(dm);
+		return EX_CONFIG;
+	}
+	/* the path outlives reloads: a new state_file needs a restart */
+	dm->w.path = dm->statepath = xstrdup(cmd_state_path(g, dm->w.cfg));
+	round_canary_spec(&dm->cspec);
+	/* signals first: a SIGTERM during start-up is not lost */
+	dm->sigfd = signals_open(&oldmask);
+	if ((dm->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		fatal("eventfd");
+	pthread_mutex_init(&dm->mu, NULL);
+	pthread_cond_init(&dm->cv, NULL);
+	if (pthread_create(&dm->th, NULL, dns_thread, dm) != 0)
+		fatalx("cannot start the DNS thread");
+	if (!lock_take(dm, STOP_LOCK_MS)) {
+		log_warnx("another dnsfailover holds %s.lock", dm->w.path);
+		rc = EX_TEMPFAIL;
+		goto out;
+	}
+	{
+		struct diags d;
+
+		diags_init(&d);
+		if (!g->dry_run && state_load(dm->w.path, &dm->w.st, &d) ==
+		    -1) {
+			diags_print(&d, stderr);
+			diags_clear(&d);
+			rc = 1;
+			goto out;
+		}
+		diags_clear(&d);
+	}
+	note_saved(dm);
+	dm->w.notify = g->dry_run ? NULL : notify_new(dm->w.cfg);
+	configure(dm, mono_ms());
+	dm->major = dm->dirty = true;
+	settle(dm, mono_ms());
+	log_info("watching %zu sites (state %s)", dm->w.cfg->nsites,
+	    dm->w.path);
+	sd_notify_msg("READY=1\nSTATUS=watching sites");
+	loop(dm);
+	sd_notify_msg("STOPPING=1");
+	if (lock_take(dm, STOP_LOCK_MS))
+		save(dm, mono_ms());
+	else
+		log_warnx("cannot take the state lock; the last counters are "
+		    "not saved");
+	metrics(dm, mono_ms(), true);
+	log_info("stopped");
+out:
+	pthread_mutex_lock(&dm->mu);
+	dm->quit = true;
+	pthread_cond_signal(&dm->cv);
+	pthread_mutex_unlock(&dm->mu);
+	pthread_join(dm->th, NULL);
+	notify_free(dm->w.notify);
+	lock_release(dm);
+	pthread_mutex_destroy(&dm->mu);
+	pthread_cond_destroy(&dm->cv);
+	close(dm->efd);
+	close(dm->sigfd);
+	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+	prober_free(dm->prober);
+	dsites_free(dm->ds, dm->nds);
+	free(dm->creq);
+	free(dm->cres);
+	state_clear(&dm->w.st);
+	config_free(dm->w.cfg);
+	free(dm->statepath);
+	free(dm);
+	return rc;
+}

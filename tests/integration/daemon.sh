@@ -1,0 +1,271 @@
+# daemon.sh: "dnsfailover run" against a real BIND (TSIG) and the HTTP
+# fixture, asserted with dig; hooks checked through what they received.
+# Sourced by run.sh (run, ok, not_ok, contains, lacks, expect_rc, $BIN,
+# $HTTPD, $PROMCHECK, $WORK, $PIDS, cleanup).  Interval 1s, fall 3,
+# rise 2, so the whole file takes about a minute.
+
+D=$WORK/daemon
+mkdir -p "$D"
+DDPORT=$((12000 + ($$ * 13) % 7000 + 20))	# below the ephemeral range
+DWPORT=$((PORT + 11))
+STOP_DDNS="sh $TOP/tests/fixture/dns.sh stop $D/dns"
+DAEMON=""
+stop_daemon() { [ -n "$DAEMON" ] && kill "$DAEMON" 2>/dev/null; DAEMON=""; }
+trap 'stop_daemon; cleanup; $STOP_DDNS' EXIT INT TERM
+if ! sh "$TOP/tests/fixture/dns.sh" start "$D/dns" "$DDPORT" bind \
+    >"$D/dns.out" 2>&1; then
+	not_ok "run: BIND starts" "$(cat "$D/dns.out")"
+	return 0 2>/dev/null || exit 1
+fi
+cat >"$D/update.key" <"$D/dns/key"
+chmod 600 "$D/update.key"
+
+# 127.0.0.2 www primary, .3 failover, .4 api primary, .5 the webhook
+# receiver, .6 a site added by a reload
+mkdir -p "$D/web"
+"$HTTPD" -d "$D/web" 127.0.0.2:$DWPORT 127.0.0.3:$DWPORT 127.0.0.4:$DWPORT \
+    127.0.0.5:$DWPORT 127.0.0.6:$DWPORT 2>"$D/web.err" &
+PIDS="$PIDS $!"
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -f "$D/web/httpd.pid" ] && break; sleep 0.1; done
+dweb() { a=$1; shift; "$HTTPD" ctl "$D/web" "set $a:$DWPORT $*" >/dev/null; }
+dq() { dig +short -p "$DDPORT" @127.0.0.1 "$1" A | sort | tr '\n' ' ' | sed 's/ $//'; }
+now_ms() { date +%s%3N; }
+# wait_for SECONDS CMD...: polls CMD every 50 ms; true if it held in time
+wait_for() {
+	_end=$(($(now_ms) + $1 * 1000)); shift
+	while [ "$(now_ms)" -lt "$_end" ]; do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+serves() { [ "$(dq "$1")" = "$2" ]; }
+logged() { grep -q "$1" "$D/daemon.log"; }
+
+# The hook lives in a directory whose name a shell would run: posix_spawn
+# must take it literally.
+HOOKDIR="$D/hooks \$(touch $D/pwned); \`touch $D/pwned2\`"
+mkdir -p "$HOOKDIR"
+cat >"$HOOKDIR/hook" <<'EOF'
+#!/bin/sh
+printf 'event=%s site=%s from=%s to=%s addresses=%s argv1=%s reason=%s\n' \
+    "$DNSFAILOVER_EVENT" "$DNSFAILOVER_SITE" "$DNSFAILOVER_FROM" \
+    "$DNSFAILOVER_TO" "$DNSFAILOVER_ADDRESSES" "$1" "$DNSFAILOVER_REASON" \
+    >>"$HOOKLOG"
+# a hook that hangs is stopped at notify.timeout
+[ "$DNSFAILOVER_EVENT" = both_down ] && exec sleep 60
+exit 0
+EOF
+chmod 755 "$HOOKDIR/hook"
+export HOOKLOG="$D/hook.log"
+: >"$HOOKLOG"
+
+sitelist() {	# sitelist SITES...: the daemon's sitelist.yaml
+	cat <<YAML
+dns: {servers: ["127.0.0.1:$DDPORT"], key_file: update.key, timeout: 2s}
+defaults: {ttl: 30, interval: 1s, fall: 3, rise: 2, check: {port: $DWPORT, path: /health, timeout: 500ms}, failover: 127.0.0.3}
+sites:
+YAML
+	for s in "$@"; do
+		case $s in
+		www) echo "  - {name: www.example.test, zone: example.test, primary: 127.0.0.2}" ;;
+		api) echo "  - {name: api.example.test, zone: example.test, primary: 127.0.0.4}" ;;
+		new) echo "  - {name: new.example.test, zone: example.test, primary: 127.0.0.6}" ;;
+		esac
+	done
+	cat <<YAML
+state_file: state
+metrics_file: metrics.prom
+notify: {exec: "$HOOKDIR/hook", webhook: "http://127.0.0.5:$DWPORT/hook/secret-token", timeout: 1s}
+YAML
+}
+sitelist www api >"$D/sitelist.yaml"
+
+(cd "$D" && exec "$BIN" -v -c sitelist.yaml run) >/dev/null 2>"$D/daemon.log" &
+DAEMON=$!
+if wait_for 10 serves www.example.test 127.0.0.2 &&
+    wait_for 5 serves api.example.test 127.0.0.4; then
+	ok "run: starts and publishes the primaries"
+else
+	not_ok "run: starts and publishes the primaries" "$(cat "$D/daemon.log")"
+fi
+wait_for 5 grep -q "up (2/2 ok)" "$D/daemon.log"
+
+# ---- failover and back ----
+dweb 127.0.0.2 down
+t0=$(now_ms)
+if wait_for 10 serves www.example.test 127.0.0.3; then
+	dt=$(($(now_ms) - t0))
+	# the probe schedule alone accounts for fall x interval = 3 s
+	if [ "$dt" -le 5000 ]; then
+		ok "run: primary stopped -> failover served in ${dt} ms (<= fall x interval + 2 s)"
+	else
+		not_ok "run: primary stopped -> failover served within 5 s" "took $dt ms"
+	fi
+else
+	not_ok "run: primary stopped -> failover served" "$(dq www.example.test)" "$(tail -20 "$D/daemon.log")"
+fi
+contains "run: the switch is logged with its reason" "$(cat "$D/daemon.log")" \
+    "www.example.test: primary 127.0.0.2 down (3/3 failed: connect refused); switched to failover 127.0.0.3"
+dweb 127.0.0.2 up
+t0=$(now_ms)
+if wait_for 10 serves www.example.test 127.0.0.2; then
+	dt=$(($(now_ms) - t0))
+	if [ "$dt" -le 4000 ]; then
+		ok "run: primary back -> restored in ${dt} ms (<= rise x interval + 2 s)"
+	else
+		not_ok "run: primary back -> restored within 4 s" "took $dt ms"
+	fi
+else
+	not_ok "run: primary back -> restored" "$(dq www.example.test)"
+fi
+
+# ---- hooks: what they received ----
+wait_for 5 grep -q "event=switch site=www.example.test from=failover" "$HOOKLOG"
+hooks=$(cat "$HOOKLOG")
+contains "exec hook: switch to failover with its fields" "$hooks" \
+    "event=switch site=www.example.test from=primary to=failover addresses=127.0.0.3 argv1=switch reason=primary 127.0.0.2 down (3/3 failed: connect refused); switched to failover 127.0.0.3"
+contains "exec hook: switch back to primary" "$hooks" \
+    "event=switch site=www.example.test from=failover to=primary addresses=127.0.0.2 argv1=switch"
+if [ ! -e "$D/pwned" ] && [ ! -e "$D/pwned2" ]; then
+	ok "exec hook: run without a shell (the path's \$(...) is not run)"
+else
+	not_ok "exec hook: run without a shell"
+fi
+wait_for 5 grep -q '"from":"failover"' "$D/web/bodies.log" 2>/dev/null
+bodies=$(cat "$D/web/bodies.log" 2>/dev/null)
+contains "webhook: JSON switch event with its fields" "$bodies" \
+    '{"event":"switch","site":"www.example.test","from":"primary","to":"failover","addresses":["127.0.0.3"],"reason":"primary 127.0.0.2 down (3/3 failed: connect refused); switched to failover 127.0.0.3","time":"'
+contains "webhook: time, timestamp and host" "$bodies" "\"host\":\"$(hostname)\""
+contains "webhook: POSTed to its path" "$(cat "$D/web/requests.log")" \
+    "local=127.0.0.5:$DWPORT tls=0 sni=- host=127.0.0.5:$DWPORT method=POST path=/hook/secret-token"
+lacks "webhook: the URL's token is never logged" "$(cat "$D/daemon.log")" "secret-token"
+
+# ---- metrics ----
+wait_for 3 test -s "$D/metrics.prom"
+if "$PROMCHECK" "$D/metrics.prom" 2>"$D/prom.err"; then
+	ok "metrics: the textfile parses (strict Prometheus text format)"
+else
+	not_ok "metrics: the textfile parses" "$(cat "$D/prom.err")"
+fi
+metric_values() {
+	v=$("$PROMCHECK" "$D/metrics.prom" 'dnsfailover_switches_total{site="www.example.test"}' \
+	    'dnsfailover_site_side{site="www.example.test"}' \
+	    'dnsfailover_address_up{site="www.example.test",role="primary",address="127.0.0.2"}' \
+	    'dnsfailover_sites' 2>&1 | tr '\n' ' ')
+	[ "$v" = "2 0 1 2 " ]
+}
+wait_for 3 metric_values	# written at most once a second
+contains "metrics: two switches, on primary, primary up, 2 sites" "$v" "2 0 1 2 "
+
+# ---- flip and release while running ----
+run "$BIN" -c "$D/sitelist.yaml" flip www.example.test failover --reason "maintenance"
+expect_rc "run: flip while the daemon runs exits 0" 0
+sleep 2.5	# two rounds of a healthy primary
+if serves www.example.test 127.0.0.3; then
+	ok "run: a flip is not overwritten by the daemon (healthy primary, 2 rounds later)"
+else
+	not_ok "run: a flip is not overwritten by the daemon" "$(dq www.example.test)"
+fi
+contains "run: the daemon takes the flip in" "$(cat "$D/daemon.log")" \
+    "www.example.test: taking in a change made outside this daemon (held on failover)"
+run "$BIN" -c "$D/sitelist.yaml" release www.example.test
+expect_rc "run: release while the daemon runs exits 0" 0
+# released on failover with the primary up: back at the next round
+if wait_for 3 serves www.example.test 127.0.0.2; then
+	ok "run: after release the daemon restores the primary within an interval"
+else
+	not_ok "run: after release the daemon restores the primary" "$(dq www.example.test)"
+fi
+contains "exec hook: flip event with who and why" "$(cat "$HOOKLOG")" \
+    "event=flip site=www.example.test from=primary to=failover addresses=127.0.0.3 argv1=flip reason=flipped to failover by"
+contains "exec hook: release event" "$(cat "$HOOKLOG")" "event=release site=www.example.test"
+
+# ---- both down: one event, the hanging hook is stopped ----
+dweb 127.0.0.4 down
+dweb 127.0.0.3 down
+if wait_for 8 grep -q "event=both_down site=api.example.test" "$HOOKLOG"; then
+	ok "run: both down raises both_down"
+else
+	not_ok "run: both down raises both_down" "$(tail -5 "$D/daemon.log")"
+fi
+sleep 3		# three more rounds, still both down
+n=$(grep -c "event=both_down site=api.example.test" "$HOOKLOG")
+if [ "$n" -eq 1 ]; then
+	ok "run: a lasting both_down is raised once (rate limit)"
+else
+	not_ok "run: a lasting both_down is raised once" "raised $n times"
+fi
+contains "run: a hook over its time limit is stopped" "$(cat "$D/daemon.log")" \
+    "still running after 1000 ms; stopping it"
+lacks "run: the records stay (fail static)" "$(dq api.example.test)" "127.0.0.3"
+dweb 127.0.0.4 up
+dweb 127.0.0.3 up
+
+# ---- reload ----
+sitelist www new >"$D/sitelist.yaml"
+kill -HUP "$DAEMON"
+if wait_for 5 logged "reloaded: 2 sites" && wait_for 5 serves new.example.test 127.0.0.6; then
+	ok "run: SIGHUP adds a site (published within seconds)"
+else
+	not_ok "run: SIGHUP adds a site" "$(tail -5 "$D/daemon.log")" "$(dq new.example.test)"
+fi
+wait_for 3 sh -c "! grep -q api.example.test '$D/state'"
+if grep -q "www.example.test" "$D/state" && ! grep -q "api.example.test" "$D/state"; then
+	ok "run: SIGHUP removes a site from the state"
+else
+	not_ok "run: SIGHUP removes a site from the state" "$(grep '^  [a-z]' "$D/state")"
+fi
+ok_before=$(grep -c "www.example.test.*up (2/2" "$D/daemon.log")
+printf 'sites:\n  - {name: www.example.test, primary: 127.0.0.2, bogus: 1}\n' >>"$D/sitelist.yaml"
+kill -HUP "$DAEMON"
+if wait_for 5 logged "still running the configuration loaded before"; then
+	ok "run: a broken sitelist.yaml on SIGHUP is refused"
+else
+	not_ok "run: a broken sitelist.yaml on SIGHUP is refused" "$(tail -5 "$D/daemon.log")"
+fi
+contains "run: the reload error has file:line:col" "$(cat "$D/daemon.log")" "sitelist.yaml:"
+dweb 127.0.0.2 down
+if wait_for 10 serves www.example.test 127.0.0.3; then
+	ok "run: after a refused reload the old configuration still fails over"
+else
+	not_ok "run: after a refused reload the old configuration still fails over" "$(tail -5 "$D/daemon.log")"
+fi
+dweb 127.0.0.2 up
+wait_for 10 serves www.example.test 127.0.0.2
+
+# ---- SIGTERM in the middle of a round ----
+dweb 127.0.0.2 hang	# every round now waits the 500 ms timeout
+sleep 1.2
+t0=$(now_ms)
+kill -TERM "$DAEMON"
+wait "$DAEMON"; rc=$?
+dt=$(($(now_ms) - t0))
+DAEMON=""
+if [ "$rc" -eq 0 ] && [ "$dt" -lt 3000 ]; then
+	ok "run: SIGTERM during a round finishes it and exits 0 (${dt} ms)"
+else
+	not_ok "run: SIGTERM during a round finishes it and exits 0" "exit $rc after $dt ms"
+fi
+dweb 127.0.0.2 up
+sitelist www new >"$D/sitelist.yaml"
+run "$BIN" -c "$D/sitelist.yaml" status
+expect_rc "run: the state left by SIGTERM loads (status exits 0)" 0
+contains "run: ... and has both sites" "$out" "new.example.test"
+
+# ---- a webhook that fails is tried three times ----
+dweb 127.0.0.5 status 500
+: >"$D/web/requests.log"
+run "$BIN" -c "$D/sitelist.yaml" flip new.example.test primary
+n=$(grep -c "method=POST path=/hook/secret-token" "$D/web/requests.log")
+if [ "$n" -eq 3 ]; then
+	ok "webhook: HTTP 500 -> three tries"
+else
+	not_ok "webhook: HTTP 500 -> three tries" "$n POSTs"
+fi
+contains "webhook: the failure is logged without the token" "$err" \
+    "notify: webhook http://127.0.0.5:$DWPORT: flip new.example.test not delivered after 3 tries"
+dweb 127.0.0.5 ok
+
+$STOP_DDNS
+trap cleanup EXIT INT TERM
