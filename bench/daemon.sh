@@ -186,7 +186,7 @@ if echo "$PARTS" | grep -q valgrind; then
 	sleep 0.3
 	vsites() {	# vsites N PRIMARY
 		echo "dns: {servers: [\"127.0.0.1:$DPORT\"], key_file: ../update.key}"
-		echo "defaults: {ttl: 30, interval: 1s, fall: 2, rise: 2, check: {port: $WPORT, path: /, timeout: 1s}, failover: 127.0.0.3}"
+		echo "defaults: {ttl: 30, interval: 1s, fall: 2, rise: 2, check: {port: $WPORT, path: /, timeout: 500ms}, failover: 127.0.0.3}"
 		echo "state_file: state"
 		echo "metrics_file: metrics.prom"
 		echo "notify: {exec: /bin/true}"

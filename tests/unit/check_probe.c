@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -502,6 +503,131 @@ START_TEST(test_reason_strings)
 }
 END_TEST
 
+/* ---- the asynchronous interface (the daemon) ---- */
+
+static void
+count_done(void *arg, const struct probe_req *req, struct probe_result *res)
+{
+	(void)req;
+	(void)res;
+	(*(int *)arg)++;
+}
+
+static uint64_t
+ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * A refused connect ends inside the first curl_multi_perform: the step
+ * must return with the news instead of sleeping its whole timeout (the
+ * daemon once slept a minute on a site whose probes were all back).
+ */
+START_TEST(test_step_returns_on_quick_end)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	struct prober *p = prober_new(4);
+	struct curl_waitfd w;
+	struct probe_result r;
+	struct probe_req q;
+	char err[PARSE_ERRLEN];
+	struct addr a;
+	int pipefd[2], done = 0;
+	uint64_t t0;
+
+	behave("127.0.0.4", 0, "down");
+	ck_assert_int_eq(pipe(pipefd), 0);
+	ck_assert_int_eq(addr_parse("127.0.0.4", &a, err, sizeof(err)), 0);
+	memset(&q, 0, sizeof(q));
+	q.host = "a.test";
+	q.addr = &a;
+	q.check = &c;
+	prober_submit(p, &q, &r, count_done, &done);
+	ck_assert_uint_eq(prober_busy(p), 1);
+	memset(&w, 0, sizeof(w));
+	w.fd = pipefd[0];
+	w.events = CURL_WAIT_POLLIN;
+	t0 = ms_now();
+	while (done == 0 && ms_now() - t0 < 5000)
+		prober_step(p, 5000, &w, 1);
+	ck_assert_int_eq(done, 1);
+	ck_assert_msg(ms_now() - t0 < 1000, "took %llu ms",
+	    (unsigned long long)(ms_now() - t0));
+	ck_assert_msg(r.reason == PROBE_CONNECT_REFUSED, "%s: %s",
+	    probe_reason_str(r.reason), r.detail);
+	ck_assert_uint_eq(prober_busy(p), 0);
+	behave("127.0.0.4", 0, "up");
+	prober_free(p);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+END_TEST
+
+/* Idle, the step waits for an extra descriptor and says it is ready. */
+START_TEST(test_step_wakes_on_extra_fd)
+{
+	struct prober *p = prober_new(4);
+	struct curl_waitfd w;
+	int pipefd[2], n;
+	uint64_t t0;
+
+	ck_assert_int_eq(pipe(pipefd), 0);
+	ck_assert_int_eq(write(pipefd[1], "x", 1), 1);
+	memset(&w, 0, sizeof(w));
+	w.fd = pipefd[0];
+	w.events = CURL_WAIT_POLLIN;
+	t0 = ms_now();
+	n = prober_step(p, 5000, &w, 1);
+	ck_assert_int_eq(n, 1);
+	ck_assert(w.revents & CURL_WAIT_POLLIN);
+	ck_assert(ms_now() - t0 < 1000);
+	prober_free(p);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+END_TEST
+
+/* Submitted while others run: each done once, each result its own. */
+START_TEST(test_submit_while_running)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	struct prober *p = prober_new(2);
+	struct probe_result r[6];
+	struct probe_req q[6];
+	char err[PARSE_ERRLEN];
+	struct addr a[2];
+	int done = 0, i;
+
+	behave("127.0.0.2", 0, "up");
+	behave("127.0.0.3", 0, "status 503");
+	ck_assert_int_eq(addr_parse("127.0.0.2", &a[0], err, sizeof(err)), 0);
+	ck_assert_int_eq(addr_parse("127.0.0.3", &a[1], err, sizeof(err)), 0);
+	memset(q, 0, sizeof(q));
+	for (i = 0; i < 6; i++) {
+		q[i].host = "a.test";
+		q[i].addr = &a[i % 2];
+		q[i].check = &c;
+	}
+	for (i = 0; i < 3; i++)
+		prober_submit(p, &q[i], &r[i], count_done, &done);
+	prober_step(p, 100, NULL, 0);
+	for (i = 3; i < 6; i++)
+		prober_submit(p, &q[i], &r[i], count_done, &done);
+	while (prober_busy(p) > 0)
+		prober_step(p, 1000, NULL, 0);
+	ck_assert_int_eq(done, 6);
+	for (i = 0; i < 6; i++)
+		ck_assert_int_eq(r[i].reason, (i % 2 ? PROBE_HTTP_STATUS :
+		    PROBE_OK));
+	behave("127.0.0.3", 0, "ok");
+	prober_free(p);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -529,6 +655,9 @@ main(void)
 	tcase_add_test(tc, test_fd_exhaustion_is_local);
 	tcase_add_test(tc, test_parallel_sized_to_fd_limit);
 	tcase_add_test(tc, test_reason_strings);
+	tcase_add_test(tc, test_step_returns_on_quick_end);
+	tcase_add_test(tc, test_step_wakes_on_extra_fd);
+	tcase_add_test(tc, test_submit_while_running);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -1,0 +1,164 @@
+/*
+ * check_notify.c: events as the hooks receive them.  The exec hook is a
+ * real program (a shell script in the test's directory); the webhook is
+ * covered against the HTTP fixture by the integration tests.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "notify.h"
+#include "unit.h"
+#include "util.h"
+
+static uint64_t
+ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct event
+sample(void)
+{
+	struct event ev;
+
+	event_init(&ev, EV_SWITCH, "www.example.test", 1795325743);
+	str_copy(ev.from, "primary", sizeof(ev.from));
+	str_copy(ev.to, "failover", sizeof(ev.to));
+	str_copy(ev.addresses, "198.51.100.20, 2001:db8::20",
+	    sizeof(ev.addresses));
+	str_copy(ev.reason, "primary down (\"HTTP 503\")\n\\ $(rm -rf /) `id`",
+	    sizeof(ev.reason));
+	return ev;
+}
+
+START_TEST(test_json)
+{
+	struct event ev = sample();
+	char *j = notify_json(&ev, "mon1");
+
+	ck_assert_str_eq(j, "{\"event\":\"switch\",\"site\":\"www.example.test\","
+	    "\"from\":\"primary\",\"to\":\"failover\",\"addresses\":"
+	    "[\"198.51.100.20\",\"2001:db8::20\"],\"reason\":\"primary down "
+	    "(\\\"HTTP 503\\\")\\u000a\\\\ $(rm -rf /) `id`\",\"time\":"
+	    "\"2026-11-22T05:35:43Z\",\"timestamp\":1795325743,\"host\":"
+	    "\"mon1\"}\n");
+	free(j);
+	event_init(&ev, EV_MONITOR_ISOLATED, NULL, 0);
+	j = notify_json(&ev, "mon1");
+	ck_assert(strstr(j, "\"event\":\"monitor_isolated\",\"site\":\"\","
+	    "\"from\":\"\",\"to\":\"\",\"addresses\":[]") != NULL);
+	free(j);
+}
+END_TEST
+
+START_TEST(test_event_names)
+{
+	ck_assert_str_eq(event_str(EV_SWITCH), "switch");
+	ck_assert_str_eq(event_str(EV_FLIP), "flip");
+	ck_assert_str_eq(event_str(EV_RELEASE), "release");
+	ck_assert_str_eq(event_str(EV_BOTH_DOWN), "both_down");
+	ck_assert_str_eq(event_str(EV_UPDATE_FAILED), "update_failed");
+	ck_assert_str_eq(event_str(EV_UPDATE_APPLIED), "update_applied");
+	ck_assert_str_eq(event_str(EV_DRIFT), "drift");
+	ck_assert_str_eq(event_str(EV_MONITOR_ISOLATED), "monitor_isolated");
+}
+END_TEST
+
+START_TEST(test_nothing_configured)
+{
+	struct config cfg;
+	struct event ev = sample();
+
+	memset(&cfg, 0, sizeof(cfg));
+	ck_assert_ptr_null(notify_new(&cfg));
+	notify_send(NULL, &ev);		/* no-ops */
+	notify_free(NULL);
+}
+END_TEST
+
+/* The hook gets the event in its environment and argv, without a shell. */
+START_TEST(test_exec_environment)
+{
+	char *out = xasprintf("%s/out", unit_tmpdir()), *text = NULL;
+	char *script = xasprintf("#!/bin/sh\nprintf '%%s|%%s|%%s|%%s|%%s|%%s|%%s|"
+	    "%%s\\n' \"$1\" \"$DNSFAILOVER_EVENT\" \"$DNSFAILOVER_SITE\" "
+	    "\"$DNSFAILOVER_FROM\" \"$DNSFAILOVER_TO\" "
+	    "\"$DNSFAILOVER_ADDRESSES\" \"$DNSFAILOVER_TIME\" "
+	    "\"$DNSFAILOVER_REASON\" >>%s\n", out);
+	char *hook = unit_write("hook", script, 0755);
+	struct config cfg;
+	struct notifier *n;
+	struct event ev = sample();
+	size_t len;
+
+	setenv("DNSFAILOVER_SITE", "inherited, must be replaced", 1);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.notify_exec = hook;
+	cfg.notify_timeout_ms = 5000;
+	n = notify_new(&cfg);
+	ck_assert_ptr_nonnull(n);
+	notify_send(n, &ev);
+	notify_free(n);			/* waits for the hook */
+	ck_assert_int_eq(file_read(out, &text, &len), 0);
+	ck_assert_str_eq(text, "switch|switch|www.example.test|primary|"
+	    "failover|198.51.100.20, 2001:db8::20|2026-11-22T05:35:43Z|"
+	    "primary down (\"HTTP 503\")?\\ $(rm -rf /) `id`\n");
+	free(text);
+	free(hook);
+	free(script);
+	free(out);
+}
+END_TEST
+
+/*
+ * Sending never waits for a hook; a hook over its time limit is stopped,
+ * so the drain at exit is bounded too.
+ */
+START_TEST(test_exec_time_limit)
+{
+	char *hook = unit_write("slow", "#!/bin/sh\nexec sleep 30\n", 0755);
+	struct config cfg;
+	struct notifier *n;
+	struct event ev = sample();
+	uint64_t t0;
+	int i;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.notify_exec = hook;
+	cfg.notify_timeout_ms = 1000;
+	n = notify_new(&cfg);
+	t0 = ms_now();
+	for (i = 0; i < 3; i++)
+		notify_send(n, &ev);
+	ck_assert_msg(ms_now() - t0 < 200, "notify_send blocked");
+	notify_free(n);
+	/* three hooks run at once, each stopped after 1 s (SIGTERM) */
+	ck_assert_msg(ms_now() - t0 < 4000, "took %llu ms",
+	    (unsigned long long)(ms_now() - t0));
+	ck_assert_msg(ms_now() - t0 >= 900, "stopped too early");
+	free(hook);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("notify");
+	TCase *tc = tcase_create("notify");
+
+	tcase_add_checked_fixture(tc, unit_tmpdir_setup, unit_tmpdir_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_json);
+	tcase_add_test(tc, test_event_names);
+	tcase_add_test(tc, test_nothing_configured);
+	tcase_add_test(tc, test_exec_environment);
+	tcase_add_test(tc, test_exec_time_limit);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}
