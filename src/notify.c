@@ -180,6 +180,8 @@ static void
 run_exec(struct notifier *n, const struct event *ev)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t sa;
+	sigset_t none, dfl;
 	char when[32], **envp, *argv[3];
 	size_t ne = 0, i, k = 0;
 	pid_t pid;
@@ -206,7 +208,24 @@ run_exec(struct notifier *n, const struct event *ev)
 	argv[2] = NULL;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	rc = posix_spawn(&pid, n->exec, &fa, NULL, argv, envp);
+	/*
+	 * The daemon blocks its signals (signalfd) and ignores SIGPIPE; a
+	 * hook must start with neither, or SIGTERM at its time limit would
+	 * not stop it and its pipes would misbehave.
+	 */
+	posix_spawnattr_init(&sa);
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGHUP);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGTERM);
+	posix_spawnattr_setsigmask(&sa, &none);
+	posix_spawnattr_setsigdefault(&sa, &dfl);
+	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawn(&pid, n->exec, &fa, &sa, argv, envp);
+	posix_spawnattr_destroy(&sa);
 	posix_spawn_file_actions_destroy(&fa);
 	for (; i < k; i++)
 		free(envp[i]);
