@@ -98,7 +98,10 @@ struct pubsite {
 	struct health_decision	 d;
 	bool			 cas;	/* with prerequisites */
 	bool			 skip;	/* cannot be tried: why says why */
+	bool			 reread; /* published set unknown: read it */
+	bool			 learned; /* ... and it was read: expect */
 	struct addr		*expect;
+	size_t			 nexpect;
 	struct du_addrs		*recs;	/* one per record */
 	enum du_outcome		*o;
 	char			 zone[DNAME_MAXLEN + 2];

@@ -412,26 +412,47 @@ round_pubjob(struct round *r)
 		r->d[i].nwant = 0;
 		p->cas = !x->st.hold.active;
 		p->result = PUB_FAILED;
-		/* compare-and-swap needs the current set; a flip does not */
-		if (!x->st.published_known && p->cas) {
-			str_copy(p->why, "the published addresses are "
-			    "unknown; not changing them blindly",
-			    sizeof(p->why));
-			p->skip = true;
-			continue;
-		}
-		p->expect = xcalloc(x->st.npublished + 1, sizeof(*p->expect));
-		if (x->st.npublished > 0)
-			memcpy(p->expect, x->st.published, x->st.npublished *
-			    sizeof(*p->expect));
 		p->recs = xcalloc(s->nrecords, sizeof(*p->recs));
 		p->o = xcalloc(s->nrecords, sizeof(*p->o));
+		/* compare-and-swap needs the current set (a flip does not):
+		 * unknown, it is read first, in pubjob_run() */
+		if (!x->st.published_known && p->cas) {
+			p->reread = true;
+			continue;
+		}
+		p->nexpect = x->st.npublished;
+		p->expect = xcalloc(p->nexpect + 1, sizeof(*p->expect));
+		if (p->nexpect > 0)
+			memcpy(p->expect, x->st.published, p->nexpect *
+			    sizeof(*p->expect));
 		for (k = 0; k < s->nrecords; k++)
 			du_addrs_init(&p->recs[k], s->records[k], s->ttl,
-			    p->d.want, p->d.nwant, p->expect,
-			    x->st.npublished, p->cas);
+			    p->d.want, p->d.nwant, p->expect, p->nexpect, p->cas);
 	}
 	return j;
+}
+
+/* The published set of p's site, read now; false (and why) if not. */
+static bool
+reread(struct pubsite *p)
+{
+	const struct site *s = p->site;
+	char err[200];
+	size_t k;
+
+	if (dnsupdate_read_addrs(s->dns, &s->records[0], 1, &p->expect,
+	    &p->nexpect, err, sizeof(err)) == -1) {
+		snprintf(p->why, sizeof(p->why), "the published addresses "
+		    "are unknown (%s); not changing them blindly", err);
+		return false;
+	}
+	if (p->expect == NULL)
+		p->expect = xcalloc(1, sizeof(*p->expect));
+	p->learned = true;
+	for (k = 0; k < s->nrecords; k++)
+		du_addrs_init(&p->recs[k], s->records[k], s->ttl, p->d.want,
+		    p->d.nwant, p->expect, p->nexpect, p->cas);
+	return true;
 }
 
 /*
@@ -546,6 +567,10 @@ pubjob_run(struct pubjob *j)
 
 		if (p->skip)
 			continue;
+		if (p->reread && !reread(p)) {
+			p->skip = true;
+			continue;
+		}
 		if (p->site->zone != NULL)
 			str_copy(p->zone, p->site->zone, sizeof(p->zone));
 		else if (dnsupdate_find_zone(p->site->dns, p->site->records[0],
@@ -590,6 +615,9 @@ finish_site(struct round *r, const struct pubjob *j, const struct pubsite *p)
 		    p->why);
 		return;
 	}
+	if (p->learned)		/* what compare-and-swap was based on */
+		health_published(&x->st, p->expect, p->nexpect,
+		    x->st.last_change, x->st.last_reason);
 	if (p->result == PUB_APPLIED) {
 		health_published(&x->st, d->want, d->nwant, r->now, d->reason);
 		x->pending = false;

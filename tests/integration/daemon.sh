@@ -81,7 +81,16 @@ YAML
 }
 sitelist www api >"$D/sitelist.yaml"
 
-(cd "$D" && exec "$BIN" -v -c sitelist.yaml run) >/dev/null 2>"$D/daemon.log" &
+# systemd's notify socket, received by perl-base (always on Debian)
+perl -MSocket -e 'socket(S, PF_UNIX, SOCK_DGRAM, 0) or die "socket: $!";
+    unlink $ARGV[0]; bind(S, sockaddr_un($ARGV[0])) or die "bind: $!";
+    while (defined recv(S, $m, 4096, 0)) {
+	open(F, ">>", $ARGV[1]); print F "$m\n"; close(F);
+    }' "$D/notify.sock" "$D/notify.out" &
+PIDS="$PIDS $!"
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -S "$D/notify.sock" ] && break; sleep 0.1; done
+(cd "$D" && NOTIFY_SOCKET="$D/notify.sock" exec "$BIN" -v -c sitelist.yaml run) \
+    >/dev/null 2>"$D/daemon.log" &
 DAEMON=$!
 if wait_for 10 serves www.example.test 127.0.0.2 &&
     wait_for 5 serves api.example.test 127.0.0.4; then
@@ -90,6 +99,11 @@ else
 	not_ok "run: starts and publishes the primaries" "$(cat "$D/daemon.log")"
 fi
 wait_for 5 grep -q "up (2/2 ok)" "$D/daemon.log"
+if grep -q "^READY=1" "$D/notify.out" 2>/dev/null; then
+	ok "run: tells systemd READY=1 (NOTIFY_SOCKET)"
+else
+	not_ok "run: tells systemd READY=1" "$(cat "$D/notify.out" 2>&1)"
+fi
 
 # ---- failover and back ----
 dweb 127.0.0.2 down
@@ -217,14 +231,20 @@ else
 	not_ok "run: SIGHUP removes a site from the state" "$(grep '^  [a-z]' "$D/state")"
 fi
 ok_before=$(grep -c "www.example.test.*up (2/2" "$D/daemon.log")
-printf 'sites:\n  - {name: www.example.test, primary: 127.0.0.2, bogus: 1}\n' >>"$D/sitelist.yaml"
+sitelist www new | sed 's/interval: 1s/intervall: 1s/' >"$D/sitelist.yaml"
 kill -HUP "$DAEMON"
 if wait_for 5 logged "still running the configuration loaded before"; then
 	ok "run: a broken sitelist.yaml on SIGHUP is refused"
 else
 	not_ok "run: a broken sitelist.yaml on SIGHUP is refused" "$(tail -5 "$D/daemon.log")"
 fi
-contains "run: the reload error has file:line:col" "$(cat "$D/daemon.log")" "sitelist.yaml:"
+contains "run: SIGHUP is told to systemd (RELOADING=1, then READY=1)" \
+    "$(tr '\n' ' ' <"$D/notify.out")" "RELOADING=1 READY=1"
+if grep -Eq 'sitelist\.yaml:2:[0-9]+: unknown key "intervall", did you mean "interval"' "$D/daemon.log"; then
+	ok "run: the reload error has file:line:col"
+else
+	not_ok "run: the reload error has file:line:col" "$(tail -5 "$D/daemon.log")"
+fi
 dweb 127.0.0.2 down
 if wait_for 10 serves www.example.test 127.0.0.3; then
 	ok "run: after a refused reload the old configuration still fails over"
@@ -242,6 +262,7 @@ kill -TERM "$DAEMON"
 wait "$DAEMON"; rc=$?
 dt=$(($(now_ms) - t0))
 DAEMON=""
+contains "run: STOPPING=1 on the way out" "$(cat "$D/notify.out")" "STOPPING=1"
 if [ "$rc" -eq 0 ] && [ "$dt" -lt 3000 ]; then
 	ok "run: SIGTERM during a round finishes it and exits 0 (${dt} ms)"
 else
