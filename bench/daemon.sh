@@ -151,7 +151,7 @@ if echo "$PARTS" | grep -q idle; then
 		done
 	} >"$I/sitelist.yaml"
 	VERBOSE=	# not every probe in the log: that is not idle
-	start_daemon "$I"
+	start_daemon "$I" ${IDLE_WRAP:-}
 	VERBOSE=-v
 	# warm-up: start-up reads, the first publish, rise
 	for _ in $(seq 1 120); do
@@ -216,7 +216,7 @@ if echo "$PARTS" | grep -q valgrind; then
 	VG_RC=0
 	wait "$DAEMON" || VG_RC=$?
 	VG_RELOADS=$(grep -c "reloaded:" "$V/daemon.log" || true)
-	VG_SUMMARY=$(grep -E "ERROR SUMMARY|definitely lost|indirectly lost" "$V/valgrind.log" | sed 's/^==[0-9]*== *//' | tr '\n' ';')
+	VG_SUMMARY=$(grep -E "ERROR SUMMARY|definitely lost|indirectly lost|All heap blocks" "$V/valgrind.log" | sed 's/^==[0-9]*== *//' | tr '\n' ';')
 	echo "valgrind: exit $VG_RC, $VG_RELOADS reloads: $VG_SUMMARY"
 fi
 

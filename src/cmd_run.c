@@ -17,12 +17,13 @@
  *
  * The state lock is held only while deciding and while updates are in
  * flight, so flip and release get it within moments; what they write is
- * merged in before the next decision and never overwritten.  Counters
- * alone are saved at most once a minute (and at exit); every other
- * change is saved when it happens.  SIGHUP: finish what is in flight,
- * reload, carry sites over by name; a bad file is reported and the old
- * configuration keeps running.  SIGTERM, SIGINT: finish what is in
- * flight, save, exit 0.
+ * merged in before the next decision and never overwritten.  Changes
+ * are saved when they happen (at most every 200 ms, the lock kept until
+ * then); counters alone at most once a minute and at exit.
+ *
+ * SIGHUP: finish what is in flight, reload, carry sites over by name; a
+ * bad file is reported and the old configuration keeps running.
+ * SIGTERM, SIGINT: finish what is in flight, save, exit 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,6 +55,7 @@
 #include "util.h"
 
 #define SAVE_EVERY_MS	60000	/* counters only */
+#define SAVE_GAP_MS	200	/* changes: at most this often */
 #define METRICS_MIN_MS	1000	/* the textfile at most this often */
 #define LOCK_RETRY_MS	20	/* while flip or release holds the lock */
 #define STOP_LOCK_MS	10000	/* the last save waits this long */
@@ -104,7 +106,7 @@ struct daemon {
 	/* the state file */
 	struct stat		 saved;		/* as we last wrote it */
 	bool			 have_saved;
-	bool			 dirty, major;
+	bool			 dirty, major, save_failed;
 	uint64_t		 last_save, last_metrics;
 	double			 last_round;
 
@@ -449,9 +451,15 @@ save(struct daemon *dm, uint64_t now)
 		return;
 	}
 	if (state_save(dm->w.path, &dm->w.st) == -1) {
-		log_warn("cannot save the state to %s", dm->w.path);
-		return;		/* still dirty: tried again */
+		if (!dm->save_failed)
+			log_warn("cannot save the state to %s", dm->w.path);
+		dm->save_failed = true;	/* flip must not wait on us */
+		dm->last_save = now;	/* tried again after the gap */
+		return;
 	}
+	if (dm->save_failed)
+		log_info("the state is saved to %s again", dm->w.path);
+	dm->save_failed = false;
 	note_saved(dm);
 	dm->dirty = dm->major = false;
 	dm->last_save = now;
@@ -472,16 +480,23 @@ metrics(struct daemon *dm, uint64_t now, bool force)
 	dm->last_metrics = now;
 }
 
-/* Saves when due; lets the lock go when nothing is in flight. */
+/*
+ * Saves when due; lets the lock go when nothing is in flight and nothing
+ * worth saving is unsaved (flip must read what the daemon did).  Saves
+ * of changes come at most every SAVE_GAP_MS: the file holds every site,
+ * and during an incident rounds come several times a second.
+ */
 static void
 settle(struct daemon *dm, uint64_t now)
 {
-	bool want = dm->major || (dm->dirty && (dm->stop ||
+	bool want = (dm->major && (dm->stop || now - dm->last_save >=
+	    SAVE_GAP_MS)) || (dm->dirty && (dm->stop ||
 	    now - dm->last_save >= SAVE_EVERY_MS));
 
 	if (want && lock_take(dm, 0))
 		save(dm, now);
-	if (dm->inflight == 0 && dm->w.lock != -1)
+	if (dm->inflight == 0 && dm->w.lock != -1 &&
+	    (!dm->major || dm->g->dry_run || dm->save_failed))
 		lock_release(dm);
 }
 
@@ -642,7 +657,7 @@ configure(struct daemon *dm, uint64_t now)
 		if (cfg->sites[i].interval_ms < min)
 			min = cfg->sites[i].interval_ms;
 	dm->cevery = min == UINT64_MAX ? 10000 : min;
-	dm->slack = dm->cevery / 20 < 50 ? dm->cevery / 20 : 50;
+	dm->slack = dm->cevery / 20 < 250 ? dm->cevery / 20 : 250;
 	free(dm->creq);
 	free(dm->cres);
 	dm->creq = xcalloc(cfg->ncanaries + 1, sizeof(*dm->creq));
@@ -777,7 +792,9 @@ loop(struct daemon *dm)
 			ready = dm->ds[i].ready;
 		if (ready)	/* waiting for the lock */
 			next = next < LOCK_RETRY_MS ? next : LOCK_RETRY_MS;
-		if (dm->dirty && !dm->major)
+		if (dm->major)
+			next = next < SAVE_GAP_MS ? next : SAVE_GAP_MS;
+		else if (dm->dirty)
 			next = next < SAVE_EVERY_MS ? next : SAVE_EVERY_MS;
 		memset(fds, 0, sizeof(fds));
 		fds[0].fd = dm->sigfd;

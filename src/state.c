@@ -40,6 +40,15 @@ put_str(FILE *fp, const char *str)
 
 	fputc('"', fp);
 	while (*s != '\0') {
+		/* plain printable ASCII, the usual case, in one write */
+		for (n = 0; s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' &&
+		    s[n] != '\\'; n++)
+			;
+		if (n > 0) {
+			fwrite(s, 1, n, fp);
+			s += n;
+			continue;
+		}
 		n = utf8_len(*s);
 		if (*s == '"' || *s == '\\')
 			fprintf(fp, "\\%c", *s);
