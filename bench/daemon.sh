@@ -170,7 +170,7 @@ if echo "$PARTS" | grep -q idle; then
 	# the floor: ApacheBench's CPU time per request (new connection each)
 	# against the same nginx, at the daemon's rate of 2 probes per site
 	# per 10 s
-	AB_N=4000
+	AB_N=20000
 	/usr/bin/time -f "%U %S" -o "$I/ab.time" ab -q -n $AB_N -c 4 \
 	    "http://127.0.1.1:$WPORT/" >/dev/null 2>&1 || true
 	AB_CPU=$(echo "scale=4; $(awk '{print $1 + $2}' "$I/ab.time") / $AB_N * $IDLE_SITES * 2 / 10 * 100" | bc)

@@ -11,7 +11,9 @@ W=$(mktemp -d /tmp/dnsfailover-demo.XXXXXX)
 DPORT=$((19000 + $$ % 900 * 2))	# below the ephemeral range
 WPORT=$((DPORT + 1))
 WEB=""
+DAEMON=""
 cleanup() {
+	[ -n "$DAEMON" ] && kill "$DAEMON" 2>/dev/null
 	[ -n "$WEB" ] && kill "$WEB" 2>/dev/null
 	sh "$TOP/tests/fixture/dns.sh" stop "$W/dns" 2>/dev/null
 	rm -rf "$W"
@@ -69,5 +71,31 @@ say "and hands it back"
 printf '$ dnsfailover release www.example.test\n'
 "$BIN" -c "$W/sitelist.yaml" release www.example.test
 show
+
+say "the daemon: each site probed every second (interval: 1s, fall 2)"
+sed 's/fall: 2, rise: 2/interval: 1s, fall: 2, rise: 2/; s/timeout: 1s/timeout: 500ms/' \
+    "$W/sitelist.yaml" >"$W/daemon.yaml"
+printf '$ dnsfailover run &\n'
+"$BIN" -c "$W/daemon.yaml" run 2>"$W/daemon.log" &
+DAEMON=$!
+sleep 2.5
+"$HTTPD" ctl "$W" "set 127.0.0.2:$WPORT down"
+say "the primary stops; the daemon switches within about two seconds"
+t0=$(date +%s%3N)
+while [ "$(dig +short -p "$DPORT" @127.0.0.1 www.example.test A)" != 127.0.0.3 ]; do
+	[ $(($(date +%s%3N) - t0)) -lt 10000 ] || break
+	sleep 0.05
+done
+printf '   failover served %s ms after the primary stopped\n' "$(($(date +%s%3N) - t0))"
+show
+"$HTTPD" ctl "$W" "set 127.0.0.2:$WPORT up"
+say "the primary comes back; restored after two good probes"
+sleep 2.5
+show
+kill "$DAEMON"
+wait "$DAEMON" || true
+DAEMON=""
+printf '   the daemon said:\n'
+sed 's/^/   /' "$W/daemon.log"
 
 say "done: every server stopped, $W removed"

@@ -161,13 +161,14 @@ expect_rc "release: exit 0" 0
 [ "$(q www.example.test)" = "127.0.0.2" ] && ok "release: the healthy primary is restored" ||
     not_ok "release: the healthy primary is restored" "$(q www.example.test)" "$err"
 contains "release: logged" "$err" "www.example.test: released by"
-fl flip www.example.test failover --for 2s
+# (whole seconds: a 4 s hold ends 3-4 s from now; a round must fit before)
+fl flip www.example.test failover --for 4s
 [ "$(q www.example.test)" = "127.0.0.3" ] && ok "flip --for: flipped" ||
     not_ok "flip --for: flipped" "$(q www.example.test)" "$err"
 chk
 [ "$(q www.example.test)" = "127.0.0.3" ] && ok "flip --for: held before it expires" ||
     not_ok "flip --for: held before it expires" "$(q www.example.test)"
-sleep 2.2
+sleep 4.2
 chk
 [ "$(q www.example.test)" = "127.0.0.2" ] && ok "flip --for: expired, back to the rules" ||
     not_ok "flip --for: expired, back to the rules" "$(q www.example.test)" "$err"

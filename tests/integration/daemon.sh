@@ -196,8 +196,10 @@ contains "exec hook: flip event with who and why" "$(cat "$HOOKLOG")" \
 contains "exec hook: release event" "$(cat "$HOOKLOG")" "event=release site=www.example.test"
 
 # ---- both down: one event, the hanging hook is stopped ----
-dweb 127.0.0.4 down
+# the failover first, confirmed down, so api never switches to it
 dweb 127.0.0.3 down
+sleep 3.5
+dweb 127.0.0.4 down
 if wait_for 8 grep -q "event=both_down site=api.example.test" "$HOOKLOG"; then
 	ok "run: both down raises both_down"
 else
@@ -230,7 +232,18 @@ if grep -q "www.example.test" "$D/state" && ! grep -q "api.example.test" "$D/sta
 else
 	not_ok "run: SIGHUP removes a site from the state" "$(grep '^  [a-z]' "$D/state")"
 fi
-ok_before=$(grep -c "www.example.test.*up (2/2" "$D/daemon.log")
+
+# ---- drift: someone else changes the records; the daemon keeps off ----
+printf 'server 127.0.0.1 %s\nzone example.test\nupdate delete new.example.test A\nupdate add new.example.test 30 A 192.0.2.99\nsend\n' "$DDPORT" |
+    nsupdate -k "$D/update.key"
+dweb 127.0.0.6 down
+if wait_for 8 grep -q "event=drift site=new.example.test" "$HOOKLOG"; then
+	ok "run: records changed by hand -> drift event, not overwritten"
+else
+	not_ok "run: records changed by hand -> drift event" "$(tail -5 "$D/daemon.log")"
+fi
+contains "run: drift leaves the hand-made record" "$(dq new.example.test)" "192.0.2.99"
+dweb 127.0.0.6 up
 sitelist www new | sed 's/interval: 1s/intervall: 1s/' >"$D/sitelist.yaml"
 kill -HUP "$DAEMON"
 if wait_for 5 logged "still running the configuration loaded before"; then
