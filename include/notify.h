@@ -50,7 +50,9 @@ struct notifier;
 struct notifier	*notify_new(const struct config *cfg);
 void		 notify_send(struct notifier *, const struct event *);
 /*
- * Waits until every queued event is delivered or given up and every hook
+ * Waits until every queued event is delivered or given up (what is still
+ * queued after three tries' worth of notify.timeout is dropped, logged)
+ * and every hook
  * has ended (each is bounded by the time limit), then frees everything.
  */
 void		 notify_free(struct notifier *);

@@ -91,7 +91,7 @@ void	round_decide(struct round *, struct probe_result **per, bool iso);
  * name).  The job borrows the sites' configuration, which must outlive
  * it.
  */
-enum pub_result { PUB_FAILED, PUB_APPLIED, PUB_DRIFT, PUB_DRY };
+enum pub_result { PUB_FAILED, PUB_APPLIED, PUB_DRIFT, PUB_DRY, PUB_LEARNED };
 
 struct pubsite {
 	const struct site	*site;

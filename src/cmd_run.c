@@ -109,6 +109,7 @@ struct daemon {
 	bool			 dirty, major, save_failed;
 	uint64_t		 last_save, last_metrics;
 	double			 last_round;
+	time_t			 last_round_at;
 
 	char			*statepath;
 	int			 sigfd;
@@ -249,7 +250,8 @@ dsites_build(struct daemon *dm, uint64_t now)
 			ds[i].reqs[k].check = &s->check;
 		}
 		if ((old = dsite_find(dm, s->name)) != NULL)
-			ds[i].due = old->due;
+			ds[i].due = old->due < now + s->interval_ms ? old->due :
+			    now + s->interval_ms;	/* a shorter interval */
 		else
 			ds[i].due = now + s->interval_ms * i / n;
 	}
@@ -468,7 +470,8 @@ save(struct daemon *dm, uint64_t now)
 static void
 metrics(struct daemon *dm, uint64_t now, bool force)
 {
-	struct metrics_round m = { dm->last_round, time(NULL), dm->iso, true };
+	struct metrics_round m = { dm->last_round, dm->last_round_at, dm->iso,
+	    true };
 
 	if (dm->g->dry_run || dm->w.cfg->metrics_file == NULL ||
 	    (!force && now - dm->last_metrics < METRICS_MIN_MS))
@@ -568,6 +571,7 @@ decide_ready(struct daemon *dm, uint64_t now)
 	free(per);
 	dm->dirty = true;
 	dm->last_round = (double)(mono_ms() - first) / 1000;
+	dm->last_round_at = time(NULL);
 }
 
 /* Outcomes of updates the DNS thread finished. */
@@ -580,6 +584,8 @@ collect_jobs(struct daemon *dm)
 
 	if (read(dm->efd, &v, sizeof(v)) == -1 && errno != EAGAIN)
 		log_warn("eventfd");
+	if (dm->inflight == 0)
+		return;
 	pthread_mutex_lock(&dm->mu);
 	j = dm->done;
 	dm->done = NULL;
@@ -657,6 +663,9 @@ configure(struct daemon *dm, uint64_t now)
 		if (cfg->sites[i].interval_ms < min)
 			min = cfg->sites[i].interval_ms;
 	dm->cevery = min == UINT64_MAX ? 10000 : min;
+	if (cfg->ncanaries == 0)
+		dm->iso = false;	/* no canaries left to say otherwise */
+	dm->cout = 0;		/* nothing in flight at a (re)configure */
 	dm->slack = dm->cevery / 20 < 250 ? dm->cevery / 20 : 250;
 	free(dm->creq);
 	free(dm->cres);
@@ -684,6 +693,13 @@ configure(struct daemon *dm, uint64_t now)
 		prober_free(dm->prober);
 		dm->prober = prober_new(cfg->max_parallel);
 	}
+}
+
+static void *
+notify_free_thread(void *n)
+{
+	notify_free(n);
+	return NULL;
 }
 
 /* Called with nothing in flight (no probe, no update). */
@@ -715,7 +731,16 @@ do_reload(struct daemon *dm)
 	dm->w.cfg = cfg;
 	configure(dm, now);
 	if (!same_notify(old, cfg)) {
-		notify_free(dm->w.notify);	/* delivers what is queued */
+		/* the old one delivers what is queued, on its own time */
+		if (dm->w.notify != NULL) {
+			pthread_t t;
+
+			if (pthread_create(&t, NULL, notify_free_thread,
+			    dm->w.notify) == 0)
+				pthread_detach(t);
+			else
+				notify_free(dm->w.notify);
+		}
 		dm->w.notify = dm->g->dry_run ? NULL : notify_new(cfg);
 	}
 	config_free(old);
@@ -803,10 +828,10 @@ loop(struct daemon *dm)
 		fds[1].events = CURL_WAIT_POLLIN;
 		prober_step(dm->prober, next > 60000 ? 60000 : (int)next, fds,
 		    2);
-		if (fds[0].revents)
-			signals_read(dm);
-		if (fds[1].revents)
-			collect_jobs(dm);
+		/* every pass, not only when polled: prober_step does not
+		 * poll while transfers keep ending */
+		signals_read(dm);
+		collect_jobs(dm);
 		now = mono_ms();
 		decide_ready(dm, now);
 		settle(dm, now);
@@ -891,6 +916,7 @@ out:
 	pthread_mutex_destroy(&dm->mu);
 	pthread_cond_destroy(&dm->cv);
 	close(dm->efd);
+	signals_read(dm);	/* a second SIGTERM must not kill us now */
 	close(dm->sigfd);
 	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 	prober_free(dm->prober);

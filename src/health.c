@@ -393,7 +393,9 @@ health_published(struct site_state *st, const struct addr *want, size_t n,
 {
 	set_published(st, want, n);
 	st->last_change = now;
-	snprintf(st->last_reason, sizeof(st->last_reason), "%s", reason);
+	if (reason != st->last_reason)	/* not onto itself */
+		snprintf(st->last_reason, sizeof(st->last_reason), "%s",
+		    reason);
 }
 
 void

@@ -27,9 +27,14 @@ log_init(enum log_dest d, int verbosity, const char *progname)
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *err)
 {
-	char msg[4096];
+	char msg[4096], *c;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* one message, one line: a reason typed with a newline cannot
+	 * forge another log line */
+	for (c = msg; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 && *c != '\t')
+			*c = '?';
 	if (dest == LOG_TO_SYSLOG) {
 		if (err != NULL)
 			syslog(pri, "%s: %s", msg, err);

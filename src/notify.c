@@ -31,6 +31,7 @@
 #define QUEUE_MAX	1024	/* events waiting; more are dropped */
 #define TRIES		3	/* webhook */
 #define KILL_GRACE_MS	2000	/* SIGTERM, then this long, then SIGKILL */
+#define MAX_HOOKS	16	/* exec hooks running at once */
 
 extern char **environ;
 
@@ -55,6 +56,7 @@ struct notifier {
 	size_t		 head, count;
 	size_t		 dropped;
 	bool		 stopping;
+	uint64_t	 drain_by;	/* stopping: give up after this */
 
 	struct child	*kids;		/* thread only */
 	size_t		 nkids;
@@ -176,6 +178,8 @@ env_var(const char *name, const char *value)
 	return s;
 }
 
+static uint64_t	reap(struct notifier *);
+
 static void
 run_exec(struct notifier *n, const struct event *ev)
 {
@@ -187,6 +191,8 @@ run_exec(struct notifier *n, const struct event *ev)
 	pid_t pid;
 	int rc;
 
+	while (reap(n), n->nkids >= MAX_HOOKS)	/* a burst: in turn */
+		usleep(50000);
 	for (ne = 0; environ[ne] != NULL; ne++)
 		;
 	envp = xcalloc(ne + 9, sizeof(*envp));
@@ -222,8 +228,10 @@ run_exec(struct notifier *n, const struct event *ev)
 	sigaddset(&dfl, SIGTERM);
 	posix_spawnattr_setsigmask(&sa, &none);
 	posix_spawnattr_setsigdefault(&sa, &dfl);
+	/* its own process group: the time limit stops what it started too */
+	posix_spawnattr_setpgroup(&sa, 0);
 	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 	rc = posix_spawn(&pid, n->exec, &fa, &sa, argv, envp);
 	posix_spawnattr_destroy(&sa);
 	posix_spawn_file_actions_destroy(&fa);
@@ -274,10 +282,10 @@ reap(struct notifier *n)
 			log_warnx("notify: %s (%s) still running after %llu "
 			    "ms; stopping it", n->exec, c->event,
 			    (unsigned long long)n->timeout_ms);
-			kill(c->pid, SIGTERM);
+			kill(-c->pid, SIGTERM);
 			c->termed = true;
 		} else if (c->termed && now >= c->kill_at)
-			kill(c->pid, SIGKILL);
+			kill(-c->pid, SIGKILL);
 		next = c->termed ? (c->kill_at > now ? c->kill_at - now : 10) :
 		    c->term_at - now < next ? c->term_at - now : next;
 		i++;
@@ -320,7 +328,7 @@ run_webhook(struct notifier *n, const struct event *ev)
 	CURL *e = curl_easy_init();
 	CURLcode rc = CURLE_OK;
 	long code = 0;
-	int try;
+	int try, tries = TRIES;
 
 	if (e == NULL) {
 		log_warnx("notify: cannot create a libcurl handle");
@@ -328,7 +336,7 @@ run_webhook(struct notifier *n, const struct event *ev)
 		return;
 	}
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
-	for (try = 1; try <= TRIES; try++) {
+	for (try = 1; try <= tries; try++) {
 		curl_easy_reset(e);
 		err[0] = '\0';
 		curl_easy_setopt(e, CURLOPT_URL, n->webhook);
@@ -347,13 +355,15 @@ run_webhook(struct notifier *n, const struct event *ev)
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
 		if (rc == CURLE_OK && code >= 200 && code < 300)
 			break;
-		if (try < TRIES)
+		if (try < tries) {
 			sleep((unsigned)try);	/* 1 s, then 2 s */
+			reap(n);
+		}
 	}
-	if (try > TRIES)
+	if (try > tries)
 		log_warnx("notify: webhook %s: %s %s not delivered after %d "
 		    "tries: %s", n->webhook_log, event_str(ev->kind), ev->site,
-		    TRIES, rc != CURLE_OK ? (err[0] ? err :
+		    tries, rc != CURLE_OK ? (err[0] ? err :
 		    curl_easy_strerror(rc)) : "HTTP status not 2xx");
 	else
 		log_debug("notify: webhook %s: %s %s delivered (HTTP %ld)",
@@ -375,6 +385,11 @@ worker(void *arg)
 
 	pthread_mutex_lock(&n->mu);
 	for (;;) {
+		if (n->count > 0 && n->stopping && now_ms() > n->drain_by) {
+			log_warnx("notify: stopping; %zu events not delivered",
+			    n->count);
+			n->count = 0;
+		}
 		if (n->count > 0) {
 			ev = n->queue[n->head];
 			n->head = (n->head + 1) % QUEUE_MAX;
@@ -463,6 +478,8 @@ notify_free(struct notifier *n)
 		return;
 	pthread_mutex_lock(&n->mu);
 	n->stopping = true;
+	/* what is queued is delivered, within one event's budget */
+	n->drain_by = now_ms() + TRIES * n->timeout_ms + 3000;
 	pthread_cond_signal(&n->cv);
 	pthread_mutex_unlock(&n->mu);
 	pthread_join(n->thread, NULL);

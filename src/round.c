@@ -402,9 +402,16 @@ round_pubjob(struct round *r)
 		struct state_site *x = round_site_state(r, i);
 		struct pubsite *p;
 
-		if (r->d[i].action != HA_PUBLISH ||
-		    (r->busy != NULL && r->busy[i]))
+		if (r->d[i].action != HA_PUBLISH)
 			continue;
+		if (r->busy != NULL && r->busy[i]) {
+			/* decided again when the update in flight is done;
+			 * a switch must still be told as one then */
+			if (r->d[i].side_changed)
+				x->st.side = r->d[i].want_side == SIDE_PRIMARY ?
+				    SIDE_FAILOVER : SIDE_PRIMARY;
+			continue;
+		}
 		p = &j->s[j->n++];
 		p->site = s;
 		p->d = r->d[i];		/* takes want over */
@@ -432,8 +439,13 @@ round_pubjob(struct round *r)
 	return j;
 }
 
-/* The published set of p's site, read now; false (and why) if not. */
-static bool
+/*
+ * The published set of p's site, read now: -1 (and why) if it cannot be
+ * read, 1 if it is not what the decision was based on (the side must be
+ * decided again from it: a restart on failover must not rush back to
+ * unconfirmed primaries), 0 to go on with the update.
+ */
+static int
 reread(struct pubsite *p)
 {
 	const struct site *s = p->site;
@@ -444,15 +456,17 @@ reread(struct pubsite *p)
 	    &p->nexpect, err, sizeof(err)) == -1) {
 		snprintf(p->why, sizeof(p->why), "the published addresses "
 		    "are unknown (%s); not changing them blindly", err);
-		return false;
+		return -1;
 	}
 	if (p->expect == NULL)
 		p->expect = xcalloc(1, sizeof(*p->expect));
 	p->learned = true;
+	if (!addr_same_set(p->expect, p->nexpect, p->d.want, p->d.nwant))
+		return 1;
 	for (k = 0; k < s->nrecords; k++)
 		du_addrs_init(&p->recs[k], s->records[k], s->ttl, p->d.want,
 		    p->d.nwant, p->expect, p->nexpect, p->cas);
-	return true;
+	return 0;
 }
 
 /*
@@ -561,14 +575,16 @@ pubjob_run(struct pubjob *j)
 	bool *done = xcalloc(j->n + 1, sizeof(bool));
 	size_t i, k, ng;
 	char err[256];
+	int rr;
 
 	for (i = 0; i < j->n; i++) {
 		struct pubsite *p = &j->s[i];
 
 		if (p->skip)
 			continue;
-		if (p->reread && !reread(p)) {
+		if (p->reread && (rr = reread(p)) != 0) {
 			p->skip = true;
+			p->result = rr == 1 ? PUB_LEARNED : PUB_FAILED;
 			continue;
 		}
 		if (p->site->zone != NULL)
@@ -618,6 +634,18 @@ finish_site(struct round *r, const struct pubjob *j, const struct pubsite *p)
 	if (p->learned)		/* what compare-and-swap was based on */
 		health_published(&x->st, p->expect, p->nexpect,
 		    x->st.last_change, x->st.last_reason);
+	if (p->result == PUB_LEARNED) {
+		char set[256];
+
+		/* as health_init() does for a site it meets */
+		if (p->nexpect > 0 && addr_subset(p->expect, p->nexpect,
+		    s->failover, s->nfailover))
+			x->st.side = SIDE_FAILOVER;
+		addr_list_str(p->expect, p->nexpect, set, sizeof(set));
+		log_info("%s: the server publishes %s; deciding from that "
+		    "next round", s->name, p->nexpect ? set : "no address");
+		return;
+	}
 	if (p->result == PUB_APPLIED) {
 		health_published(&x->st, d->want, d->nwant, r->now, d->reason);
 		x->pending = false;

@@ -173,8 +173,14 @@ wait_for 3 metric_values	# written at most once a second
 contains "metrics: two switches, on primary, primary up, 2 sites" "$v" "2 0 1 2 "
 
 # ---- flip and release while running ----
-run "$BIN" -c "$D/sitelist.yaml" flip www.example.test failover --reason "maintenance"
+run "$BIN" -c "$D/sitelist.yaml" flip www.example.test failover --reason "maintenance
+forged: a log line"
 expect_rc "run: flip while the daemon runs exits 0" 0
+if printf '%s\n' "$err" | grep -q '^forged' || ! printf '%s\n' "$err" | grep -q 'maintenance?forged'; then
+	not_ok "flip: a newline in --reason cannot forge a log line" "$err"
+else
+	ok "flip: a newline in --reason cannot forge a log line"
+fi
 sleep 2.5	# two rounds of a healthy primary
 if serves www.example.test 127.0.0.3; then
 	ok "run: a flip is not overwritten by the daemon (healthy primary, 2 rounds later)"
