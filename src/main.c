@@ -60,7 +60,8 @@ usage(FILE *fp)
 	    "\n"
 	    "commands:\n");
 	for (i = 0; i < NELEM(commands); i++)
-		fprintf(fp, "  %s %s\n      %s\n", commands[i].name,
+		fprintf(fp, "  %s%s%s\n      %s\n", commands[i].name,
+		    commands[i].args[0] ? " " : "",
 		    commands[i].args, commands[i].help);
 	fprintf(fp,
 	    "\n"
