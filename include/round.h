@@ -33,6 +33,9 @@ struct round {
 	struct health_decision	*d;
 	const bool		*busy;		/* sites[i] has a job in flight */
 	bool			 manual;	/* flip, release */
+	bool			 lazy;		/* round_align() leaves unknown
+						   published sets to the first
+						   update (the daemon) */
 	bool			 failed;	/* an update did not apply */
 	bool			 isolated;	/* the canaries all failed */
 	double			 seconds;	/* how long the round took */
@@ -68,7 +71,9 @@ int	round_close(struct round *);
 /*
  * Brings r->st in line with r->cfg for r->sites (all of them): removed
  * sites go, new ones start from what their server publishes, known ones
- * keep their counters.  Sets r->idx.  Queries DNS for new sites.
+ * keep their counters.  Sets r->idx.  Queries DNS for new sites, unless
+ * r->lazy: then their first publish job reads it (pubjob_run, on the
+ * DNS thread) and they are decided from it a round later.
  */
 void	round_align(struct round *);
 

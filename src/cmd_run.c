@@ -514,7 +514,7 @@ decide_ready(struct daemon *dm, uint64_t now)
 	struct pubjob *pj;
 	struct dsite **which;
 	uint64_t first = now, last = 0;
-	bool *busy;
+	bool *busy, *pending;
 	size_t i, n = 0;
 
 	for (i = 0; i < dm->nds; i++)
@@ -526,6 +526,7 @@ decide_ready(struct daemon *dm, uint64_t now)
 	per = xcalloc(n, sizeof(*per));
 	which = xcalloc(n, sizeof(*which));
 	busy = xcalloc(n, sizeof(*busy));
+	pending = xcalloc(n, sizeof(*pending));
 	for (i = 0; i < dm->nds; i++) {
 		struct dsite *d = &dm->ds[i];
 		struct state_site *x;
@@ -549,10 +550,14 @@ decide_ready(struct daemon *dm, uint64_t now)
 	r->busy = busy;
 	r->now = time(NULL);
 	r->failed = false;
+	for (i = 0; i < r->nsites; i++)
+		pending[i] = round_site_state(r, i)->pending;
 	round_decide(r, per, dm->iso);
 	for (i = 0; i < r->nsites; i++) {
 		const struct health_decision *d = &r->d[i];
 
+		if (pending[i] && !round_site_state(r, i)->pending)
+			dm->major = true;	/* DNS matches after all */
 		if (d->ntransitions > 0 || d->hold_expired ||
 		    d->action == HA_PUBLISH || d->action == HA_BOTH_DOWN)
 			dm->major = true;
@@ -567,6 +572,7 @@ decide_ready(struct daemon *dm, uint64_t now)
 	round_batch_clear(r);
 	r->busy = NULL;
 	free(busy);
+	free(pending);
 	free(which);
 	free(per);
 	dm->dirty = true;
@@ -682,7 +688,7 @@ configure(struct daemon *dm, uint64_t now)
 	dm->w.nsites = cfg->nsites;
 	free(dm->w.idx);
 	dm->w.idx = NULL;
-	round_align(&dm->w);	/* new sites: read what is published */
+	round_align(&dm->w);	/* lazy: new sites are read by their first job */
 	free(dm->w.sites);
 	free(dm->w.idx);
 	dm->w.sites = NULL;
@@ -855,6 +861,7 @@ cmd_run(const struct globals *g, int argc, char **argv)
 	dm->g = g;
 	dm->w.g = g;
 	dm->w.lock = -1;
+	dm->w.lazy = true;	/* no DNS on the main thread */
 	if ((dm->w.cfg = load_config(g)) == NULL) {
 		free(dm);
 		return EX_CONFIG;

@@ -131,11 +131,15 @@ round_align(struct round *r)
 	for (i = 0; i < r->nsites; i++) {
 		r->idx[i] = (size_t)(state_find(&r->st, r->sites[i]->name) -
 		    r->st.sites);
-		if (fresh[i])
+		if (fresh[i] && r->lazy)	/* read by its first update */
+			health_init(&round_site_state(r, i)->st, r->sites[i],
+			    NULL, 0);
+		else if (fresh[i])
 			site_fresh(&round_site_state(r, i)->st, r->sites[i]);
 		else {
 			health_adopt(&round_site_state(r, i)->st, r->sites[i]);
-			if (!round_site_state(r, i)->st.published_known)
+			if (!round_site_state(r, i)->st.published_known &&
+			    !r->lazy)
 				site_reread(&round_site_state(r, i)->st,
 				    r->sites[i]);
 		}

@@ -293,6 +293,24 @@ run "$BIN" -c "$D/sitelist.yaml" status
 expect_rc "run: the state left by SIGTERM loads (status exits 0)" 0
 contains "run: ... and has both sites" "$out" "new.example.test"
 
+# ---- a fresh start while the zone serves the failover ----
+# no state, the primary healthy but not confirmed yet: the daemon must
+# learn that the failover is published and restore only after rise
+printf 'server 127.0.0.1 %s\nzone example.test\nupdate delete www.example.test A\nupdate add www.example.test 30 A 127.0.0.3\nsend\n' "$DDPORT" |
+    nsupdate -k "$D/update.key"
+rm -f "$D/state"
+(cd "$D" && exec "$BIN" -v -c sitelist.yaml run) >/dev/null 2>"$D/daemon2.log" &
+DAEMON=$!
+if wait_for 5 grep -q "www.example.test: the server publishes 127.0.0.3; deciding from that next round" "$D/daemon2.log" &&
+    wait_for 5 grep -q "www.example.test: primary 127.0.0.2 up (2/2 ok).*restored to primary 127.0.0.2" "$D/daemon2.log"; then
+	ok "run: a fresh start on failover learns it and restores only after rise"
+else
+	not_ok "run: a fresh start on failover learns it and restores only after rise" "$(grep -v probe "$D/daemon2.log")"
+fi
+lacks "run: ... without publishing the unconfirmed primary first" "$(cat "$D/daemon2.log")" "www.example.test: primary now 127.0.0.2"
+stop_daemon
+wait_for 3 serves www.example.test 127.0.0.2
+
 # ---- a webhook that fails is tried three times ----
 dweb 127.0.0.5 status 500
 : >"$D/web/requests.log"
