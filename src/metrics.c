@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "metrics.h"
@@ -179,6 +180,11 @@ metrics_write(const char *path, const struct config *cfg,
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) ==
 	    -1)
 		goto fail;
+	/* readable by the collector whatever the umask (the units set 077) */
+	if (fchmod(fd, 0644) == -1) {
+		close(fd);
+		goto fail;
+	}
 	if ((fp = fdopen(fd, "w")) == NULL) {
 		close(fd);
 		goto fail;

@@ -148,6 +148,27 @@ put_site(FILE *fp, const struct state_site *s)
 	put_side(fp, "failover", st->failover, st->nfailover);
 }
 
+/*
+ * root running flip or release next to a daemon that runs as its own
+ * user: files root creates in the state directory go to the directory's
+ * owner, or the daemon could no longer read the state or open the lock.
+ */
+static void
+give_to_dir_owner(int fd, const char *path)
+{
+	char *dir;
+	struct stat sb;
+
+	if (geteuid() != 0)
+		return;
+	dir = path_resolve(path, ".");
+	if (stat(dir, &sb) == 0 && sb.st_uid != 0 && fchown(fd, sb.st_uid,
+	    sb.st_gid) == -1) {
+		/* best effort: the file stays root's, as before */
+	}
+	free(dir);
+}
+
 static int
 fsync_dir(const char *path)
 {
@@ -182,6 +203,7 @@ state_save(const char *path, const struct state *st)
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
 	    -1 || (fp = fdopen(fd, "w")) == NULL)
 		goto fail;
+	give_to_dir_owner(fd, path);
 	fprintf(fp, "# dnsfailover state: written by dnsfailover after every "
 	    "round; see dnsfailover(8)\nversion: %d\n"
 	    "alerts: {monitor_isolated: %lld}\nsites:%s\n", STATE_VERSION,
@@ -759,6 +781,8 @@ state_lock(const char *path, unsigned wait_ms)
 	int fd, saved;
 
 	fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd != -1)
+		give_to_dir_owner(fd, lp);
 	free(lp);
 	if (fd == -1)
 		return -1;

@@ -216,6 +216,22 @@ err=$(cat "$C/err")
 expect_rc "release: records that disagree -> exit 75" 75
 contains "release: says which records differ" "$err" "multi.example.test and multi2.example.test serve different addresses"
 
+# root running a command next to a daemon that runs as its own user:
+# the state and its lock stay the state directory owner's
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	mkdir -p "$C/owned"
+	chown nobody "$C/owned"
+	(cd "$C" && "$BIN" -c s.yaml -S owned/state check >/dev/null 2>&1)
+	if [ "$(stat -c %U "$C/owned/state")" = nobody ] &&
+	    [ "$(stat -c %U "$C/owned/state.lock")" = nobody ]; then
+		ok "state: root keeps the state and lock the directory owner's"
+	else
+		not_ok "state: root keeps the state and lock the directory owner's" "$(ls -l "$C/owned")"
+	fi
+else
+	echo "# skipped: state ownership under root (not root)"
+fi
+
 # canaries all failing: nothing moves
 cp "$C/state" "$C/state.before"
 sed "s|^state_file: state|state_file: state\ncanaries: [\"http://127.0.0.1:$((WPORT + 1))/\"]|" "$C/s.yaml" >"$C/s2.yaml"

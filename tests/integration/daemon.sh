@@ -89,7 +89,7 @@ perl -MSocket -e 'socket(S, PF_UNIX, SOCK_DGRAM, 0) or die "socket: $!";
     }' "$D/notify.sock" "$D/notify.out" &
 PIDS="$PIDS $!"
 for _ in 1 2 3 4 5 6 7 8 9 10; do [ -S "$D/notify.sock" ] && break; sleep 0.1; done
-(cd "$D" && NOTIFY_SOCKET="$D/notify.sock" exec "$BIN" -v -c sitelist.yaml run) \
+(cd "$D" && umask 077 && NOTIFY_SOCKET="$D/notify.sock" exec "$BIN" -v -c sitelist.yaml run) \
     >/dev/null 2>"$D/daemon.log" &
 DAEMON=$!
 if wait_for 10 serves www.example.test 127.0.0.2 &&
@@ -157,6 +157,11 @@ lacks "webhook: the URL's token is never logged" "$(cat "$D/daemon.log")" "secre
 
 # ---- metrics ----
 wait_for 3 test -s "$D/metrics.prom"
+if [ "$(stat -c %a "$D/metrics.prom")" = 644 ]; then
+	ok "metrics: the textfile is readable by the collector under umask 077"
+else
+	not_ok "metrics: the textfile is readable by the collector under umask 077" "mode $(stat -c %a "$D/metrics.prom")"
+fi
 if "$PROMCHECK" "$D/metrics.prom" 2>"$D/prom.err"; then
 	ok "metrics: the textfile parses (strict Prometheus text format)"
 else
