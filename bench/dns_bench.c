@@ -18,7 +18,7 @@
 static double
 now(void)
 {
-	return (double)dnsio_now_ms() / 1000;
+	return (double)mono_ms() / 1000;
 }
 
 /* All N names to addresses 10.x or 172.x (base), with or without CAS. */

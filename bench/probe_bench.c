@@ -19,7 +19,7 @@
 static double
 now(void)
 {
-	return (double)dnsio_now_ms() / 1000;
+	return (double)mono_ms() / 1000;
 }
 
 static double

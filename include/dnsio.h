@@ -20,9 +20,6 @@ enum dnsio_status {
 	DNSIO_LOCAL		/* this host: no socket, no memory */
 };
 
-/* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
-uint64_t	dnsio_now_ms(void);
-
 /*
  * Sends one message (its ID is read from the first two bytes) and waits
  * until deadline_ms for the reply with the same ID.  On DNSIO_OK *reply

@@ -6,6 +6,7 @@
 #define DNSFAILOVER_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -30,6 +31,9 @@ void		 arena_free(struct arena *);	/* NULL is a no-op */
 void		*arena_alloc(struct arena *, size_t);	/* zeroed, aligned */
 char		*arena_strdup(struct arena *, const char *);
 char		*arena_strndup(struct arena *, const char *, size_t);
+
+/* Milliseconds on CLOCK_MONOTONIC: deadlines, schedules, durations. */
+uint64_t mono_ms(void);
 
 /* Copies at most size-1 bytes and NUL-terminates; returns strlen(src). */
 size_t	 str_copy(char *dst, const char *src, size_t size);

@@ -116,15 +116,6 @@ struct daemon {
 	bool			 stop, reload;
 };
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* ---- systemd ---- */
 
 /* sd_notify(3)'s datagram, without libsystemd. */

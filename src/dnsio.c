@@ -18,19 +18,10 @@
 #define UDP_MAX		65535
 #define RESEND_MS	250	/* UDP: ask once more after this long */
 
-uint64_t
-dnsio_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int
 left_ms(uint64_t deadline)
 {
-	uint64_t now = dnsio_now_ms();
+	uint64_t now = mono_ms();
 
 	return now >= deadline ? 0 : (int)(deadline - now);
 }
@@ -260,7 +251,7 @@ dnsio_exchange(const struct dns_server *s, int udp, const uint8_t *msg,
 	if (!udp)
 		st = tcp_exchange(fd, msg, len, deadline, reply, rlen);
 	else if ((st = write_all(fd, msg, len, deadline)) == DNSIO_OK) {
-		resend = dnsio_now_ms() + RESEND_MS;
+		resend = mono_ms() + RESEND_MS;
 		st = udp_wait(fd, msg, resend < deadline ? resend : deadline,
 		    reply, rlen);
 		if (st == DNSIO_TIMEOUT && resend < deadline &&
@@ -300,7 +291,7 @@ many_send(struct many *m, size_t i)
 {
 	if (send(m->fd, m->msgs[i], m->lens[i], 0) == (ssize_t)m->lens[i] ||
 	    m->pd[i].tries == 0) {
-		m->pd[i].sent = dnsio_now_ms();
+		m->pd[i].sent = mono_ms();
 		m->pd[i].tries++;
 	}
 }
@@ -360,7 +351,7 @@ many_send_new(struct many *m, size_t from, size_t to)
 {
 	struct mmsghdr mh[BATCH];
 	struct iovec iov[BATCH];
-	uint64_t now = dnsio_now_ms();
+	uint64_t now = mono_ms();
 	size_t i, k;
 	int sent;
 
@@ -418,7 +409,7 @@ udp_many(int fd, uint8_t *const *msgs, const size_t *lens, size_t n,
 	memset(m.byid, -1, 65536 * sizeof(int));
 	for (i = 0; i < n; i++)
 		m.byid[msgs[i][0] << 8 | msgs[i][1]] = (int)i;
-	while (m.done < n && (now = dnsio_now_ms()) < deadline) {
+	while (m.done < n && (now = mono_ms()) < deadline) {
 		first = m.next;
 		while (m.inflight < window && m.next < n) {
 			m.next++;
@@ -428,7 +419,7 @@ udp_many(int fd, uint8_t *const *msgs, const size_t *lens, size_t n,
 		if (wait_fd(fd, POLLIN, now + 20 < deadline ? now + 20 :
 		    deadline) == DNSIO_OK)
 			many_drain(&m, buf);
-		if ((now = dnsio_now_ms()) - scan >= 20) {
+		if ((now = mono_ms()) - scan >= 20) {
 			many_retry(&m, now);
 			scan = now;
 		}

@@ -479,7 +479,7 @@ exchange(const struct dns_conf *dns, const struct dns_server *s,
     const struct msg *m, uint8_t **reply, size_t *rlen, char *err,
     size_t errlen)
 {
-	uint64_t deadline = dnsio_now_ms() + dns->timeout_ms;
+	uint64_t deadline = mono_ms() + dns->timeout_ms;
 	int udp = dns->transport == DNS_UDP && m->len <= UDP_MAX_PLAIN;
 	enum dnsio_status st;
 
@@ -706,7 +706,7 @@ verify(const struct dns_server *s, const struct du_change *changes,
 			v[nv++].change = i;
 		}
 	}
-	for (left = nv; left > 0 && dnsio_now_ms() < deadline; ) {
+	for (left = nv; left > 0 && mono_ms() < deadline; ) {
 		for (i = 0; i < left; i++) {
 			if (query_build(&q[i], v[i].name, v[i].set->type,
 			    (uint16_t)(id + i)) == -1)
@@ -835,7 +835,7 @@ verify_all(const struct dns_conf *dns, const char *zone,
     const struct du_change *changes, size_t n, enum du_outcome *out,
     const struct dns_server **used, struct du_report *r)
 {
-	uint64_t deadline = dnsio_now_ms() + dns->timeout_ms;
+	uint64_t deadline = mono_ms() + dns->timeout_ms;
 	size_t *idx = xcalloc(n + 1, sizeof(size_t)), i, k, s;
 	bool *ok = xcalloc(n + 1, sizeof(bool));
 	char why[300];
@@ -916,7 +916,7 @@ ask(const struct dns_conf *dns, const char *name, uint16_t type)
 		return NULL;
 	for (i = 0; i < dns->nservers && p == NULL; i++) {
 		if (dnsio_exchange(&dns->servers[i], dns->transport == DNS_UDP,
-		    q.wire, q.len, dnsio_now_ms() + dns->timeout_ms, &reply,
+		    q.wire, q.len, mono_ms() + dns->timeout_ms, &reply,
 		    &rlen, err, sizeof(err)) != DNSIO_OK)
 			continue;
 		/* an answer counts; a refusal or failure asks the next */
@@ -1021,7 +1021,7 @@ dnsupdate_read_addrs(const struct dns_conf *dns, const char *const *names,
 	}
 	for (s = 0, bad = 2 * n + 1; s < dns->nservers && bad > 0; s++) {
 		dnsio_query_many(&dns->servers[s], msgs, lens, 2 * n, 64,
-		    dnsio_now_ms() + dns->timeout_ms, rep, rl);
+		    mono_ms() + dns->timeout_ms, rep, rl);
 		for (i = 0, bad = 0; i < n; i++) {
 			addrs[i] = NULL;
 			naddrs[i] = 0;

@@ -89,15 +89,6 @@ event_init(struct event *ev, enum event_kind k, const char *site, time_t now)
 	ev->time = now;
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 rfc3339(time_t t, char *buf, size_t size)
 {
@@ -245,7 +236,7 @@ run_exec(struct notifier *n, const struct event *ev)
 	}
 	n->kids = xreallocarray(n->kids, n->nkids + 1, sizeof(*n->kids));
 	n->kids[n->nkids].pid = pid;
-	n->kids[n->nkids].term_at = now_ms() + n->timeout_ms;
+	n->kids[n->nkids].term_at = mono_ms() + n->timeout_ms;
 	n->kids[n->nkids].kill_at = n->kids[n->nkids].term_at + KILL_GRACE_MS;
 	n->kids[n->nkids].termed = false;
 	str_copy(n->kids[n->nkids].event, event_str(ev->kind),
@@ -257,7 +248,7 @@ run_exec(struct notifier *n, const struct event *ev)
 static uint64_t
 reap(struct notifier *n)
 {
-	uint64_t now = now_ms(), next = UINT64_MAX;
+	uint64_t now = mono_ms(), next = UINT64_MAX;
 	size_t i = 0;
 	int status;
 
@@ -385,7 +376,7 @@ worker(void *arg)
 
 	pthread_mutex_lock(&n->mu);
 	for (;;) {
-		if (n->count > 0 && n->stopping && now_ms() > n->drain_by) {
+		if (n->count > 0 && n->stopping && mono_ms() > n->drain_by) {
 			log_warnx("notify: stopping; %zu events not delivered",
 			    n->count);
 			n->count = 0;
@@ -479,7 +470,7 @@ notify_free(struct notifier *n)
 	pthread_mutex_lock(&n->mu);
 	n->stopping = true;
 	/* what is queued is delivered, within one event's budget */
-	n->drain_by = now_ms() + TRIES * n->timeout_ms + 3000;
+	n->drain_by = mono_ms() + TRIES * n->timeout_ms + 3000;
 	pthread_cond_signal(&n->cv);
 	pthread_mutex_unlock(&n->mu);
 	pthread_join(n->thread, NULL);

@@ -732,19 +732,10 @@ publish(struct round *r)
 	pubjob_free(j);
 }
 
-static double
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void
 round_check(struct round *r)
 {
-	double t0 = mono_now();
+	uint64_t t0 = mono_ms();
 	struct prober *p = prober_new(r->cfg->max_parallel);
 	struct probe_result **per = NULL;
 	bool iso = round_canaries(r->cfg, p);
@@ -758,7 +749,7 @@ round_check(struct round *r)
 		free(per[0]);
 	free(per);
 	prober_free(p);
-	r->seconds = mono_now() - t0;
+	r->seconds = (double)(mono_ms() - t0) / 1000;
 }
 
 void

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -263,4 +264,13 @@ path_resolve(const char *base, const char *path)
 	if (path[0] == '/' || (slash = strrchr(base, '/')) == NULL)
 		return xstrdup(path);
 	return xasprintf("%.*s/%s", (int)(slash - base), base, path);
+}
+
+uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }

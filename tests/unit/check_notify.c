@@ -8,21 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "notify.h"
 #include "unit.h"
 #include "util.h"
-
-static uint64_t
-ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static struct event
 sample(void)
@@ -142,16 +132,16 @@ START_TEST(test_exec_time_limit)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	n = notify_new(&cfg);
-	t0 = ms_now();
+	t0 = mono_ms();
 	for (i = 0; i < 3; i++)
 		notify_send(n, &ev);
-	ck_assert_msg(ms_now() - t0 < 200, "notify_send blocked");
+	ck_assert_msg(mono_ms() - t0 < 200, "notify_send blocked");
 	notify_free(n);
 	/* three hooks run at once, each stopped by SIGTERM after 1 s (not
 	 * by SIGKILL 2 s later: the hook must not inherit our mask) */
-	ck_assert_msg(ms_now() - t0 < 2500, "took %llu ms",
-	    (unsigned long long)(ms_now() - t0));
-	ck_assert_msg(ms_now() - t0 >= 900, "stopped too early");
+	ck_assert_msg(mono_ms() - t0 < 2500, "took %llu ms",
+	    (unsigned long long)(mono_ms() - t0));
+	ck_assert_msg(mono_ms() - t0 >= 900, "stopped too early");
 	free(hook);
 }
 END_TEST

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -513,15 +512,6 @@ count_done(void *arg, const struct probe_req *req, struct probe_result *res)
 	(*(int *)arg)++;
 }
 
-static uint64_t
-ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * A refused connect ends inside the first curl_multi_perform: the step
  * must return with the news instead of sleeping its whole timeout (the
@@ -551,12 +541,12 @@ START_TEST(test_step_returns_on_quick_end)
 	memset(&w, 0, sizeof(w));
 	w.fd = pipefd[0];
 	w.events = CURL_WAIT_POLLIN;
-	t0 = ms_now();
-	while (done == 0 && ms_now() - t0 < 5000)
+	t0 = mono_ms();
+	while (done == 0 && mono_ms() - t0 < 5000)
 		prober_step(p, 5000, &w, 1);
 	ck_assert_int_eq(done, 1);
-	ck_assert_msg(ms_now() - t0 < 1000, "took %llu ms",
-	    (unsigned long long)(ms_now() - t0));
+	ck_assert_msg(mono_ms() - t0 < 1000, "took %llu ms",
+	    (unsigned long long)(mono_ms() - t0));
 	ck_assert_msg(r.reason == PROBE_CONNECT_REFUSED, "%s: %s",
 	    probe_reason_str(r.reason), r.detail);
 	ck_assert_uint_eq(prober_busy(p), 0);
@@ -580,11 +570,11 @@ START_TEST(test_step_wakes_on_extra_fd)
 	memset(&w, 0, sizeof(w));
 	w.fd = pipefd[0];
 	w.events = CURL_WAIT_POLLIN;
-	t0 = ms_now();
+	t0 = mono_ms();
 	n = prober_step(p, 5000, &w, 1);
 	ck_assert_int_eq(n, 1);
 	ck_assert(w.revents & CURL_WAIT_POLLIN);
-	ck_assert(ms_now() - t0 < 1000);
+	ck_assert(mono_ms() - t0 < 1000);
 	prober_free(p);
 	close(pipefd[0]);
 	close(pipefd[1]);
