@@ -15,10 +15,9 @@
 #include "config.h"
 #include "dnsupdate.h"
 #include "health.h"
+#include "notify.h"
 #include "probe.h"
 #include "state.h"
-
-struct notifier;
 
 struct round {
 	const struct globals	*g;
@@ -65,6 +64,14 @@ void	round_apply(struct round *);
  * notify hooks, releases everything; exit status.
  */
 int	round_close(struct round *);
+
+/*
+ * Hands an event about site s (NULL: about the monitor) to the notifier;
+ * nothing without one or with -n.  a[0..n): the addresses concerned.
+ */
+void	round_event(struct round *, enum event_kind, const struct site *s,
+	    enum side from, enum side to, const struct addr *a, size_t n,
+	    const char *reason);
 
 /* ---- the pieces, for the daemon ---- */
 

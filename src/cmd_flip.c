@@ -36,28 +36,6 @@ who(void)
 	return pw != NULL ? pw->pw_name : "unknown";
 }
 
-/* The flip or release event of site i (rule 9: who and why). */
-static void
-manual_event(struct round *r, size_t i, enum event_kind k, enum side from,
-    enum side to, const char *text)
-{
-	const struct site *s = r->sites[i];
-	const struct addr *a = k == EV_FLIP ? (to == SIDE_PRIMARY ? s->primary :
-	    s->failover) : NULL;
-	size_t n = k == EV_FLIP ? (to == SIDE_PRIMARY ? s->nprimary :
-	    s->nfailover) : 0;
-	struct event ev;
-
-	if (r->notify == NULL)
-		return;
-	event_init(&ev, k, s->name, r->now);
-	str_copy(ev.from, side_str(from), sizeof(ev.from));
-	str_copy(ev.to, side_str(to), sizeof(ev.to));
-	addr_list_str(a, n, ev.addresses, sizeof(ev.addresses));
-	str_copy(ev.reason, text, sizeof(ev.reason));
-	notify_send(r->notify, &ev);
-}
-
 /* Warns about addresses of the side being flipped to that last failed. */
 static void
 warn_down(const struct site *s, const struct site_state *st, enum side side)
@@ -108,7 +86,10 @@ cmd_flip(const struct globals *g, int argc, char **argv)
 		if (g->reason != NULL)
 			snprintf(text + strlen(text), sizeof(text) -
 			    strlen(text), ": %s", g->reason);
-		manual_event(&r, i, EV_FLIP, x->st.side, side, text);
+		round_event(&r, EV_FLIP, r.sites[i], x->st.side, side,
+		    side == SIDE_PRIMARY ? r.sites[i]->primary :
+		    r.sites[i]->failover, side == SIDE_PRIMARY ?
+		    r.sites[i]->nprimary : r.sites[i]->nfailover, text);
 		warn_down(r.sites[i], &x->st, side);
 		x->st.hold.active = true;
 		x->st.hold.side = side;
@@ -201,7 +182,8 @@ cmd_release(const struct globals *g, int argc, char **argv)
 		    "control again", who(), g->reason ? ": " : "", g->reason ?
 		    g->reason : "");
 		log_info("%s: %s", s->name, text);
-		manual_event(&r, i, EV_RELEASE, x->st.side, x->st.side, text);
+		round_event(&r, EV_RELEASE, s, x->st.side, x->st.side, NULL, 0,
+		    text);
 	}
 	round_apply(&r);
 	return round_close(&r);

@@ -63,7 +63,7 @@ cmd_probe(const struct globals *g, int argc, char **argv)
 		fprintf(stderr, "dnsfailover: usage: probe SITE\n");
 		return EX_USAGE;
 	}
-	if ((cfg = cmd_config_load(g)) == NULL)
+	if ((cfg = cmd_config_load(g, false)) == NULL)
 		return EX_CONFIG;
 	if ((s = config_site_find(cfg, argv[1])) == NULL) {
 		fprintf(stderr, "dnsfailover: unknown site %s\n", argv[1]);

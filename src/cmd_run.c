@@ -365,7 +365,7 @@ merge_foreign(struct daemon *dm)
 
 	diags_init(&d);
 	if (state_load(dm->w.path, &f, &d) == -1) {
-		diags_print(&d, stderr);
+		cmd_diags_log(&d);
 		diags_clear(&d);
 		log_warnx("%s was changed and cannot be read; keeping what "
 		    "this daemon knows", dm->w.path);
@@ -611,30 +611,6 @@ collect_jobs(struct daemon *dm)
 
 /* ---- reload ---- */
 
-static struct config *
-load_config(const struct globals *g)
-{
-	struct config *cfg;
-	struct diags d;
-	char *buf = NULL, *line, *save = NULL;
-	size_t len = 0;
-	FILE *fp;
-
-	diags_init(&d);
-	cfg = config_load(g->config_path, &d);
-	diags_sort(&d);
-	if ((fp = open_memstream(&buf, &len)) == NULL)
-		fatal("open_memstream");
-	diags_print(&d, fp);
-	fclose(fp);
-	for (line = strtok_r(buf, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
-		log_warnx("%s", line);
-	free(buf);
-	diags_clear(&d);
-	return cfg;
-}
-
 static bool
 same_notify(const struct config *a, const struct config *b)
 {
@@ -708,7 +684,7 @@ do_reload(struct daemon *dm)
 
 	sd_notify_msg("RELOADING=1");
 	log_info("reloading %s", dm->g->config_path);
-	if ((cfg = load_config(dm->g)) == NULL) {
+	if ((cfg = cmd_config_load(dm->g, true)) == NULL) {
 		log_warnx("%s has errors; still running the configuration "
 		    "loaded before", dm->g->config_path);
 		sd_notify_msg("READY=1\nSTATUS=reload failed; running the "
@@ -853,7 +829,7 @@ cmd_run(const struct globals *g, int argc, char **argv)
 	dm->w.g = g;
 	dm->w.lock = -1;
 	dm->w.lazy = true;	/* no DNS on the main thread */
-	if ((dm->w.cfg = load_config(g)) == NULL) {
+	if ((dm->w.cfg = cmd_config_load(g, true)) == NULL) {
 		free(dm);
 		return EX_CONFIG;
 	}
@@ -879,7 +855,7 @@ cmd_run(const struct globals *g, int argc, char **argv)
 		diags_init(&d);
 		if (!g->dry_run && state_load(dm->w.path, &dm->w.st, &d) ==
 		    -1) {
-			diags_print(&d, stderr);
+			cmd_diags_log(&d);
 			diags_clear(&d);
 			rc = 1;
 			goto out;

@@ -211,7 +211,7 @@ cmd_status(const struct globals *g, int argc, char **argv)
 	const char *path;
 	size_t i, shown = 0;
 
-	if ((cfg = cmd_config_load(g)) == NULL)
+	if ((cfg = cmd_config_load(g, false)) == NULL)
 		return EX_CONFIG;
 	path = cmd_state_path(g, cfg);
 	diags_init(&d);

@@ -109,7 +109,7 @@ cmd_validate(const struct globals *g, int argc, char **argv)
 		fprintf(stderr, "dnsfailover: validate takes no arguments\n");
 		return EX_USAGE;
 	}
-	if ((cfg = cmd_config_load(g)) == NULL)
+	if ((cfg = cmd_config_load(g, false)) == NULL)
 		return EX_CONFIG;
 	printf("configuration OK\n");
 	summary(cfg);

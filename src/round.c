@@ -265,8 +265,8 @@ log_decision(const struct site *s, const struct health_decision *d)
 
 /* ---- events ---- */
 
-static void
-send_event(struct round *r, enum event_kind k, const struct site *s,
+void
+round_event(struct round *r, enum event_kind k, const struct site *s,
     enum side from, enum side to, const struct addr *a, size_t n,
     const char *reason)
 {
@@ -337,7 +337,7 @@ round_decide(struct round *r, struct probe_result **per, bool iso)
 			x->pending = false;
 		if (d->action == HA_BOTH_DOWN) {
 			if (alert_due(r, &x->alert_both_down))
-				send_event(r, EV_BOTH_DOWN, r->sites[i],
+				round_event(r, EV_BOTH_DOWN, r->sites[i],
 				    x->st.side, x->st.side, NULL, 0,
 				    d->reason);
 		} else if (d->action != HA_ISOLATED)
@@ -347,7 +347,7 @@ round_decide(struct round *r, struct probe_result **per, bool iso)
 		log_warnx("every canary failed: this monitor seems cut off; "
 		    "nothing changes this round");
 		if (alert_due(r, &r->st.alert_isolated))
-			send_event(r, EV_MONITOR_ISOLATED, NULL, SIDE_PRIMARY,
+			round_event(r, EV_MONITOR_ISOLATED, NULL, SIDE_PRIMARY,
 			    SIDE_PRIMARY, NULL, 0, "every canary failed: "
 			    "this monitor seems cut off; nothing changes");
 	} else if (per != NULL)
@@ -660,7 +660,7 @@ finish_site(struct round *r, const struct pubjob *j, const struct pubsite *p)
 			return;		/* the flip or release event says it */
 		if (d->side_changed)
 			x->n.switches++;
-		send_event(r, d->side_changed ? EV_SWITCH : EV_UPDATE_APPLIED,
+		round_event(r, d->side_changed ? EV_SWITCH : EV_UPDATE_APPLIED,
 		    s, from, d->want_side, d->want, d->nwant, line);
 		return;
 	}
@@ -670,7 +670,7 @@ finish_site(struct round *r, const struct pubjob *j, const struct pubsite *p)
 		log_warnx("%s: %s; not done: the records were changed by "
 		    "someone else (%s); no automatic change until flip or "
 		    "release", s->name, line, p->why);
-		send_event(r, EV_DRIFT, s, from, d->want_side, d->want,
+		round_event(r, EV_DRIFT, s, from, d->want_side, d->want,
 		    d->nwant, p->why);
 		return;
 	}
@@ -688,7 +688,7 @@ finish_site(struct round *r, const struct pubjob *j, const struct pubsite *p)
 	    "done" : "applied yet", p->why);
 	r->failed = true;
 	if (alert_due(r, &x->alert_update_failed))
-		send_event(r, EV_UPDATE_FAILED, s, from, d->want_side, d->want,
+		round_event(r, EV_UPDATE_FAILED, s, from, d->want_side, d->want,
 		    d->nwant, p->why);
 }
 
@@ -798,7 +798,7 @@ round_open(struct round *r, const struct globals *g, int argc, char **argv,
 	r->lock = -1;
 	r->g = g;
 	r->now = time(NULL);
-	if ((r->cfg = cmd_config_load(g)) == NULL)
+	if ((r->cfg = cmd_config_load(g, false)) == NULL)
 		return EX_CONFIG;
 	if (select_sites(r, argc, argv) == -1) {
 		round_clear(r);
