@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -48,6 +50,21 @@ size_t	 str_distance(const char *a, const char *b);
  * returns -1 with errno set and *buf untouched.  Does not log.
  */
 int	 file_read(const char *path, char **buf, size_t *len);
+
+/*
+ * Replaces path atomically: fill(fp, arg) writes a temporary file in the
+ * same directory, created with mode whatever the umask, which is then
+ * renamed over path, so a reader sees the old file or the new one.
+ * Flags: FILE_DURABLE fsyncs the file and the directory (a crash keeps
+ * one of the two); FILE_DIR_OWNER gives the file to the directory's
+ * owner when root writes it.  -1 with errno on failure, path untouched.
+ */
+#define FILE_DURABLE	0x1
+#define FILE_DIR_OWNER	0x2
+int	 file_replace(const char *path, mode_t mode, int flags,
+	    void (*fill)(FILE *, const void *), const void *arg);
+/* For root: gives fd, a file in path's directory, to its owner. */
+void	 file_give_to_dir_owner(int fd, const char *path);
 
 /*
  * Joins a relative path onto the directory of base ("etc/a.yaml" +

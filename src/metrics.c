@@ -8,13 +8,7 @@
  * collector never reads half a file.  Families are written one after the
  * other, each with HELP and TYPE, as the format requires.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "metrics.h"
 #include "util.h"
@@ -168,40 +162,26 @@ write_all(FILE *fp, const struct config *cfg, const struct state *st,
 	fprintf(fp, P "last_round_timestamp_seconds %lld\n", (long long)m->at);
 }
 
+struct all {
+	const struct config		*cfg;
+	const struct state		*st;
+	const struct metrics_round	*m;
+};
+
+static void
+fill(FILE *fp, const void *arg)
+{
+	const struct all *a = arg;
+
+	write_all(fp, a->cfg, a->st, a->m);
+}
+
 int
 metrics_write(const char *path, const struct config *cfg,
     const struct state *st, const struct metrics_round *m)
 {
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	FILE *fp = NULL;
-	int fd, saved;
+	struct all a = { cfg, st, m };
 
-	unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) ==
-	    -1)
-		goto fail;
-	/* readable by the collector whatever the umask (the units set 077) */
-	if (fchmod(fd, 0644) == -1) {
-		close(fd);
-		goto fail;
-	}
-	if ((fp = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		goto fail;
-	}
-	write_all(fp, cfg, st, m);
-	if (fflush(fp) != 0 || ferror(fp)) {
-		fclose(fp);
-		goto fail;
-	}
-	if (fclose(fp) != 0 || rename(tmp, path) == -1)
-		goto fail;
-	free(tmp);
-	return 0;
-fail:
-	saved = errno;
-	unlink(tmp);
-	free(tmp);
-	errno = saved;
-	return -1;
+	/* 0644 whatever the umask: the collector reads it (units set 077) */
+	return file_replace(path, 0644, 0, fill, &a);
 }

@@ -148,90 +148,30 @@ put_site(FILE *fp, const struct state_site *s)
 	put_side(fp, "failover", st->failover, st->nfailover);
 }
 
-/*
- * root running flip or release next to a daemon that runs as its own
- * user: files root creates in the state directory go to the directory's
- * owner, or the daemon could no longer read the state or open the lock.
- */
 static void
-give_to_dir_owner(int fd, const char *path)
+fill(FILE *fp, const void *arg)
 {
-	char *dir;
-	struct stat sb;
-
-	if (geteuid() != 0)
-		return;
-	dir = path_resolve(path, ".");
-	if (stat(dir, &sb) == 0 && sb.st_uid != 0 && fchown(fd, sb.st_uid,
-	    sb.st_gid) == -1) {
-		/* best effort: the file stays root's, as before */
-	}
-	free(dir);
-}
-
-static int
-fsync_dir(const char *path)
-{
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int fd, rc;
-
-	if (slash == NULL)
-		str_copy(dir, ".", strlen(path) + 1);
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		free(dir);
-		return -1;
-	}
-	rc = fsync(fd);
-	close(fd);
-	free(dir);
-	return rc;
-}
-
-int
-state_save(const char *path, const struct state *st)
-{
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	FILE *fp = NULL;
+	const struct state *st = arg;
 	size_t i;
-	int fd, saved;
 
-	unlink(tmp);	/* a crash's leftover; we hold the lock */
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
-	    -1 || (fp = fdopen(fd, "w")) == NULL)
-		goto fail;
-	give_to_dir_owner(fd, path);
 	fprintf(fp, "# dnsfailover state: written by dnsfailover after every "
 	    "round; see dnsfailover(8)\nversion: %d\n"
 	    "alerts: {monitor_isolated: %lld}\nsites:%s\n", STATE_VERSION,
 	    (long long)st->alert_isolated, st->nsites ? "" : " {}");
 	for (i = 0; i < st->nsites; i++)
 		put_site(fp, &st->sites[i]);
-	if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0)
-		goto fail;
-	fd = -1;
-	if (fclose(fp) != 0) {
-		fp = NULL;
-		goto fail;
-	}
-	fp = NULL;
-	if (rename(tmp, path) == -1 || fsync_dir(path) == -1)
-		goto fail;
-	free(tmp);
-	return 0;
-fail:
-	saved = errno;
-	if (fp != NULL)
-		fclose(fp);
-	else if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	errno = saved;
-	return -1;
+}
+
+/*
+ * Durable, and given to the state directory's owner when root runs flip
+ * or release next to a daemon that runs as its own user: else the daemon
+ * could no longer read the state.
+ */
+int
+state_save(const char *path, const struct state *st)
+{
+	return file_replace(path, 0600, FILE_DURABLE | FILE_DIR_OWNER, fill,
+	    st);
 }
 
 /* ---- reading ---- */
@@ -782,7 +722,7 @@ state_lock(const char *path, unsigned wait_ms)
 
 	fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd != -1)
-		give_to_dir_owner(fd, lp);
+		file_give_to_dir_owner(fd, lp);	/* as the state */
 	free(lp);
 	if (fd == -1)
 		return -1;

@@ -274,3 +274,72 @@ mono_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+void
+file_give_to_dir_owner(int fd, const char *path)
+{
+	char *dir;
+	struct stat sb;
+
+	if (geteuid() != 0)
+		return;
+	dir = path_resolve(path, ".");
+	if (stat(dir, &sb) == 0 && sb.st_uid != 0 && fchown(fd, sb.st_uid,
+	    sb.st_gid) == -1) {
+		/* best effort: the file stays root's */
+	}
+	free(dir);
+}
+
+static int
+fsync_dir(const char *path)
+{
+	char *dir = path_resolve(path, ".");
+	int fd, rc;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		free(dir);
+		return -1;
+	}
+	rc = fsync(fd);
+	close(fd);
+	free(dir);
+	return rc;
+}
+
+int
+file_replace(const char *path, mode_t mode, int flags,
+    void (*fill)(FILE *, const void *), const void *arg)
+{
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	FILE *fp = NULL;
+	int fd, saved;
+
+	unlink(tmp);	/* a crash's leftover */
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)) ==
+	    -1)
+		goto fail;
+	if (fchmod(fd, mode) == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		goto fail;
+	}
+	if (flags & FILE_DIR_OWNER)
+		file_give_to_dir_owner(fd, path);
+	fill(fp, arg);
+	if (fflush(fp) != 0 || ferror(fp) || ((flags & FILE_DURABLE) &&
+	    fsync(fileno(fp)) != 0)) {
+		fclose(fp);
+		goto fail;
+	}
+	if (fclose(fp) != 0 || rename(tmp, path) == -1 ||
+	    ((flags & FILE_DURABLE) && fsync_dir(path) == -1))
+		goto fail;
+	free(tmp);
+	return 0;
+fail:
+	saved = errno;
+	unlink(tmp);
+	free(tmp);
+	errno = saved;
+	return -1;
+}
