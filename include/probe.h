@@ -5,9 +5,11 @@
  * A probe connects to the configured address itself while the URL, Host
  * header and TLS server name carry the site's name, on a fresh connection
  * that is never reused.  Results are data; the caller decides what they
- * mean.  A local fault (no file descriptor, no memory, a refusal before
- * any packet left this host) is PROBE_LOCAL_ERROR and must never count
- * against the server.
+ * mean.  A local fault (no file descriptor, no memory, no route, a bad CA
+ * file, a refusal before any packet left this host) is PROBE_LOCAL_ERROR
+ * and must never count against the server; anything the server sends
+ * that is too large or malformed counts against it (PROBE_BAD_RESPONSE,
+ * detail "header too large", ...).
  */
 #ifndef DNSFAILOVER_PROBE_H
 #define DNSFAILOVER_PROBE_H
@@ -29,7 +31,7 @@ enum probe_reason {
 	PROBE_HTTP_STATUS,		/* status not in expect_status */
 	PROBE_BODY_MISSING,		/* expect_body not in the first bytes */
 	PROBE_RESET,			/* reset or closed without an answer */
-	PROBE_BAD_RESPONSE,		/* not HTTP */
+	PROBE_BAD_RESPONSE,		/* not HTTP, malformed or too large */
 	PROBE_UNREACHABLE,		/* host unreachable */
 	PROBE_LOCAL_ERROR		/* this monitor's fault, not the server's */
 };
@@ -56,6 +58,33 @@ struct probe_result {
 
 /* Whether a result says anything about the server (not a local fault). */
 bool	probe_counts(const struct probe_result *);
+
+/*
+ * The pure pieces of response handling, for the engine and its fuzz
+ * target.
+ *
+ * A body scan looks for needle in a body that arrives in chunks of any
+ * size, a match possibly spanning chunks, keeping only strlen(needle) - 1
+ * bytes between calls.  probe_scan_init() prepares s for needle (not
+ * copied: it must outlive s; an empty one is found at once);
+ * probe_scan_feed() takes the next n bytes at p (never NULL) and returns
+ * whether needle occurs in the concatenation of every chunk fed since
+ * init (once true, it stays true).  probe_scan_free() releases s; on a
+ * zeroed struct it is a no-op.  None of them logs.
+ */
+struct probe_scan {
+	const char	*needle;
+	size_t		 len;		/* strlen(needle) */
+	char		*tail;		/* 2 * (len - 1) bytes, or NULL */
+	size_t		 ntail;		/* the end of what was seen */
+	bool		 found;
+};
+void	probe_scan_init(struct probe_scan *s, const char *needle);
+bool	probe_scan_feed(struct probe_scan *s, const char *p, size_t n);
+void	probe_scan_free(struct probe_scan *s);
+
+/* Whether HTTP status code is inside one of c's expect_status ranges. */
+bool	probe_status_expected(const struct check_spec *c, long code);
 
 /*
  * Raises RLIMIT_NOFILE to its hard limit; returns the soft limit now in

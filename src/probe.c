@@ -10,8 +10,11 @@
  *	run:    the body is scanned as it arrives and the transfer is ended
  *		as soon as the answer is known (text found, limit passed,
  *		or no text to look for);
- *	judge:  curl's code, the socket's errno and our own flags give a
- *		reason; errors raised before a packet left this host are
+ *	judge:  curl's code (a table decides each one), the socket's
+ *		errno and our own flags give a reason.  Anything the
+ *		server sent that is malformed or too large counts against
+ *		it; errors raised before the server was reached, or by
+ *		this host's own material (CA file, resolver, options), are
  *		local errors.
  */
 #include <errno.h>
@@ -43,10 +46,8 @@ struct slot {
 	int			 sock_errno;	/* socket() failed: local */
 	bool			 connected;	/* TCP connect completed */
 	bool			 stopped;	/* we ended the transfer */
-	bool			 found;		/* expect_body was seen */
 	uint64_t		 seen;		/* body bytes scanned */
-	char			*tail;		/* end of the previous chunk */
-	size_t			 ntail;
+	struct probe_scan	 scan;		/* for expect_body */
 };
 
 struct pending {			/* a request waiting for a slot */
@@ -194,24 +195,45 @@ close_socket(void *ud, curl_socket_t fd)
 	return close(fd);
 }
 
-/*
- * Whether needle appears in what was seen so far, given the next chunk.
- * Keeps the last strlen(needle)-1 bytes so that a match may span chunks.
- */
-static bool
-body_scan(struct slot *s, const char *p, size_t n)
-{
-	const char *needle = s->req->check->expect_body;
-	size_t m = strlen(needle), k, keep;
+/* ---- body scan ---- */
 
+void
+probe_scan_init(struct probe_scan *s, const char *needle)
+{
+	memset(s, 0, sizeof(*s));
+	s->needle = needle;
+	s->len = strlen(needle);
+	s->found = s->len == 0;
+	if (s->len > 1)
+		s->tail = xmalloc(2 * (s->len - 1));
+}
+
+void
+probe_scan_free(struct probe_scan *s)
+{
+	free(s->tail);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * The tail holds the last (at most len - 1) bytes seen: a match that
+ * spans chunks starts there and ends in the first len - 1 bytes of p.
+ */
+bool
+probe_scan_feed(struct probe_scan *s, const char *p, size_t n)
+{
+	size_t m = s->len, k, keep;
+
+	if (s->found)
+		return true;
 	if (m > 1) {
 		k = n < m - 1 ? n : m - 1;
 		memcpy(s->tail + s->ntail, p, k);
-		if (memmem(s->tail, s->ntail + k, needle, m) != NULL)
-			return true;
+		if (memmem(s->tail, s->ntail + k, s->needle, m) != NULL)
+			return s->found = true;
 	}
-	if (memmem(p, n, needle, m) != NULL)
-		return true;
+	if (memmem(p, n, s->needle, m) != NULL)
+		return s->found = true;
 	if (m <= 1)
 		return false;
 	if (n >= m - 1) {
@@ -238,8 +260,7 @@ on_body(char *p, size_t size, size_t nmemb, void *ud)
 	}
 	use = c->body_limit - s->seen < n ? (size_t)(c->body_limit - s->seen) :
 	    n;
-	if (body_scan(s, p, use)) {
-		s->found = true;
+	if (probe_scan_feed(&s->scan, p, use)) {
 		s->stopped = true;
 		return CURL_WRITEFUNC_ERROR;
 	}
@@ -317,6 +338,8 @@ slot_options(struct slot *s)
 	SET(CURLOPT_FORBID_REUSE, 1L);
 	SET(CURLOPT_SSL_SESSIONID_CACHE, 0L);	/* verify every time */
 	SET(CURLOPT_NOSIGNAL, 1L);
+	/* never http_proxy and the like: the address is what is tested */
+	SET(CURLOPT_PROXY, "");
 	SET(CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)c->timeout_ms);
 	SET(CURLOPT_PRIVATE, s);
@@ -352,13 +375,11 @@ slot_reset(struct slot *s)
 	s->url = NULL;
 	curl_slist_free_all(s->headers);
 	curl_slist_free_all(s->connect_to);
-	free(s->tail);
+	probe_scan_free(&s->scan);
 	s->headers = s->connect_to = NULL;
-	s->tail = NULL;
-	s->ntail = 0;
 	s->seen = 0;
 	s->sock_errno = 0;
-	s->stopped = s->found = s->connected = false;
+	s->stopped = s->connected = false;
 	s->errbuf[0] = '\0';
 }
 
@@ -383,8 +404,8 @@ slot_start(struct prober *p, struct slot *s, const struct probe_req *req,
 	s->req = req;
 	s->res = res;
 	memset(res, 0, sizeof(*res));
-	if (ne != NULL && strlen(ne) > 1)
-		s->tail = xmalloc(2 * (strlen(ne) - 1));
+	if (ne != NULL)
+		probe_scan_init(&s->scan, ne);
 	if (slot_target(s) == -1 || slot_headers(s) == -1)
 		result_local(res, "out of memory");
 	else if ((rc = slot_options(s)) != CURLE_OK)
@@ -400,8 +421,8 @@ slot_start(struct prober *p, struct slot *s, const struct probe_req *req,
 
 /* ---- judge ---- */
 
-static bool
-status_expected(const struct check_spec *c, long code)
+bool
+probe_status_expected(const struct check_spec *c, long code)
 {
 	size_t i;
 
@@ -434,37 +455,255 @@ connect_reason(const struct slot *s, long oserr)
 	}
 }
 
-static enum probe_reason
-error_reason(const struct slot *s, CURLcode rc, long oserr)
+/*
+ * What each curl code says about the server, decided code by code: every
+ * code of curl 7.88 is listed.  A code this table does not know (a later
+ * curl) is a local error: a failure the monitor does not understand
+ * never fails a site over.
+ */
+enum verdict {
+	V_UNLISTED,	/* not in the table: local */
+	V_LOCAL,	/* this monitor's fault, or cannot happen here */
+	V_CONNECT,	/* connect failed: the socket's errno decides */
+	V_TIMEOUT,
+	V_TLS,
+	V_CERT,
+	V_RESET,	/* closed or reset before a full answer */
+	V_RECV,		/* reset if the socket says so, else malformed */
+	V_BAD,		/* the answer is malformed */
+	V_BAD_REACHED,	/* malformed if the server was reached, else local */
+	V_TOO_LARGE	/* over a limit of curl's, if the server was reached */
+};
+
+/* CURLE_TOO_LARGE, curl 8.6 and later: a header or chunk over a limit */
+#define CURLE_TOO_LARGE_NUM	100
+
+static const unsigned char verdicts[CURL_LAST] = {
+	/* the server did not answer, or closed or reset the connection */
+	[CURLE_COULDNT_CONNECT] = V_CONNECT,
+	[CURLE_OPERATION_TIMEDOUT] = V_TIMEOUT,
+	[CURLE_GOT_NOTHING] = V_RESET,
+	[CURLE_SEND_ERROR] = V_RESET,
+	[CURLE_PARTIAL_FILE] = V_RESET,		/* closed inside the body */
+	[CURLE_RECV_ERROR] = V_RECV,		/* also bad chunks, 300 KiB
+						   of headers */
+	/* TLS: garbage instead of TLS, a failed handshake, a bad cert */
+	[CURLE_SSL_CONNECT_ERROR] = V_TLS,
+	[CURLE_SSL_SHUTDOWN_FAILED] = V_TLS,
+	[CURLE_SSL_CLIENTCERT] = V_TLS,		/* it demands a client cert */
+	[CURLE_PEER_FAILED_VERIFICATION] = V_CERT,
+	[CURLE_SSL_ISSUER_ERROR] = V_CERT,
+	[CURLE_SSL_PINNEDPUBKEYNOTMATCH] = V_CERT,
+	[CURLE_SSL_INVALIDCERTSTATUS] = V_CERT,
+	/* what the server sent is not HTTP, broken or too large */
+	[CURLE_WEIRD_SERVER_REPLY] = V_BAD,
+	[CURLE_HTTP2] = V_BAD,
+	[CURLE_HTTP2_STREAM] = V_BAD,
+	[CURLE_HTTP3] = V_BAD,
+	[CURLE_QUIC_CONNECT_ERROR] = V_BAD,
+	[CURLE_BAD_CONTENT_ENCODING] = V_BAD,
+	[CURLE_FILESIZE_EXCEEDED] = V_BAD,	/* its Content-Length */
+	[CURLE_UNSUPPORTED_PROTOCOL] = V_BAD_REACHED,	/* "HTTP/0.9", a
+						   broken status line */
+	[CURLE_OUT_OF_MEMORY] = V_TOO_LARGE,	/* a header line over 100 KiB
+						   ("Avoided giant realloc");
+						   a real malloc failure
+						   once connected looks the
+						   same, and would soon end
+						   this process in xmalloc */
+	/* name resolution: probes connect to addresses and never resolve;
+	 * a canary's name is looked up by this host's resolver */
+	[CURLE_COULDNT_RESOLVE_HOST] = V_LOCAL,
+	[CURLE_COULDNT_RESOLVE_PROXY] = V_LOCAL,
+	[CURLE_PROXY] = V_LOCAL,
+	/* this monitor: its setup, its source address, its event loop */
+	[CURLE_FAILED_INIT] = V_LOCAL,
+	[CURLE_URL_MALFORMAT] = V_LOCAL,
+	[CURLE_NOT_BUILT_IN] = V_LOCAL,
+	[CURLE_UNKNOWN_OPTION] = V_LOCAL,
+	[CURLE_SETOPT_OPTION_SYNTAX] = V_LOCAL,
+	[CURLE_BAD_FUNCTION_ARGUMENT] = V_LOCAL,
+	[CURLE_FUNCTION_NOT_FOUND] = V_LOCAL,
+	[CURLE_RECURSIVE_API_CALL] = V_LOCAL,
+	[CURLE_INTERFACE_FAILED] = V_LOCAL,
+	[CURLE_AGAIN] = V_LOCAL,
+	[CURLE_NO_CONNECTION_AVAILABLE] = V_LOCAL,
+	[CURLE_UNRECOVERABLE_POLL] = V_LOCAL,
+	/* this monitor's TLS material: CA file, CRL, client cert, engine */
+	[CURLE_SSL_CACERT_BADFILE] = V_LOCAL,
+	[CURLE_SSL_CRL_BADFILE] = V_LOCAL,
+	[CURLE_SSL_CERTPROBLEM] = V_LOCAL,
+	[CURLE_SSL_CIPHER] = V_LOCAL,
+	[CURLE_SSL_ENGINE_NOTFOUND] = V_LOCAL,
+	[CURLE_SSL_ENGINE_SETFAILED] = V_LOCAL,
+	[CURLE_SSL_ENGINE_INITFAILED] = V_LOCAL,
+	[CURLE_USE_SSL_FAILED] = V_LOCAL,
+	/* our callbacks: a write error we did not ask for is our bug */
+	[CURLE_WRITE_ERROR] = V_LOCAL,
+	[CURLE_ABORTED_BY_CALLBACK] = V_LOCAL,
+	[CURLE_READ_ERROR] = V_LOCAL,
+	[CURLE_CHUNK_FAILED] = V_LOCAL,
+	[CURLE_AUTH_ERROR] = V_LOCAL,
+	/* options never set (fail on error, redirects, ranges, uploads) */
+	[CURLE_HTTP_RETURNED_ERROR] = V_LOCAL,
+	[CURLE_TOO_MANY_REDIRECTS] = V_LOCAL,
+	[CURLE_RANGE_ERROR] = V_LOCAL,
+	[CURLE_BAD_DOWNLOAD_RESUME] = V_LOCAL,
+	[CURLE_UPLOAD_FAILED] = V_LOCAL,
+	[CURLE_HTTP_POST_ERROR] = V_LOCAL,
+	[CURLE_SEND_FAIL_REWIND] = V_LOCAL,
+	[CURLE_FILE_COULDNT_READ_FILE] = V_LOCAL,
+	/* protocols never spoken: CURLOPT_PROTOCOLS_STR is http,https */
+	[CURLE_REMOTE_ACCESS_DENIED] = V_LOCAL,
+	[CURLE_FTP_ACCEPT_FAILED] = V_LOCAL,
+	[CURLE_FTP_WEIRD_PASS_REPLY] = V_LOCAL,
+	[CURLE_FTP_ACCEPT_TIMEOUT] = V_LOCAL,
+	[CURLE_FTP_WEIRD_PASV_REPLY] = V_LOCAL,
+	[CURLE_FTP_WEIRD_227_FORMAT] = V_LOCAL,
+	[CURLE_FTP_CANT_GET_HOST] = V_LOCAL,
+	[CURLE_FTP_COULDNT_SET_TYPE] = V_LOCAL,
+	[CURLE_FTP_COULDNT_RETR_FILE] = V_LOCAL,
+	[CURLE_QUOTE_ERROR] = V_LOCAL,
+	[CURLE_FTP_PORT_FAILED] = V_LOCAL,
+	[CURLE_FTP_COULDNT_USE_REST] = V_LOCAL,
+	[CURLE_FTP_PRET_FAILED] = V_LOCAL,
+	[CURLE_FTP_BAD_FILE_LIST] = V_LOCAL,
+	[CURLE_LDAP_CANNOT_BIND] = V_LOCAL,
+	[CURLE_LDAP_SEARCH_FAILED] = V_LOCAL,
+	[CURLE_LOGIN_DENIED] = V_LOCAL,
+	[CURLE_TFTP_NOTFOUND] = V_LOCAL,
+	[CURLE_TFTP_PERM] = V_LOCAL,
+	[CURLE_REMOTE_DISK_FULL] = V_LOCAL,
+	[CURLE_TFTP_ILLEGAL] = V_LOCAL,
+	[CURLE_TFTP_UNKNOWNID] = V_LOCAL,
+	[CURLE_REMOTE_FILE_EXISTS] = V_LOCAL,
+	[CURLE_TFTP_NOSUCHUSER] = V_LOCAL,
+	[CURLE_REMOTE_FILE_NOT_FOUND] = V_LOCAL,
+	[CURLE_SSH] = V_LOCAL,
+	[CURLE_RTSP_CSEQ_ERROR] = V_LOCAL,
+	[CURLE_RTSP_SESSION_ERROR] = V_LOCAL,
+	/* never returned: CURLE_OBSOLETE20 ... CURLE_OBSOLETE76 */
+	[CURLE_OBSOLETE20] = V_LOCAL,
+	[CURLE_OBSOLETE24] = V_LOCAL,
+	[CURLE_OBSOLETE29] = V_LOCAL,
+	[CURLE_OBSOLETE32] = V_LOCAL,
+	[CURLE_OBSOLETE40] = V_LOCAL,
+	[CURLE_OBSOLETE44] = V_LOCAL,
+	[CURLE_OBSOLETE46] = V_LOCAL,
+	[CURLE_OBSOLETE50] = V_LOCAL,
+	[CURLE_OBSOLETE51] = V_LOCAL,
+	[CURLE_OBSOLETE57] = V_LOCAL,
+	[CURLE_OBSOLETE62] = V_LOCAL,
+	[CURLE_OBSOLETE75] = V_LOCAL,
+	[CURLE_OBSOLETE76] = V_LOCAL,
+};
+
+static enum verdict
+verdict_of(CURLcode rc)
 {
-	switch (rc) {
-	case CURLE_COULDNT_CONNECT:
-		return connect_reason(s, oserr);
-	case CURLE_OPERATION_TIMEDOUT:
+	if ((int)rc == CURLE_TOO_LARGE_NUM)
+		return V_TOO_LARGE;
+	if ((unsigned)rc < NELEM(verdicts))
+		return verdicts[rc];
+	return V_UNLISTED;
+}
+
+/*
+ * Whether the server was reached: a TCP connection was made (curl counts
+ * it; getpeername() fails once the server's reset is in), or a byte of
+ * its answer arrived.  Before that, curl failing is our fault.
+ */
+static bool
+reached(const struct slot *s)
+{
+	long made = 0, header = 0;
+
+	curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &made);
+	curl_easy_getinfo(s->easy, CURLINFO_HEADER_SIZE, &header);
+	return s->connected || made > 0 || header > 0;
+}
+
+/*
+ * Too large for curl: 7.88 refuses a header line of 100 KiB or more
+ * (CURLE_OUT_OF_MEMORY, with no error text) and a header block over
+ * 300 KiB (CURLE_RECV_ERROR, or CURLE_TOO_LARGE from curl 8.6, with
+ * this text).
+ */
+static bool
+headers_too_large(const struct slot *s)
+{
+	return strncmp(s->errbuf, "Too large response headers", 26) == 0;
+}
+
+static void
+too_large(const struct slot *s, struct probe_result *r)
+{
+	curl_off_t body = 0;
+
+	curl_easy_getinfo(s->easy, CURLINFO_SIZE_DOWNLOAD_T, &body);
+	r->reason = PROBE_BAD_RESPONSE;
+	if (headers_too_large(s))
+		str_copy(r->detail, "header too large, over 300 KiB in all",
+		    sizeof(r->detail));
+	else if (body == 0)
+		str_copy(r->detail, "header too large, a line over 100 KiB",
+		    sizeof(r->detail));
+	else
+		str_copy(r->detail, "response too large", sizeof(r->detail));
+}
+
+/* Reason and detail of a transfer curl ended with rc. */
+static void
+error_result(const struct slot *s, CURLcode rc, long oserr,
+    struct probe_result *r)
+{
+	str_copy(r->detail, s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc),
+	    sizeof(r->detail));
+	switch (verdict_of(rc)) {
+	case V_CONNECT:
+		r->reason = connect_reason(s, oserr);
+		break;
+	case V_TIMEOUT:
 		/* curl's connect time stays 0 while TLS is unfinished */
-		return s->connected ? PROBE_TIMEOUT : PROBE_CONNECT_TIMEOUT;
-	case CURLE_SSL_CONNECT_ERROR:
-		return PROBE_TLS_ERROR;
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-		return PROBE_CERT_ERROR;
-	case CURLE_GOT_NOTHING:
-	case CURLE_RECV_ERROR:
-	case CURLE_SEND_ERROR:
-	case CURLE_PARTIAL_FILE:
-		return PROBE_RESET;
-	case CURLE_WEIRD_SERVER_REPLY:
-	case CURLE_UNSUPPORTED_PROTOCOL:	/* "HTTP/0.9": not HTTP */
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-	case CURLE_BAD_CONTENT_ENCODING:
-		return PROBE_BAD_RESPONSE;
+		r->reason = s->connected ? PROBE_TIMEOUT :
+		    PROBE_CONNECT_TIMEOUT;
+		break;
+	case V_TLS:
+		r->reason = PROBE_TLS_ERROR;
+		break;
+	case V_CERT:
+		r->reason = PROBE_CERT_ERROR;
+		break;
+	case V_RESET:
+		r->reason = PROBE_RESET;
+		break;
+	case V_RECV:
+		if (headers_too_large(s))
+			too_large(s, r);
+		else	/* a bad chunk, a TLS record that is not one */
+			r->reason = oserr != 0 ? PROBE_RESET :
+			    PROBE_BAD_RESPONSE;
+		break;
+	case V_BAD:
+		r->reason = PROBE_BAD_RESPONSE;
+		break;
+	case V_BAD_REACHED:
+		/* also a URL scheme refused before connecting (a canary) */
+		r->reason = reached(s) ? PROBE_BAD_RESPONSE : PROBE_LOCAL_ERROR;
+		break;
+	case V_TOO_LARGE:
+		/* a malloc failing before the connection is ours */
+		if (reached(s))
+			too_large(s, r);
+		else
+			r->reason = PROBE_LOCAL_ERROR;
+		break;
 	default:
-		/* our CA file, out of memory, bad options: never the server */
-		return PROBE_LOCAL_ERROR;
+		r->reason = PROBE_LOCAL_ERROR;
 	}
+	if (r->reason == PROBE_LOCAL_ERROR && s->sock_errno != 0)
+		snprintf(r->detail, sizeof(r->detail), "cannot open a socket: "
+		    "%s", strerror(s->sock_errno));
 }
 
 static void
@@ -499,19 +738,13 @@ judge(struct slot *s, CURLcode rc)
 	r->connect_ms = (uint32_t)(connect / 1000);
 	if (rc == CURLE_WRITE_ERROR && s->stopped)
 		rc = CURLE_OK;
-	if (rc != CURLE_OK) {
-		r->reason = error_reason(s, rc, oserr);
-		if (s->sock_errno != 0)
-			snprintf(r->detail, sizeof(r->detail), "cannot open a "
-			    "socket: %s", strerror(s->sock_errno));
-		else
-			str_copy(r->detail, s->errbuf[0] ? s->errbuf :
-			    curl_easy_strerror(rc), sizeof(r->detail));
-	} else if (c->type != CHECK_TCP && !status_expected(c, code)) {
+	if (rc != CURLE_OK)
+		error_result(s, rc, oserr, r);
+	else if (c->type != CHECK_TCP && !probe_status_expected(c, code)) {
 		r->reason = PROBE_HTTP_STATUS;
 		snprintf(r->detail, sizeof(r->detail), "HTTP %ld", code);
 	} else if (c->type != CHECK_TCP && c->expect_body != NULL &&
-	    !s->found) {
+	    !s->scan.found) {
 		r->reason = PROBE_BODY_MISSING;
 		body_detail(s, r);
 	} else

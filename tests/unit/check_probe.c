@@ -358,6 +358,174 @@ START_TEST(test_reset)
 }
 END_TEST
 
+/*
+ * Too large or malformed answers count against the server: a header line
+ * of 100 KiB or more once ended as a local error (curl says "out of
+ * memory"), so such a primary was never counted down.
+ */
+START_TEST(test_header_line_too_large)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	char *ca = xasprintf("%s/certs/ca.pem", unit_httpd_dir());
+	struct probe_result r;
+
+	behave("127.0.0.2", 0, "longheader 204800");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_BAD_RESPONSE);
+	ck_assert(probe_counts(&r));
+	ck_assert_str_eq(r.detail, "header too large, a line over 100 KiB");
+	/* over TLS, and with a body to look for */
+	c = spec(CHECK_HTTPS);
+	c.ca_file = ca;
+	c.expect_body = "OK";
+	behave("127.0.0.2", 1, "longheader 102400");
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_BAD_RESPONSE);
+	ck_assert(probe_counts(&r));
+	/* just under curl's limit: an answer like any other */
+	behave("127.0.0.2", 1, "longheader 102000");
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	free(ca);
+}
+END_TEST
+
+START_TEST(test_header_block_too_large)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_result r;
+
+	behave("127.0.0.2", 0, "manyheaders 400");	/* 400 KB */
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_BAD_RESPONSE);
+	ck_assert(probe_counts(&r));
+	ck_assert_str_eq(r.detail, "header too large, over 300 KiB in all");
+	behave("127.0.0.2", 0, "manyheaders 250");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+}
+END_TEST
+
+START_TEST(test_malformed_answers)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_result r;
+
+	behave("127.0.0.2", 0, "badstatus");		/* "HTTP/1.1 abc" */
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_BAD_RESPONSE);
+	ck_assert(probe_counts(&r));
+	behave("127.0.0.2", 0, "badchunk");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_BAD_RESPONSE);
+	ck_assert(probe_counts(&r));
+	ck_assert_msg(strstr(r.detail, "chunked") != NULL, "%s", r.detail);
+	behave("127.0.0.2", 0, "noise");		/* binary, not HTTP */
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_BAD_RESPONSE);
+	ck_assert(probe_counts(&r));
+	/* Content-Length 100, 2 bytes, close: cut off inside the body */
+	c.expect_body = "MISSING";
+	behave("127.0.0.2", 0, "short 100");
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_RESET);
+	ck_assert(probe_counts(&r));
+	/* the status alone was asked for: known before the cut */
+	c.expect_body = NULL;
+	r = probe1("site.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+}
+END_TEST
+
+START_TEST(test_garbage_instead_of_tls)
+{
+	struct check_spec c = spec(CHECK_HTTPS);
+	char *ca = xasprintf("%s/certs/ca.pem", unit_httpd_dir());
+	struct probe_result r;
+
+	c.ca_file = ca;
+	behave("127.0.0.3", 1, "noise");
+	r = probe1("a.test", "127.0.0.3", &c);
+	ASSERT_REASON(r, PROBE_TLS_ERROR);
+	ck_assert(probe_counts(&r));
+	/* TLS is fine, what it carries is not HTTP */
+	behave("127.0.0.3", 1, "garbage");
+	r = probe1("a.test", "127.0.0.3", &c);
+	ASSERT_REASON(r, PROBE_BAD_RESPONSE);
+	ck_assert(probe_counts(&r));
+	behave("127.0.0.3", 1, "badstatus");
+	r = probe1("a.test", "127.0.0.3", &c);
+	ASSERT_REASON(r, PROBE_BAD_RESPONSE);
+	behave("127.0.0.3", 1, "ok");
+	free(ca);
+}
+END_TEST
+
+/* Our own CA file cannot be read: the monitor's fault, never the site's. */
+START_TEST(test_bad_ca_file_is_local)
+{
+	struct check_spec c = spec(CHECK_HTTPS);
+	char *notca = xasprintf("%s/requests.log", unit_httpd_dir());
+	struct probe_result r;
+
+	behave("127.0.0.2", 1, "ok");
+	c.ca_file = "/nonexistent/ca.pem";
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_LOCAL_ERROR);
+	ck_assert(!probe_counts(&r));
+	ck_assert_msg(strstr(r.detail, "/nonexistent/ca.pem") != NULL, "%s",
+	    r.detail);
+	c.ca_file = notca;		/* a file, but no certificate in it */
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_LOCAL_ERROR);
+	ck_assert(!probe_counts(&r));
+	free(notca);
+}
+END_TEST
+
+/*
+ * A proxy in the environment is not used: a probe tests the configured
+ * address, not whatever a proxy reaches under the site's name.
+ */
+START_TEST(test_environment_proxy_ignored)
+{
+	struct check_spec c = spec(CHECK_HTTP);
+	struct probe_result r;
+
+	behave("127.0.0.2", 0, "ok");
+	ck_assert_int_eq(setenv("http_proxy", "http://127.0.0.9:1", 1), 0);
+	ck_assert_int_eq(setenv("ALL_PROXY", "http://127.0.0.9:1", 1), 0);
+	r = probe1("site.test", "127.0.0.2", &c);
+	unsetenv("http_proxy");
+	unsetenv("ALL_PROXY");
+	ASSERT_REASON(r, PROBE_OK);
+}
+END_TEST
+
+/* The scan the engine runs on bodies; the fuzz target checks it more. */
+START_TEST(test_scan_across_chunks)
+{
+	static const char body[] = "xxMARKERyy";
+	struct probe_scan sc;
+	size_t i;
+
+	probe_scan_init(&sc, "MARKER");
+	for (i = 0; i + 1 < sizeof(body) - 1; i++)	/* byte by byte */
+		ck_assert(!probe_scan_feed(&sc, body + i, 1) == (i < 7));
+	probe_scan_free(&sc);
+	probe_scan_init(&sc, "MARKER");
+	ck_assert(!probe_scan_feed(&sc, "MAR", 3));
+	ck_assert(!probe_scan_feed(&sc, "", 0));
+	ck_assert(probe_scan_feed(&sc, "KER", 3));
+	ck_assert(probe_scan_feed(&sc, "zz", 2));	/* stays true */
+	probe_scan_free(&sc);
+	probe_scan_init(&sc, "M");
+	ck_assert(!probe_scan_feed(&sc, "xx", 2));
+	ck_assert(probe_scan_feed(&sc, "xM", 2));
+	probe_scan_free(&sc);
+}
+END_TEST
+
 START_TEST(test_head_headers_tcp)
 {
 	static const struct http_header h[] = { { "X-Test", "1" },
@@ -639,6 +807,13 @@ main(void)
 	tcase_add_test(tc, test_body);
 	tcase_add_test(tc, test_endless_body);
 	tcase_add_test(tc, test_reset);
+	tcase_add_test(tc, test_header_line_too_large);
+	tcase_add_test(tc, test_header_block_too_large);
+	tcase_add_test(tc, test_malformed_answers);
+	tcase_add_test(tc, test_garbage_instead_of_tls);
+	tcase_add_test(tc, test_bad_ca_file_is_local);
+	tcase_add_test(tc, test_environment_proxy_ignored);
+	tcase_add_test(tc, test_scan_across_chunks);
 	tcase_add_test(tc, test_head_headers_tcp);
 	tcase_add_test(tc, test_attribution);
 	tcase_add_test(tc, test_queue_time_not_counted);
