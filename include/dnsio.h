@@ -17,6 +17,7 @@ enum dnsio_status {
 	DNSIO_OK,
 	DNSIO_TIMEOUT,		/* no (matching) answer before the deadline */
 	DNSIO_UNREACHABLE,	/* refused, reset, unreachable */
+	DNSIO_BADREPLY,		/* TCP: an answer, but to another message */
 	DNSIO_LOCAL		/* this host: no socket, no memory */
 };
 
@@ -24,8 +25,12 @@ enum dnsio_status {
  * Sends one message (its ID is read from the first two bytes) and waits
  * until deadline_ms for the reply with the same ID.  On DNSIO_OK *reply
  * is malloc'd (the caller frees it).  err gets a reason otherwise.
- * With udp set, a reply with TC set is returned as is; the caller may
- * retry over TCP.  Does not log.
+ * Over UDP, datagrams with another ID are ignored (they may be forged or
+ * late); over TCP, where the connection carries only this message, a
+ * reply with another ID (or too short to have one) ends the exchange
+ * with DNSIO_BADREPLY and err names both IDs.  With udp set, a reply
+ * with TC set is returned as is; the caller may retry over TCP.  Does
+ * not log.
  */
 enum dnsio_status dnsio_exchange(const struct dns_server *, int udp,
 		    const uint8_t *msg, size_t len, uint64_t deadline_ms,

@@ -6,10 +6,12 @@
  * one zone go in as few messages as the size limit allows, a change never
  * split across two.  Each message is signed, sent to the servers in
  * order, and its reply checked beyond what ldns checks: same ID, a TSIG
- * that verifies with the request MAC, signing time within the fudge.  An
- * unsigned or badly signed reply is never taken as success.  Outcomes are
- * data; messages name the server, zone, rcode and TSIG error, never the
- * secret.  Nothing here logs.
+ * with our key name and algorithm that verifies with the request MAC,
+ * signing time within the fudge.  An unsigned or badly signed reply is
+ * never taken as success and never stops the next server from being
+ * tried; the first verified answer other than SERVFAIL or NOTIMP
+ * decides.  Outcomes are data; messages name each server tried, the
+ * zone, rcode and TSIG error, never the secret.  Nothing here logs.
  */
 #ifndef DNSFAILOVER_DNSUPDATE_H
 #define DNSFAILOVER_DNSUPDATE_H
@@ -94,7 +96,7 @@ struct du_report {
 	size_t		nmessages;	/* UPDATE messages sent */
 	size_t		bytes;		/* their size on the wire, signed */
 	size_t		napplied;	/* changes applied and verified */
-	char		msg[320];	/* about the first failure */
+	char		msg[320];	/* the first failure, each server tried */
 };
 
 /*
@@ -135,12 +137,20 @@ int	dnsupdate_build(const char *zone, const struct du_change *changes,
 	    size_t *len, char *err, size_t errlen);
 
 /*
- * The checks applied to a reply, on their own: reply to request req,
- * judged as at time now (seconds since the epoch).  For tests with fixed
- * vectors.  Returns the outcome; what says why.
+ * The checks applied to a reply, on their own, with no I/O: reply (any
+ * bytes) to request req (an UPDATE as dnsupdate_build() makes it, signed
+ * with key, or unsigned if key is NULL), judged as at time now (seconds
+ * since the epoch).  For tests with fixed vectors and for fuzzing.
+ * Returns the outcome the reply stands for; *final (if not NULL) says
+ * whether it decides, or the next server would be tried: true only for
+ * an answer that verifies (same ID, our key name and algorithm, MAC
+ * chained to the request's, time within the fudge, no TSIG error) and is
+ * not SERVFAIL or NOTIMP.  DU_APPLIED and DU_PREREQ_FAILED come only
+ * with *final.  what says why, without server or zone; text from the
+ * reply is in presentation form (escaped), the secret never.
  */
 int	dnsupdate_judge(const uint8_t *req, size_t reqlen,
 	    const uint8_t *reply, size_t replylen, const struct tsig_key *key,
-	    uint64_t now, char *what, size_t wlen);
+	    uint64_t now, bool *final, char *what, size_t wlen);
 
 #endif

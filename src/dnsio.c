@@ -156,34 +156,44 @@ read_all(int fd, uint8_t *p, size_t n, uint64_t deadline)
 	return DNSIO_OK;
 }
 
-/* One length-prefixed message each way; skips replies with other IDs. */
+/*
+ * One length-prefixed message each way.  The connection carries only
+ * this message, so a reply with another ID is no late or stray answer
+ * to skip: the server (or whatever holds the connection) is broken, and
+ * err says so rather than waiting for the deadline.
+ */
 static enum dnsio_status
 tcp_exchange(int fd, const uint8_t *msg, size_t len, uint64_t deadline,
-    uint8_t **reply, size_t *rlen)
+    uint8_t **reply, size_t *rlen, char *err, size_t errlen)
 {
 	uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len }, *buf;
 	enum dnsio_status st;
 	size_t n;
 
 	if ((st = write_all(fd, hdr, 2, deadline)) != DNSIO_OK ||
-	    (st = write_all(fd, msg, len, deadline)) != DNSIO_OK)
+	    (st = write_all(fd, msg, len, deadline)) != DNSIO_OK ||
+	    (st = read_all(fd, hdr, 2, deadline)) != DNSIO_OK)
 		return st;
-	for (;;) {
-		if ((st = read_all(fd, hdr, 2, deadline)) != DNSIO_OK)
-			return st;
-		n = (size_t)hdr[0] << 8 | hdr[1];
-		buf = xmalloc(n ? n : 1);
-		if ((st = read_all(fd, buf, n, deadline)) != DNSIO_OK) {
-			free(buf);
-			return st;
-		}
-		if (n >= 2 && buf[0] == msg[0] && buf[1] == msg[1]) {
-			*reply = buf;
-			*rlen = n;
-			return DNSIO_OK;
-		}
+	n = (size_t)hdr[0] << 8 | hdr[1];
+	buf = xmalloc(n ? n : 1);
+	if ((st = read_all(fd, buf, n, deadline)) != DNSIO_OK) {
 		free(buf);
+		return st;
 	}
+	if (n >= 2 && buf[0] == msg[0] && buf[1] == msg[1]) {
+		*reply = buf;
+		*rlen = n;
+		return DNSIO_OK;
+	}
+	if (n < 2)
+		snprintf(err, errlen, "reply too short (%zu bytes) over TCP",
+		    n);
+	else
+		snprintf(err, errlen, "reply with wrong message id %u "
+		    "(sent %u) over TCP", (unsigned)(buf[0] << 8 | buf[1]),
+		    (unsigned)(msg[0] << 8 | msg[1]));
+	free(buf);
+	return DNSIO_BADREPLY;
 }
 
 /* Reads datagrams until one carries id; DNSIO_TIMEOUT at deadline. */
@@ -222,6 +232,8 @@ status_str(enum dnsio_status st)
 		return "no answer in time";
 	case DNSIO_UNREACHABLE:
 		return "unreachable";
+	case DNSIO_BADREPLY:
+		return "reply to another message";
 	case DNSIO_LOCAL:
 		return "local error";
 	default:
@@ -249,7 +261,8 @@ dnsio_exchange(const struct dns_server *s, int udp, const uint8_t *msg,
 		return st;
 	}
 	if (!udp)
-		st = tcp_exchange(fd, msg, len, deadline, reply, rlen);
+		st = tcp_exchange(fd, msg, len, deadline, reply, rlen, err,
+		    errlen);
 	else if ((st = write_all(fd, msg, len, deadline)) == DNSIO_OK) {
 		resend = mono_ms() + RESEND_MS;
 		st = udp_wait(fd, msg, resend < deadline ? resend : deadline,
@@ -258,9 +271,9 @@ dnsio_exchange(const struct dns_server *s, int udp, const uint8_t *msg,
 		    (st = write_all(fd, msg, len, deadline)) == DNSIO_OK)
 			st = udp_wait(fd, msg, deadline, reply, rlen);
 	}
-	if (st != DNSIO_OK)
-		snprintf(err, errlen, "%s over %s", status_str(st), udp ? "UDP" :
-		    "TCP");
+	if (st != DNSIO_OK && st != DNSIO_BADREPLY)	/* that one said why */
+		snprintf(err, errlen, "%s over %s", status_str(st),
+		    udp ? "UDP" : "TCP");
 	close(fd);
 	return st;
 }

@@ -5,10 +5,12 @@
  *	build:	zone section, then per change its prerequisites (answer
  *		section) and its deletes and adds (authority section);
  *	sign:	random ID and RD clear first, then TSIG (fudge 300);
- *	send:	to each server in turn; a timeout, SERVFAIL or NOTIMP moves
- *		on, any other answer is final;
- *	check:	same ID, TSIG present and verified with the request MAC,
- *		time within the fudge; then the rcode and TSIG error;
+ *	send:	to each server in turn, until one gives an answer that
+ *		decides: verified, and not SERVFAIL or NOTIMP (see judge);
+ *		a timeout, an unsigned or badly signed answer moves on;
+ *	check:	same ID, TSIG present, made with our key name and
+ *		algorithm, verified with the request MAC, time within the
+ *		fudge; then the rcode and TSIG error;
  *	verify:	query until the server serves what was sent.
  *
  * ldns does not check the reply ID or the TSIG time, and a resolver
@@ -334,6 +336,72 @@ dnsupdate_build(const char *zone, const struct du_change *changes,
 
 /* ---- replies ---- */
 
+/* Skips the name at *pos; -1 if it runs past len or is no name. */
+static int
+skip_name(const uint8_t *w, size_t len, size_t *pos)
+{
+	while (*pos < len) {
+		if (w[*pos] == 0) {
+			(*pos)++;
+			return 0;
+		}
+		if ((w[*pos] & 0xc0) == 0xc0) {
+			*pos += 2;
+			return *pos <= len ? 0 : -1;
+		}
+		if (w[*pos] & 0xc0)
+			return -1;
+		*pos += (size_t)w[*pos] + 1;
+	}
+	return -1;
+}
+
+/*
+ * Whether a message's records are all there and a TSIG RR, if any, is
+ * the one last record (RFC 8945 5.1).  Checked before ldns parses: ldns
+ * 1.8.3 keeps the last of several TSIG RRs and leaks the others.
+ */
+static bool
+tsig_placed(const uint8_t *w, size_t len)
+{
+	size_t pos = 12, i, nrr, ntsig = 0, last = 0;
+
+	if (len < 12)
+		return false;
+	for (i = 0; i < (size_t)(w[4] << 8 | w[5]); i++)
+		if (skip_name(w, len, &pos) == -1 || (pos += 4) > len)
+			return false;
+	nrr = (size_t)(w[6] << 8 | w[7]) + (size_t)(w[8] << 8 | w[9]) +
+	    (size_t)(w[10] << 8 | w[11]);
+	for (i = 0; i < nrr; i++) {
+		if (skip_name(w, len, &pos) == -1 || pos + 10 > len)
+			return false;
+		if ((w[pos] << 8 | w[pos + 1]) == LDNS_RR_TYPE_TSIG) {
+			ntsig++;
+			last = i + 1;
+		}
+		pos += 10 + (size_t)(w[pos + 8] << 8 | w[pos + 9]);
+		if (pos > len)
+			return false;
+	}
+	return ntsig == 0 || (ntsig == 1 && last == nrr &&
+	    (w[10] << 8 | w[11]) > 0);
+}
+
+/* A reply parsed, or NULL if malformed (see tsig_placed). */
+static ldns_pkt *
+reply_parse(const uint8_t *wire, size_t len)
+{
+	ldns_pkt *p = NULL;
+
+	if (!tsig_placed(wire, len) || ldns_wire2pkt(&p, wire, len) !=
+	    LDNS_STATUS_OK) {
+		ldns_pkt_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 static const char *
 tsig_error_str(unsigned e)
 {
@@ -368,8 +436,6 @@ server_str(const struct dns_server *s, char *buf, size_t size)
 	    s->addr.text, s->port);
 }
 
-#define DU_NEXT_SERVER	(-1)
-
 static int
 rcode_outcome(ldns_pkt_rcode rc)
 {
@@ -386,16 +452,51 @@ rcode_outcome(ldns_pkt_rcode rc)
 		return DU_NOT_PERMITTED;
 	case LDNS_RCODE_NOTZONE:
 		return DU_NOT_AUTHORITATIVE;
-	case LDNS_RCODE_SERVFAIL:
-	case LDNS_RCODE_NOTIMPL:
-		return DU_NEXT_SERVER;
 	default:
 		return DU_OTHER;
 	}
 }
 
-/* The TSIG checks ldns leaves to us; DU_APPLIED when they pass. */
-static int
+enum sig {
+	SIG_OK,		/* verified with our key; or neither side signed */
+	SIG_BAD,	/* unsigned, another key, forged or stale */
+	SIG_ERROR	/* the server reports a TSIG error */
+};
+
+/*
+ * Whether TSIG RR t is made with our key name and algorithm; what says
+ * which differs.  Checked before ldns computes a MAC: ldns 1.8.3 leaks
+ * the TSIG RR when it cannot (an algorithm it does not know).
+ */
+static bool
+tsig_ours(const ldns_rr *t, const struct tsig_key *key, char *what,
+    size_t wlen)
+{
+	ldns_rdf *name = dname(key->name);
+	ldns_rdf *alg = ldns_dname_new_frm_str(tsig_alg_ldns(key->alg));
+	char *got = NULL;
+	bool ok = false;
+
+	if (name == NULL || alg == NULL)
+		snprintf(what, wlen, "cannot compare the reply's key");
+	else if (ldns_dname_compare(ldns_rr_owner(t), name) != 0) {
+		got = ldns_rdf2str(ldns_rr_owner(t));
+		snprintf(what, wlen, "reply signed with key %.64s, not %s",
+		    got ? got : "?", key->name);
+	} else if (ldns_dname_compare(ldns_rr_rdf(t, 0), alg) != 0) {
+		got = ldns_rdf2str(ldns_rr_rdf(t, 0));
+		snprintf(what, wlen, "reply signed with algorithm %.64s, "
+		    "not %s", got ? got : "?", tsig_alg_str(key->alg));
+	} else
+		ok = true;
+	free(got);
+	ldns_rdf_deep_free(name);
+	ldns_rdf_deep_free(alg);
+	return ok;
+}
+
+/* The TSIG checks ldns leaves to us; what says why when not SIG_OK. */
+static enum sig
 tsig_check(const ldns_pkt *req, ldns_pkt *r, const uint8_t *wire,
     size_t len, const struct tsig_key *key, uint64_t now, char *what,
     size_t wlen)
@@ -405,26 +506,28 @@ tsig_check(const ldns_pkt *req, ldns_pkt *r, const uint8_t *wire,
 	unsigned terr;
 
 	if (key == NULL)	/* an unsigned request (tests only) */
-		return t == NULL ? DU_APPLIED : DU_KEY_PROBLEM;
+		return t == NULL ? SIG_OK : SIG_BAD;
 	if (t == NULL || ldns_rr_rd_count(t) < 7) {
 		snprintf(what, wlen, "reply not signed");
-		return DU_KEY_PROBLEM;
+		return SIG_BAD;
 	}
 	terr = ldns_rdf2native_int16(ldns_rr_rdf(t, 5));
 	if (terr == 18) {
 		snprintf(what, wlen, "TSIG error BADTIME (server time %llu, "
 		    "ours %llu: check the clocks)", (unsigned long long)
 		    rdf_u48(ldns_rr_rdf(t, 6)), (unsigned long long)now);
-		return DU_KEY_PROBLEM;
+		return SIG_ERROR;
 	}
 	if (terr != 0) {
 		snprintf(what, wlen, "TSIG error %s", tsig_error_str(terr));
-		return DU_KEY_PROBLEM;
+		return SIG_ERROR;
 	}
+	if (!tsig_ours(t, key, what, wlen))
+		return SIG_BAD;
 	if (ldns_pkt_tsig(req) == NULL || !ldns_pkt_tsig_verify(r, wire, len,
 	    key->name, key->secret, ldns_rr_rdf(ldns_pkt_tsig(req), 3))) {
 		snprintf(what, wlen, "reply signature does not verify");
-		return DU_KEY_PROBLEM;
+		return SIG_BAD;
 	}
 	signed_at = rdf_u48(ldns_rr_rdf(t, 1));
 	if ((signed_at > now ? signed_at - now : now - signed_at) >
@@ -432,44 +535,62 @@ tsig_check(const ldns_pkt *req, ldns_pkt *r, const uint8_t *wire,
 		snprintf(what, wlen, "reply signed at %llu, outside the fudge "
 		    "of our time %llu", (unsigned long long)signed_at,
 		    (unsigned long long)now);
-		return DU_KEY_PROBLEM;
+		return SIG_BAD;
 	}
-	return DU_APPLIED;
+	return SIG_OK;
 }
 
 /*
- * Judges a reply to req at time now.  Returns an outcome, or
- * DU_NEXT_SERVER for SERVFAIL/NOTIMP; what says why, without server and
- * zone.
+ * Judges a reply to req at time now: the outcome it stands for, and in
+ * *final whether it decides for this message.  Only a verified answer
+ * decides (RFC 8945 5.4: an unsigned or unverifiable one could be
+ * forged by anyone on the path, so it must not stop the next server
+ * from being tried), and not SERVFAIL or NOTIMP, which say nothing of
+ * the update.  A verified REFUSED or NOTAUTH is final: it comes from a
+ * server that holds our key and is one of the zone's configured
+ * update servers, and it says the update is not allowed; another
+ * server of the zone would apply the same policy (a secondary forwards
+ * the update to the same primary), so asking it only delays the error
+ * the operator has to fix.  An unverified answer is never a success,
+ * nor trusted to say the records changed under us; a refusal stays a
+ * refusal.  what says why, without server and zone.
  */
 static int
 judge(const ldns_pkt *req, const uint8_t *wire, size_t len,
-    const struct tsig_key *key, uint64_t now, char *what, size_t wlen)
+    const struct tsig_key *key, uint64_t now, bool *final, char *what,
+    size_t wlen)
 {
-	ldns_pkt *r = NULL;
+	ldns_pkt *r;
 	const ldns_lookup_table *rc;
+	ldns_pkt_rcode code;
 	char tsig[160] = "";
-	int out, sig;
+	enum sig sig;
+	int out;
 
-	if (ldns_wire2pkt(&r, wire, len) != LDNS_STATUS_OK ||
-	    ldns_pkt_id(r) != ldns_pkt_id(req) || !ldns_pkt_qr(r)) {
+	*final = false;
+	if ((r = reply_parse(wire, len)) == NULL || !ldns_pkt_qr(r)) {
 		snprintf(what, wlen, "malformed reply");
 		ldns_pkt_free(r);
 		return DU_OTHER;
 	}
-	rc = ldns_lookup_by_id(ldns_rcodes, (int)ldns_pkt_get_rcode(r));
-	out = rcode_outcome(ldns_pkt_get_rcode(r));
+	if (ldns_pkt_id(r) != ldns_pkt_id(req)) {
+		snprintf(what, wlen, "reply with wrong message id %u (sent %u)",
+		    (unsigned)ldns_pkt_id(r), (unsigned)ldns_pkt_id(req));
+		ldns_pkt_free(r);
+		return DU_OTHER;
+	}
+	code = ldns_pkt_get_rcode(r);
+	rc = ldns_lookup_by_id(ldns_rcodes, (int)code);
+	out = rcode_outcome(code);
 	sig = tsig_check(req, r, wire, len, key, now, tsig, sizeof(tsig));
 	ldns_pkt_free(r);
 	snprintf(what, wlen, "%s%s%s", rc ? rc->name : "unknown rcode",
-	    sig != DU_APPLIED ? ", " : "", sig != DU_APPLIED ? tsig : "");
-	/*
-	 * An unsigned or badly signed answer is never a success, nor trusted
-	 * to say the records changed under us; a refusal stays a refusal.
-	 */
-	if (sig != DU_APPLIED && (out == DU_APPLIED ||
-	    out == DU_PREREQ_FAILED || strstr(tsig, "TSIG") != NULL))
-		return DU_KEY_PROBLEM;
+	    tsig[0] != '\0' ? ", " : "", tsig);
+	if (sig != SIG_OK && (sig == SIG_ERROR || out == DU_APPLIED ||
+	    out == DU_PREREQ_FAILED))
+		out = DU_KEY_PROBLEM;
+	*final = sig == SIG_OK && code != LDNS_RCODE_SERVFAIL &&
+	    code != LDNS_RCODE_NOTIMPL;
 	return out;
 }
 
@@ -493,38 +614,74 @@ exchange(const struct dns_conf *dns, const struct dns_server *s,
 	return st;
 }
 
-/* Sends m to the servers in order; *used gets the one that answered. */
+/*
+ * How much a failed attempt tells, to choose what to report when no
+ * server decides: an answer more than a broken one, that more than none.
+ */
+static int
+weight(enum du_outcome o)
+{
+	return o == DU_UNREACHABLE ? 0 : o == DU_OTHER ? 1 : 2;
+}
+
+/* Appends server srv's part to why at *at: the first names the zone. */
+static void
+why_add(char *why, size_t wlen, size_t *at, const char *srv,
+    const char *zone, const char *what)
+{
+	int n;
+
+	if (*at >= wlen)
+		return;
+	if (*at == 0)
+		n = snprintf(why, wlen, "server %s, zone %s: %.120s", srv, zone,
+		    what);
+	else
+		n = snprintf(why + *at, wlen - *at, "; server %s: %.120s", srv,
+		    what);
+	*at = n < 0 ? wlen : *at + (size_t)n;
+}
+
+/*
+ * Sends m to the servers in order until one gives an answer that
+ * decides (see judge); *used gets that one.  If none does, the outcome
+ * is that of the first most telling attempt.  why names every server
+ * tried and what it did.
+ */
 static enum du_outcome
 send_msg(const struct dns_conf *dns, const char *zone, const struct msg *m,
     const struct dns_server **used, char *why, size_t wlen)
 {
-	char srv[ADDR_STRLEN + 16], err[160], what[256];
-	enum du_outcome last = DU_UNREACHABLE;
+	char srv[ADDR_STRLEN + 16], what[256];
+	enum du_outcome best = DU_UNREACHABLE;
+	enum dnsio_status st;
 	uint8_t *reply;
-	size_t i, rlen;
+	size_t i, rlen, at = 0;
+	bool final;
 	int out;
 
+	why[0] = '\0';
 	for (i = 0; i < dns->nservers; i++) {
 		server_str(&dns->servers[i], srv, sizeof(srv));
-		if (exchange(dns, &dns->servers[i], m, &reply, &rlen, err,
-		    sizeof(err)) != DNSIO_OK) {
-			snprintf(why, wlen, "server %s, zone %s: %.120s", srv,
-			    zone, err);
-			continue;
+		st = exchange(dns, &dns->servers[i], m, &reply, &rlen, what,
+		    sizeof(what));
+		final = false;
+		if (st != DNSIO_OK)
+			out = st == DNSIO_BADREPLY ? DU_OTHER : DU_UNREACHABLE;
+		else {
+			out = judge(m->pkt, reply, rlen, dns->key,
+			    (uint64_t)time(NULL), &final, what, sizeof(what));
+			free(reply);
 		}
-		out = judge(m->pkt, reply, rlen, dns->key, (uint64_t)time(NULL),
-		    what, sizeof(what));
-		free(reply);
-		snprintf(why, wlen, "server %s, zone %s: %.200s", srv, zone,
-		    what);
-		if (out == DU_NEXT_SERVER) {
-			last = DU_OTHER;
-			continue;
+		why_add(why, wlen, &at, srv, zone, what);
+		if (final) {
+			*used = &dns->servers[i];
+			return (enum du_outcome)out;
 		}
-		*used = &dns->servers[i];
-		return (enum du_outcome)out;
+		if (weight((enum du_outcome)out) > weight(best))
+			best = (enum du_outcome)out;
 	}
-	return last;
+	return best;
 }
 
 /* ---- queries: verify, read, find the zone ---- */
@@ -597,7 +754,7 @@ answer_values(const uint8_t *wire, size_t len, const char *name,
 
 	*vals = NULL;
 	*n = 0;
-	if (ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK ||
+	if ((p = reply_parse(wire, len)) == NULL ||
 	    (ldns_pkt_get_rcode(p) != LDNS_RCODE_NOERROR &&
 	    ldns_pkt_get_rcode(p) != LDNS_RCODE_NXDOMAIN)) {
 		ldns_pkt_free(p);
@@ -812,7 +969,7 @@ apply_msg(const struct dns_conf *dns, const char *zone, struct msg *m,
     struct du_report *r)
 {
 	enum du_outcome o;
-	char why[300];
+	char why[sizeof(r->msg)];
 	size_t i;
 
 	r->nmessages++;
@@ -920,7 +1077,7 @@ ask(const struct dns_conf *dns, const char *name, uint16_t type)
 		    &rlen, err, sizeof(err)) != DNSIO_OK)
 			continue;
 		/* an answer counts; a refusal or failure asks the next */
-		if (ldns_wire2pkt(&p, reply, rlen) != LDNS_STATUS_OK ||
+		if ((p = reply_parse(reply, rlen)) == NULL ||
 		    (ldns_pkt_get_rcode(p) != LDNS_RCODE_NOERROR &&
 		    ldns_pkt_get_rcode(p) != LDNS_RCODE_NXDOMAIN)) {
 			ldns_pkt_free(p);
@@ -1058,17 +1215,21 @@ dnsupdate_read_addrs(const struct dns_conf *dns, const char *const *names,
 
 int
 dnsupdate_judge(const uint8_t *req, size_t reqlen, const uint8_t *reply,
-    size_t replylen, const struct tsig_key *key, uint64_t now, char *what,
-    size_t wlen)
+    size_t replylen, const struct tsig_key *key, uint64_t now, bool *final,
+    char *what, size_t wlen)
 {
 	ldns_pkt *q = NULL;
+	bool dummy;
 	int out;
 
+	if (final == NULL)
+		final = &dummy;
+	*final = false;
 	if (ldns_wire2pkt(&q, req, reqlen) != LDNS_STATUS_OK) {
 		snprintf(what, wlen, "malformed request");
 		return DU_OTHER;
 	}
-	out = judge(q, reply, replylen, key, now, what, wlen);
+	out = judge(q, reply, replylen, key, now, final, what, wlen);
 	ldns_pkt_free(q);
-	return out == DU_NEXT_SERVER ? DU_OTHER : out;
+	return out;
 }

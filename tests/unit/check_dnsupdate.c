@@ -5,8 +5,18 @@
  * hmac-sha256 vectors of shared/testdata/tsig/vectors.json (copied below;
  * made by dnspython and checked with ldns).
  * "interop": the same matrix against BIND, Knot and PowerDNS, started by
- * tests/fixture/dns.sh on 127.0.0.1, every result read back with dig.
+ * tests/fixture/dns.sh on 127.0.0.1, every result read back with dig;
+ * and with a server before them that answers what must not decide: a
+ * BIND with another secret (BADSIG), or a fake server in this process
+ * (an unsigned REFUSED, a reply with another message ID).
  */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,43 +95,73 @@ START_TEST(test_build_matches_vector)
 }
 END_TEST
 
+/* final: whether the answer decides, or the next server is asked */
+#define JUDGE(q, lq, r, lr, key, now, want, want_final) do { \
+	bool final_; \
+	ck_assert_int_eq(dnsupdate_judge(q, lq, r, lr, key, now, &final_, \
+	    what, sizeof(what)), want); \
+	ck_assert_msg(final_ == (want_final), "%s: final %d", what, final_); \
+	} while (0)
+
 START_TEST(test_reply_checks)
 {
-	uint8_t q1[512], r2[512], q3[512], r4[512];
+	uint8_t q1[512], r2[512], q3[512], r4[512], two[1024];
 	size_t lq1 = unhex(v1_hex, q1), lr2 = unhex(v2_hex, r2);
 	size_t lq3 = unhex(v3_hex, q3), lr4 = unhex(v4_hex, r4);
 	struct tsig_key other = vkey;
 	char what[256];
 
 	/* v2: signed NOERROR chained to v1's MAC, at its own time */
-	ck_assert_int_eq(dnsupdate_judge(q1, lq1, r2, lr2, &vkey, 1700000001,
-	    what, sizeof(what)), DU_APPLIED);
+	JUDGE(q1, lq1, r2, lr2, &vkey, 1700000001, DU_APPLIED, true);
 	/* 301 s later: outside the fudge, not trusted */
-	ck_assert_int_eq(dnsupdate_judge(q1, lq1, r2, lr2, &vkey, 1700000302,
-	    what, sizeof(what)), DU_KEY_PROBLEM);
+	JUDGE(q1, lq1, r2, lr2, &vkey, 1700000302, DU_KEY_PROBLEM, false);
 	ck_assert_msg(strstr(what, "outside the fudge") != NULL, "%s", what);
 	/* v4: signed NXRRSET chained to v3 */
-	ck_assert_int_eq(dnsupdate_judge(q3, lq3, r4, lr4, &vkey, 1700000100,
-	    what, sizeof(what)), DU_PREREQ_FAILED);
+	JUDGE(q3, lq3, r4, lr4, &vkey, 1700000100, DU_PREREQ_FAILED, true);
 	ck_assert_str_eq(what, "NXRRSET");
 	/* a flipped bit in the reply */
 	r2[lr2 - 20] ^= 1;
-	ck_assert_int_eq(dnsupdate_judge(q1, lq1, r2, lr2, &vkey, 1700000001,
-	    what, sizeof(what)), DU_KEY_PROBLEM);
+	JUDGE(q1, lq1, r2, lr2, &vkey, 1700000001, DU_KEY_PROBLEM, false);
 	ck_assert_msg(strstr(what, "does not verify") != NULL, "%s", what);
 	r2[lr2 - 20] ^= 1;
 	/* another secret */
 	other.secret = (char *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-	ck_assert_int_eq(dnsupdate_judge(q1, lq1, r2, lr2, &other, 1700000001,
-	    what, sizeof(what)), DU_KEY_PROBLEM);
+	JUDGE(q1, lq1, r2, lr2, &other, 1700000001, DU_KEY_PROBLEM, false);
+	/* another key name, another algorithm: refused before any MAC */
+	other = vkey;
+	other.name = (char *)"other-key";
+	JUDGE(q1, lq1, r2, lr2, &other, 1700000001, DU_KEY_PROBLEM, false);
+	ck_assert_str_eq(what, "NOERROR, reply signed with key failover-key., "
+	    "not other-key");
+	other = vkey;
+	other.alg = TSIG_HMAC_SHA512;
+	JUDGE(q1, lq1, r2, lr2, &other, 1700000001, DU_KEY_PROBLEM, false);
+	ck_assert_str_eq(what, "NOERROR, reply signed with algorithm "
+	    "hmac-sha256., not hmac-sha512");
+	/* two TSIG RRs (ldns would leak one): malformed, RFC 8945 5.1 */
+	memcpy(two, r2, lr2);
+	memcpy(two + lr2, r2 + 30, lr2 - 30);	/* v2's TSIG starts at 30 */
+	two[11] = 2;
+	JUDGE(q1, lq1, two, 2 * lr2 - 30, &vkey, 1700000001, DU_OTHER, false);
+	ck_assert_str_eq(what, "malformed reply");
 	/* the reply to another request (wrong ID) */
-	ck_assert_int_eq(dnsupdate_judge(q3, lq3, r2, lr2, &vkey, 1700000001,
-	    what, sizeof(what)), DU_OTHER);
-	/* an unsigned NOERROR is never a success */
+	JUDGE(q3, lq3, r2, lr2, &vkey, 1700000001, DU_OTHER, false);
+	ck_assert_str_eq(what, "reply with wrong message id 4660 (sent 17185)");
+	/* a refusal that does not verify, or is not signed, does not decide */
+	r2[3] = (r2[3] & 0xf0) | LDNS_RCODE_REFUSED;
+	JUDGE(q1, lq1, r2, lr2, &vkey, 1700000001, DU_NOT_PERMITTED, false);
+	ck_assert_msg(strstr(what, "REFUSED, reply signature does not verify")
+	    != NULL, "%s", what);
 	r2[11] = 0;
-	ck_assert_int_eq(dnsupdate_judge(q1, lq1, r2, 0x2a, &vkey, 1700000001,
-	    what, sizeof(what)), DU_KEY_PROBLEM);
+	JUDGE(q1, lq1, r2, 0x2a, &vkey, 1700000001, DU_NOT_PERMITTED, false);
+	ck_assert_str_eq(what, "REFUSED, reply not signed");
+	/* an unsigned NOERROR is never a success */
+	r2[3] &= 0xf0;
+	JUDGE(q1, lq1, r2, 0x2a, &vkey, 1700000001, DU_KEY_PROBLEM, false);
 	ck_assert_str_eq(what, "NOERROR, reply not signed");
+	/* garbage */
+	JUDGE(q1, lq1, r2, 7, &vkey, 1700000001, DU_OTHER, false);
+	ck_assert_str_eq(what, "malformed reply");
 }
 END_TEST
 
@@ -201,6 +241,32 @@ END_TEST
 static const char *const servers[] = { "bind", "knot", "pdns" };
 static char fxdir[64];
 static int base_port;
+static int other_port;		/* a BIND with its own key, same key name */
+
+/* A port of 127.0.0.1 that nothing holds now, from port from up. */
+static int
+free_port(int from)
+{
+	struct sockaddr_in in;
+	int p, t, u, ok;
+
+	memset(&in, 0, sizeof(in));
+	in.sin_family = AF_INET;
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (p = from; p < from + 100; p++) {
+		in.sin_port = htons((uint16_t)p);
+		t = socket(AF_INET, SOCK_STREAM, 0);
+		u = socket(AF_INET, SOCK_DGRAM, 0);
+		ok = bind(t, (struct sockaddr *)&in, sizeof(in)) == 0 &&
+		    bind(u, (struct sockaddr *)&in, sizeof(in)) == 0;
+		close(t);
+		close(u);
+		if (ok)
+			return p;
+	}
+	fprintf(stderr, "no free port from %d\n", from);
+	abort();
+}
 
 static void
 fx_start(void)
@@ -212,8 +278,10 @@ fx_start(void)
 	/* below the ephemeral range (32768-60999), where a client socket
 	 * could already hold the port */
 	base_port = 20000 + (int)(getpid() % 4000) * 3;
-	cmd = xasprintf("sh tests/fixture/dns.sh start %s %d", fxdir,
-	    base_port);
+	other_port = free_port(base_port + 10);	/* + 9: nothing there */
+	cmd = xasprintf("sh tests/fixture/dns.sh start %s %d && "
+	    "sh tests/fixture/dns.sh start %s/other %d bind", fxdir, base_port,
+	    fxdir, other_port);
 	if (system(cmd) != 0) {
 		fprintf(stderr, "cannot start the DNS servers\n");
 		abort();
@@ -224,8 +292,9 @@ fx_start(void)
 static void
 fx_stop(void)
 {
-	char *cmd = xasprintf("sh tests/fixture/dns.sh stop %s; rm -rf %s",
-	    fxdir, fxdir);
+	char *cmd = xasprintf("sh tests/fixture/dns.sh stop %s; "
+	    "sh tests/fixture/dns.sh stop %s/other; rm -rf %s", fxdir, fxdir,
+	    fxdir);
 
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot stop the DNS servers\n");
@@ -246,6 +315,141 @@ fx_key(void)
 	diags_clear(&d);
 	free(path);
 	return kf;
+}
+
+/* ---- a fake server: one bad answer to every message ---- */
+
+#define FAKE_ADDR	"127.0.53.1"
+
+enum fake_mode {
+	FAKE_REFUSED,		/* an unsigned REFUSED, as PowerDNS says */
+	FAKE_WRONG_ID		/* NOERROR, with another message ID */
+};
+
+struct fake {
+	enum fake_mode	 mode;
+	int		 tcp, udp, stop[2];
+	pthread_t	 thread;
+	unsigned	 nmsgs, got_id, sent_id;	/* the last message */
+};
+
+/* The answer to q in a: q's header and zone section, as mode says. */
+static size_t
+fake_answer(struct fake *f, const uint8_t *q, size_t n, uint8_t *a)
+{
+	size_t end = 12;
+
+	while (end < n && q[end] != 0 && (q[end] & 0xc0) == 0)
+		end += (size_t)q[end] + 1;
+	end += 5;			/* the root label, type and class */
+	if (n < 12 || end > n)
+		return 0;
+	memcpy(a, q, end);
+	a[2] = (uint8_t)(0x80 | (q[2] & 0x78));	/* QR, q's opcode */
+	a[3] = f->mode == FAKE_REFUSED ? LDNS_RCODE_REFUSED : 0;
+	memset(a + 6, 0, 6);		/* no other section */
+	if (f->mode == FAKE_WRONG_ID)
+		a[1] ^= 0x5a;
+	f->nmsgs++;
+	f->got_id = (unsigned)(q[0] << 8 | q[1]);
+	f->sent_id = (unsigned)(a[0] << 8 | a[1]);
+	return end;
+}
+
+static void
+fake_tcp(struct fake *f, uint8_t *q, uint8_t *a)
+{
+	struct timeval tv = { 2, 0 };
+	uint8_t hdr[2];
+	size_t n;
+	int c;
+
+	if ((c = accept(f->tcp, NULL, NULL)) == -1)
+		return;
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (recv(c, hdr, 2, MSG_WAITALL) == 2 &&
+	    (n = (size_t)(hdr[0] << 8 | hdr[1])) > 0 &&
+	    recv(c, q, n, MSG_WAITALL) == (ssize_t)n &&
+	    (n = fake_answer(f, q, n, a + 2)) > 0) {
+		a[0] = (uint8_t)(n >> 8);
+		a[1] = (uint8_t)n;
+		(void)send(c, a, n + 2, MSG_NOSIGNAL);
+	}
+	close(c);
+}
+
+static void *
+fake_run(void *arg)
+{
+	struct fake *f = arg;
+	struct pollfd p[3] = { { f->tcp, POLLIN, 0 }, { f->udp, POLLIN, 0 },
+	    { f->stop[0], POLLIN, 0 } };
+	uint8_t *q = xmalloc(65536), *a = xmalloc(65538);
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	ssize_t r;
+	size_t n;
+
+	while (poll(p, 3, -1) >= 0 && !(p[2].revents & POLLIN)) {
+		if (p[1].revents & POLLIN) {
+			sl = sizeof(ss);
+			r = recvfrom(f->udp, q, 65536, 0,
+			    (struct sockaddr *)&ss, &sl);
+			if (r > 0 && (n = fake_answer(f, q, (size_t)r, a)) > 0)
+				(void)sendto(f->udp, a, n, 0,
+				    (struct sockaddr *)&ss, sl);
+		}
+		if (p[0].revents & POLLIN)
+			fake_tcp(f, q, a);
+	}
+	free(q);
+	free(a);
+	return NULL;
+}
+
+/* Starts f on FAKE_ADDR, UDP and TCP, at a free port; fills sv. */
+static void
+fake_start(struct fake *f, enum fake_mode mode, struct dns_server *sv)
+{
+	struct sockaddr_in in;
+	char err[PARSE_ERRLEN];
+	int port, one = 1;
+
+	memset(f, 0, sizeof(*f));
+	f->mode = mode;
+	memset(&in, 0, sizeof(in));
+	in.sin_family = AF_INET;
+	inet_pton(AF_INET, FAKE_ADDR, &in.sin_addr);
+	for (port = base_port; port < base_port + 100; port++) {
+		f->tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		f->udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		setsockopt(f->tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		in.sin_port = htons((uint16_t)port);
+		if (bind(f->tcp, (struct sockaddr *)&in, sizeof(in)) == 0 &&
+		    bind(f->udp, (struct sockaddr *)&in, sizeof(in)) == 0 &&
+		    listen(f->tcp, 8) == 0)
+			break;
+		close(f->tcp);
+		close(f->udp);
+	}
+	ck_assert_int_lt(port, base_port + 100);
+	ck_assert_int_eq(pipe(f->stop), 0);
+	ck_assert_int_eq(pthread_create(&f->thread, NULL, fake_run, f), 0);
+	memset(sv, 0, sizeof(*sv));
+	ck_assert_int_eq(addr_parse(FAKE_ADDR, &sv->addr, err, sizeof(err)),
+	    0);
+	sv->port = (uint16_t)port;
+}
+
+static void
+fake_stop(struct fake *f)
+{
+	ck_assert_int_eq(write(f->stop[1], "x", 1), 1);
+	pthread_join(f->thread, NULL);
+	close(f->tcp);
+	close(f->udp);
+	close(f->stop[0]);
+	close(f->stop[1]);
 }
 
 /* The dns settings for server i (port), key, verify on. */
@@ -587,6 +791,125 @@ START_TEST(test_find_zone_and_read)
 }
 END_TEST
 
+/*
+ * The first server's answer cannot be verified (an unsigned REFUSED,
+ * over TCP and UDP): it must not end the round, the second takes it.
+ */
+START_TEST(test_unverified_refusal_moves_on)
+{
+	struct keyfile *kf = fx_key();
+	struct dns_server sv[2];
+	struct dns_conf c = conf(&sv[1], PORT, &kf->keys[0]);
+	struct du_report r;
+	struct fake f;
+	enum du_outcome o;
+
+	fake_start(&f, FAKE_REFUSED, &sv[0]);
+	c.servers = sv;
+	c.nservers = 2;
+	o = set_addrs(&c, "unsig1.example.test", "198.51.100.71", "", true, &r);
+	ck_assert_msg(o == DU_APPLIED, "%s: %s", servers[_i], r.msg);
+	c.transport = DNS_UDP;
+	o = set_addrs(&c, "unsig2.example.test", "198.51.100.72", "", true, &r);
+	ck_assert_msg(o == DU_APPLIED, "%s: %s", servers[_i], r.msg);
+	fake_stop(&f);
+	ck_assert_uint_eq(f.nmsgs, 2);
+	ASSERT_DIG(PORT, "unsig1.example.test", "A", "198.51.100.71\n");
+	ASSERT_DIG(PORT, "unsig2.example.test", "A", "198.51.100.72\n");
+	keyfile_free(kf);
+}
+END_TEST
+
+/* A real BIND that does not know our secret (BADSIG) comes first. */
+START_TEST(test_badsig_moves_on)
+{
+	struct keyfile *kf = fx_key();
+	struct dns_server sv[2];
+	struct dns_conf c = conf(&sv[1], PORT, &kf->keys[0]);
+	struct du_report r;
+	enum du_outcome o;
+
+	sv[0] = sv[1];
+	sv[0].port = (uint16_t)other_port;
+	c.servers = sv;
+	c.nservers = 2;
+	o = set_addrs(&c, "badsig.example.test", "198.51.100.73", "", true, &r);
+	ck_assert_msg(o == DU_APPLIED, "%s: %s", servers[_i], r.msg);
+	ASSERT_DIG(PORT, "badsig.example.test", "A", "198.51.100.73\n");
+	ASSERT_DIG(other_port, "badsig.example.test", "A", "");
+	keyfile_free(kf);
+}
+END_TEST
+
+/*
+ * No server gives an answer that decides: the outcome is the first
+ * answer's, and the message names every server and what it said.
+ */
+START_TEST(test_no_server_decides)
+{
+	struct keyfile *kf = fx_key();
+	struct dns_server sv[3];
+	struct dns_conf c = conf(&sv[1], base_port, &kf->keys[0]);
+	struct du_report r;
+	struct fake f;
+	char want[320];
+
+	fake_start(&f, FAKE_REFUSED, &sv[0]);
+	sv[1].port = (uint16_t)other_port;
+	sv[2] = sv[1];
+	sv[2].port = (uint16_t)(base_port + 9);		/* nothing there */
+	c.servers = sv;
+	c.nservers = 3;
+	ck_assert_int_eq(set_addrs(&c, "www.example.test", "198.51.100.74",
+	    "", false, &r), DU_NOT_PERMITTED);
+	fake_stop(&f);
+	snprintf(want, sizeof(want), "server %s:%u, zone example.test: "
+	    "REFUSED, reply not signed; server 127.0.0.1:%d: NOTAUTH, TSIG "
+	    "error BADSIG; server 127.0.0.1:%d: unreachable over TCP "
+	    "(connect)", FAKE_ADDR, sv[0].port, other_port, base_port + 9);
+	ck_assert_str_eq(r.msg, want);
+	ck_assert_int_eq(r.outcome, DU_NOT_PERMITTED);
+	keyfile_free(kf);
+}
+END_TEST
+
+/*
+ * A TCP reply with another message ID is reported as what it is, at
+ * once (not as no answer when the timeout is over), and the next
+ * server is tried.
+ */
+START_TEST(test_tcp_wrong_id)
+{
+	struct keyfile *kf = fx_key();
+	struct dns_server sv[2];
+	struct dns_conf c = conf(&sv[1], base_port, &kf->keys[0]);
+	struct du_report r;
+	struct fake f;
+	char want[320];
+	uint64_t t0;
+
+	fake_start(&f, FAKE_WRONG_ID, &sv[0]);
+	c.servers = sv;
+	c.nservers = 1;
+	t0 = mono_ms();
+	ck_assert_int_eq(set_addrs(&c, "www.example.test", "198.51.100.75",
+	    "", false, &r), DU_OTHER);
+	ck_assert_uint_lt(mono_ms() - t0, c.timeout_ms / 2);
+	snprintf(want, sizeof(want), "server %s:%u, zone example.test: reply "
+	    "with wrong message id %u (sent %u) over TCP", FAKE_ADDR,
+	    sv[0].port, f.sent_id, f.got_id);
+	ck_assert_str_eq(r.msg, want);
+	c.nservers = 2;
+	ck_assert_int_eq(set_addrs(&c, "wrongid.example.test", "198.51.100.76",
+	    "", true, &r), DU_APPLIED);
+	fake_stop(&f);
+	ck_assert_uint_eq(f.nmsgs, 2);
+	ck_assert_uint_ne(f.got_id, f.sent_id);
+	ASSERT_DIG(base_port, "wrongid.example.test", "A", "198.51.100.76\n");
+	keyfile_free(kf);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -613,6 +936,10 @@ main(void)
 	tcase_add_loop_test(io, test_zone_not_served, 0, nsrv);
 	tcase_add_loop_test(io, test_unsigned_refused, 0, nsrv);
 	tcase_add_loop_test(io, test_server_stopped, 0, nsrv);
+	tcase_add_loop_test(io, test_unverified_refusal_moves_on, 0, nsrv);
+	tcase_add_loop_test(io, test_badsig_moves_on, 0, nsrv);
+	tcase_add_test(io, test_no_server_decides);
+	tcase_add_test(io, test_tcp_wrong_id);
 	suite_add_tcase(s, io);
 	return unit_run(s);
 }
