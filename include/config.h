@@ -22,6 +22,8 @@
 
 #define CONFIG_DEFAULT_PATH	"/etc/dnsfailover/sitelist.yaml"
 #define SITE_MAX_ADDRS		64	/* primary or failover addresses */
+#define CONFIG_MAX_SIZE		(64 * 1024 * 1024)	/* sitelist.yaml, bytes */
+#define CHECK_MAX_HEADERS	64	/* check.headers */
 
 enum check_type {
 	CHECK_HTTP,
@@ -98,6 +100,7 @@ struct config {
 	struct dns_conf		 dns;
 	const struct site	*sites;
 	size_t			 nsites;
+	const size_t		*byname;	/* sites[] in name order */
 	const char		*state_file;	/* NULL: not set */
 	unsigned		 max_parallel;
 	const char		*notify_exec;	/* NULL: not set */
@@ -124,7 +127,10 @@ struct config	*config_load(const char *path, struct diags *);
 /* Wipes key secrets and frees everything; NULL is a no-op. */
 void		 config_free(struct config *);
 
-/* Borrowed pointer to the site named name (any case, dot optional). */
+/*
+ * Borrowed pointer to the site named name (any case, dot optional), or
+ * NULL; a binary search, for callers that look up every site.
+ */
 const struct site *config_site_find(const struct config *, const char *name);
 
 #endif

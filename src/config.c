@@ -69,7 +69,7 @@ struct loader {
 	struct keyfile		**kf;		/* NULL where loading failed */
 	size_t			 nkf;
 	struct owner		*names, *recs;	/* for sites_unique() */
-	size_t			 nnames, nrecs;
+	size_t			 nnames, nrecs, caprecs;
 };
 
 /* The loader a field handler was called for. */
@@ -237,6 +237,11 @@ f_headers(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 		return;
 	}
 	cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	if (cnt > CHECK_MAX_HEADERS) {
+		/* and header_add() compares each with those before it */
+		yw_error(w, n, "%s: more than %d headers", key, CHECK_MAX_HEADERS);
+		return;
+	}
 	h = arena_alloc(l->w.arena, (cnt ? cnt : 1) * sizeof(*h));
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	    p++)
@@ -851,8 +856,10 @@ site_records(struct loader *l, struct site_layer *s, struct site *out,
 		out->nrecords = s->nrecords;
 	}
 	out->records = r;
-	l->recs = xreallocarray(l->recs, l->nrecs + out->nrecords,
-	    sizeof(*l->recs));
+	while (l->caprecs < l->nrecs + out->nrecords) {
+		l->caprecs = l->caprecs ? l->caprecs * 2 : 64;
+		l->recs = xreallocarray(l->recs, l->caprecs, sizeof(*l->recs));
+	}
 	for (i = 0; i < out->nrecords; i++)
 		owner_set(&l->recs[l->nrecs++], r[i], idx,
 		    s->nrecords ? s->record_nodes[i] : s->n_name);
@@ -886,8 +893,6 @@ site_load(struct loader *l, yaml_node_t *n, struct site *out, size_t idx)
 				yw_error(&l->w, s.n_name, "site \"%s\" has no failover "
 				    "address (set failover here or in "
 				    "defaults)", s.name);
-			l->names = xreallocarray(l->names, l->nnames + 1,
-			    sizeof(*l->names));
 			owner_set(&l->names[l->nnames++], s.name, idx,
 			    s.n_name);
 			site_records(l, &s, out, idx);
@@ -972,6 +977,23 @@ sites_unique(struct loader *l, const struct site *sites, size_t nsites)
 			l->recs[n++] = l->recs[i];
 	owners_dups(l, l->recs, n, "record", sites, NULL);
 	free(dup);
+}
+
+/*
+ * The sites in name order, for config_site_find(): sites_unique() left
+ * the names sorted.  Complete only when the load has no error (every
+ * site has a name, each its own), the only case the config is returned.
+ */
+static void
+sites_index(struct loader *l)
+{
+	size_t *v = arena_alloc(l->w.arena, (l->nnames ? l->nnames : 1) *
+	    sizeof(*v));
+	size_t i;
+
+	for (i = 0; i < l->nnames; i++)
+		v[i] = l->names[i].site;
+	l->cfg->byname = v;
 }
 
 /* ---- top level ---- */
@@ -1119,12 +1141,14 @@ sites_load(struct loader *l, yaml_node_t *n)
 	if (cnt == 0)
 		yw_warning(&l->w, n, "sites: the list is empty; nothing is monitored");
 	sites = arena_alloc(l->w.arena, (cnt ? cnt : 1) * sizeof(*sites));
+	l->names = xcalloc(cnt ? cnt : 1, sizeof(*l->names));	/* one a site */
 	for (it = n->data.sequence.items.start;
 	    it < n->data.sequence.items.top; it++, i++)
 		site_load(l, yw_node(&l->w, *it), &sites[i], i);
 	sites_unique(l, sites, cnt);
 	l->cfg->sites = sites;
 	l->cfg->nsites = cnt;
+	sites_index(l);
 }
 
 /* Walks the document in dependency order: dns, defaults, then sites. */
@@ -1183,7 +1207,7 @@ config_load(const char *path, struct diags *diags)
 	yaml_node_t *root;
 	size_t before = diags->nerrors;
 
-	if (yamldoc_load(path, &doc, diags) == -1)
+	if (yamldoc_load(path, CONFIG_MAX_SIZE, &doc, diags) == -1)
 		return NULL;
 	cfg = xcalloc(1, sizeof(*cfg));
 	cfg->arena = arena_new();
@@ -1228,12 +1252,23 @@ const struct site *
 config_site_find(const struct config *cfg, const char *name)
 {
 	char norm[DNAME_MAXLEN + 2], err[PARSE_ERRLEN];
-	size_t i;
+	const struct site *s;
+	size_t lo, hi, mid;
+	int c;
 
 	if (parse_dname(name, 0, norm, err, sizeof(err)) == -1)
 		return NULL;
-	for (i = 0; i < cfg->nsites; i++)
-		if (strcmp(cfg->sites[i].name, norm) == 0)
-			return &cfg->sites[i];
+	lo = 0;
+	hi = cfg->nsites;
+	while (lo < hi) {	/* byname: a config with sites is complete */
+		mid = lo + (hi - lo) / 2;
+		s = &cfg->sites[cfg->byname[mid]];
+		if ((c = strcmp(s->name, norm)) == 0)
+			return s;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }

@@ -632,7 +632,7 @@ state_load(const char *path, struct state *st, struct diags *d)
 	memset(st, 0, sizeof(*st));
 	if (access(path, F_OK) == -1 && errno == ENOENT)
 		return 0;		/* a fresh start */
-	if (yamldoc_load(path, &doc, d) == -1)
+	if (yamldoc_load(path, YAMLDOC_NO_SIZE_CAP, &doc, d) == -1)
 		return -1;
 	memset(&l, 0, sizeof(l));
 	l.w.path = path;

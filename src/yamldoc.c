@@ -3,9 +3,16 @@
  * API finds what the document API would hide (anchors, aliases, tags,
  * extra documents), a second pass builds the document.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "yamldoc.h"
@@ -129,14 +136,37 @@ event_check(const char *path, const yaml_event_t *ev, size_t *ndocs,
 		    "supported; write the value without a tag");
 }
 
+/*
+ * Counts nesting; false at the first list or mapping too deep.  libyaml
+ * hands out events as it goes (it looks ahead at most 1024 characters
+ * for a simple key), so stopping here stops before its scanner's cost
+ * per token, which grows with the depth, adds up.
+ */
+static bool
+event_depth(const char *path, const yaml_event_t *ev, size_t *depth,
+    struct diags *d)
+{
+	if (ev->type == YAML_SEQUENCE_END_EVENT ||
+	    ev->type == YAML_MAPPING_END_EVENT)
+		(*depth)--;
+	if (ev->type != YAML_SEQUENCE_START_EVENT &&
+	    ev->type != YAML_MAPPING_START_EVENT)
+		return true;
+	if (++*depth <= YAMLDOC_MAX_DEPTH)
+		return true;
+	diag_error(d, path, ev->start_mark.line + 1, ev->start_mark.column + 1,
+	    "nesting deeper than %d levels", YAMLDOC_MAX_DEPTH);
+	return false;
+}
+
 /* Event pass: 0 if the stream is one plain document, -1 otherwise. */
 static int
 scan(const char *path, const char *buf, size_t len, struct diags *d)
 {
 	yaml_parser_t p;
 	yaml_event_t ev;
-	size_t before = d->nerrors, ndocs = 0;
-	int done = 0;
+	size_t before = d->nerrors, ndocs = 0, depth = 0;
+	bool done = false;
 
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
@@ -146,25 +176,112 @@ scan(const char *path, const char *buf, size_t len, struct diags *d)
 			break;
 		}
 		event_check(path, &ev, &ndocs, d);
-		done = ev.type == YAML_STREAM_END_EVENT;
+		done = ev.type == YAML_STREAM_END_EVENT ||
+		    !event_depth(path, &ev, &depth, d);
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&p);
 	return d->nerrors == before ? 0 : -1;
 }
 
+/*
+ * Reads fd to the end, at most max bytes: 0, -1 with errno, or 1 when
+ * there is more (a file that grew since fstat, a pipe, a device).
+ */
+static int
+read_fd(int fd, size_t max, char **bufp, size_t *lenp)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	int saved;
+
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			saved = errno;
+			free(buf);
+			errno = saved;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			free(buf);
+			return 1;
+		}
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+/* "64 MiB" for a cap in whole MiB, else the bytes. */
+static void
+size_text(size_t n, char *buf, size_t size)
+{
+	if (n >= 1024 * 1024 && n % (1024 * 1024) == 0)
+		snprintf(buf, size, "%zu MiB", n / (1024 * 1024));
+	else
+		snprintf(buf, size, "%zu bytes", n);
+}
+
+/*
+ * The file's bytes, NUL-terminated; a file larger than max is refused
+ * from its size, unread.  -1 after reporting why there are none.
+ */
+static int
+file_load(const char *path, size_t max, char **bufp, size_t *lenp,
+    struct diags *d)
+{
+	struct stat st;
+	char cap[32];
+	int fd, rc, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		diag_error(d, path, 0, 0, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
+		saved = S_ISDIR(st.st_mode) ? EISDIR : errno;
+		close(fd);
+		diag_error(d, path, 0, 0, "cannot read: %s", strerror(saved));
+		return -1;
+	}
+	if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max)
+		rc = 1;
+	else
+		rc = read_fd(fd, max, bufp, lenp);
+	saved = errno;
+	close(fd);
+	if (rc == -1)
+		diag_error(d, path, 0, 0, "cannot read: %s", strerror(saved));
+	else if (rc == 1) {
+		size_text(max, cap, sizeof(cap));
+		diag_error(d, path, 0, 0, "file is larger than %s", cap);
+	}
+	return rc == 0 ? 0 : -1;
+}
+
 int
-yamldoc_load(const char *path, yaml_document_t *doc, struct diags *d)
+yamldoc_load(const char *path, size_t max_size, yaml_document_t *doc,
+    struct diags *d)
 {
 	yaml_parser_t p;
 	size_t len, bad, line, col;
 	char *buf;
 	int rc = -1;
 
-	if (file_read(path, &buf, &len) == -1) {
-		diag_error(d, path, 0, 0, "cannot read: %s", strerror(errno));
+	if (file_load(path, max_size, &buf, &len, d) == -1)
 		return -1;
-	}
 	if ((bad = utf8_invalid((unsigned char *)buf, len)) < len) {
 		yamldoc_position(buf, bad, &line, &col);
 		diag_error(d, path, line, col, "invalid UTF-8 (byte 0x%02x); "

@@ -278,29 +278,50 @@ yw_url(struct yamlwalk *w, const char *key, yaml_node_t *n)
 
 /* ---- mappings ---- */
 
-static const yaml_node_pair_t *
-pairs_start(const yaml_node_t *m)
+/* A scalar key of a mapping and where it stands, for first_keys(). */
+struct keyref {
+	const char	*key;
+	size_t		 pair;
+};
+
+static int
+keyref_cmp(const void *pa, const void *pb)
 {
-	return m->data.mapping.pairs.start;
+	const struct keyref *a = pa, *b = pb;
+	int c = strcmp(a->key, b->key);
+
+	if (c != 0)
+		return c;
+	return a->pair < b->pair ? -1 : a->pair > b->pair;
 }
 
-static bool
-duplicate_key(struct yamlwalk *w, yaml_node_t *map, yaml_node_pair_t *pair,
-    yaml_node_t *key)
+/*
+ * For each pair of map, the index of the first pair with the same scalar
+ * key (itself when it is the first or its key is not a scalar).  Sorted,
+ * not compared pair by pair: a mapping may be as large as the file.
+ */
+static size_t *
+first_keys(struct yamlwalk *w, const yaml_node_t *map, size_t n)
 {
-	const yaml_node_pair_t *p;
+	struct keyref *v = xcalloc(n ? n : 1, sizeof(*v));
+	size_t *first = xcalloc(n ? n : 1, sizeof(*first));
 	yaml_node_t *k;
+	size_t i, nv = 0;
 
-	for (p = pairs_start(map); p < pair; p++) {
-		k = yw_node(w, p->key);
-		if (k->type == YAML_SCALAR_NODE &&
-		    strcmp(yw_str(k), yw_str(key)) == 0) {
-			yw_error(w, key, "duplicate key \"%s\" (first at line %zu)",
-			    yw_str(key), k->start_mark.line + 1);
-			return true;
+	for (i = 0; i < n; i++) {
+		first[i] = i;
+		k = yw_node(w, map->data.mapping.pairs.start[i].key);
+		if (k->type == YAML_SCALAR_NODE) {
+			v[nv].key = yw_str(k);
+			v[nv++].pair = i;
 		}
 	}
-	return false;
+	qsort(v, nv, sizeof(*v), keyref_cmp);
+	for (i = 1; i < nv; i++)
+		if (strcmp(v[i].key, v[i - 1].key) == 0)
+			first[v[i].pair] = first[v[i - 1].pair];
+	free(v);
+	return first;
 }
 
 static void
@@ -335,32 +356,38 @@ void
 yw_map(struct yamlwalk *w, const char *what, yaml_node_t *map,
     const struct yw_field *f, size_t nf, void *obj)
 {
-	yaml_node_pair_t *p;
+	yaml_node_pair_t *pairs;
 	yaml_node_t *k;
-	size_t i;
+	size_t i, j, n, *first;
 
 	if (map->type != YAML_MAPPING_NODE) {
 		yw_error(w, map, "%s: expected a mapping, got %s", what,
 		    yw_is_null(map) ? "nothing" : yw_kind(map));
 		return;
 	}
-	for (p = map->data.mapping.pairs.start;
-	    p < map->data.mapping.pairs.top; p++) {
-		k = yw_node(w, p->key);
+	pairs = map->data.mapping.pairs.start;
+	n = (size_t)(map->data.mapping.pairs.top - pairs);
+	first = first_keys(w, map, n);
+	for (j = 0; j < n; j++) {
+		k = yw_node(w, pairs[j].key);
 		if (k->type != YAML_SCALAR_NODE) {
 			yw_error(w, k, "keys must be plain names, not %s",
 			    yw_kind(k));
 			continue;
 		}
-		if (duplicate_key(w, map, p, k))
+		if (first[j] != j) {
+			yw_error(w, k, "duplicate key \"%s\" (first at line %zu)",
+			    yw_str(k),
+			    yw_node(w, pairs[first[j]].key)->start_mark.line + 1);
 			continue;
+		}
 		for (i = 0; i < nf; i++)
 			if (strcmp(yw_str(k), f[i].name) == 0)
 				break;
 		if (i == nf)
 			unknown_key(w, k, f, nf);
 		else
-			f[i].fn(w, f[i].name, yw_node(w, p->value), obj);
+			f[i].fn(w, f[i].name, yw_node(w, pairs[j].value), obj);
 	}
+	free(first);
 }
-

@@ -2,11 +2,16 @@
  * check_config.c: the sitelist.yaml loader, good files and bad ones, each
  * bad one with the exact diagnostics it must get.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "unit.h"
+#include "util.h"
+#include "yamldoc.h"
 
 /* Line 1 of most cases: a valid dns section. */
 #define DNS	"dns: {servers: [127.0.0.1], key_file: k.key}\n"
@@ -461,6 +466,206 @@ START_TEST(test_all_errors_at_once)
 }
 END_TEST
 
+/*
+ * CPU seconds of this process (one test: Check forks for each), for
+ * limits far above the time expected: wall time depends on the machine's
+ * other work, and a sanitizer build is several times slower.
+ */
+static double
+cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Deep nesting is quadratic in libyaml's scanner (100,000 levels, 200 KB:
+ * a minute), so it is refused at the first level too deep, at once.
+ */
+static const struct {
+	const char	*open, *close;	/* one level */
+	const char	*msgs;
+} deep[] = {
+	{ "[", "]", "sitelist.yaml:1:65: nesting deeper than 64 levels\n" },
+	{ "{a: ", "}", "sitelist.yaml:1:257: nesting deeper than 64 levels\n" },
+	{ "- ", "", "sitelist.yaml:1:129: nesting deeper than 64 levels\n" },
+	/* three levels each: "a: b" in a list is a mapping of its own */
+	{ "[a: {b: ", "}]", "sitelist.yaml:1:170: nesting deeper than 64 "
+	    "levels\n" },
+};
+
+START_TEST(test_nesting_flow)
+{
+	size_t i, n = 100000, lo = strlen(deep[_i].open),
+	    lc = strlen(deep[_i].close);
+	char *yaml = xmalloc(n * (lo + lc) + 3), *p = yaml, *msgs;
+	double t0;
+
+	for (i = 0; i < n; i++, p += lo)
+		memcpy(p, deep[_i].open, lo);
+	*p++ = 'x';
+	for (i = 0; i < n; i++, p += lc)
+		memcpy(p, deep[_i].close, lc);
+	memcpy(p, "\n", 2);
+	t0 = cpu_seconds();
+	msgs = unit_load(yaml, NULL);
+	ck_assert_str_eq(msgs, deep[_i].msgs);
+	ck_assert_msg(cpu_seconds() - t0 < 1, "took %.1f s of CPU",
+	    cpu_seconds() - t0);
+	free(msgs);
+	free(yaml);
+}
+END_TEST
+
+/* Block mappings by indentation: level k starts at line k, column k. */
+START_TEST(test_nesting_block)
+{
+	char *yaml = xmalloc(70 * 72), *msgs;
+	size_t i, off = 0;
+
+	for (i = 0; i < 70; i++)
+		off += (size_t)snprintf(yaml + off, 70 * 72 - off, "%*sa:\n",
+		    (int)i, "");
+	msgs = unit_load(yaml, NULL);
+	ck_assert_str_eq(msgs, "sitelist.yaml:65:65: nesting deeper than 64 "
+	    "levels\n");
+	free(msgs);
+	free(yaml);
+}
+END_TEST
+
+/* 64 levels are still YAML like any other: the schema has its say. */
+START_TEST(test_nesting_limit)
+{
+	char yaml[256], *msgs;
+	size_t i;
+
+	for (i = 0; i < 64; i++) {
+		yaml[i] = '[';
+		yaml[64 + i] = ']';
+	}
+	memcpy(yaml + 128, "\n", 2);
+	msgs = unit_load(yaml, NULL);
+	ck_assert_str_eq(msgs, "sitelist.yaml:1:1: the top level must be a "
+	    "mapping (dns:, defaults:, sites:, ...), not a list\n");
+	free(msgs);
+}
+END_TEST
+
+/* Too large: refused from its size, unread (a sparse file of NULs). */
+START_TEST(test_size_limit)
+{
+	char *path = unit_write("sitelist.yaml", "", 0644), *msgs;
+	struct config *cfg;
+	struct diags d;
+
+	ck_assert_int_eq(truncate(path, CONFIG_MAX_SIZE + 1), 0);
+	diags_init(&d);
+	cfg = config_load(path, &d);
+	ck_assert_ptr_null(cfg);
+	msgs = unit_diags_text(&d);
+	ck_assert_str_eq(msgs, "sitelist.yaml: file is larger than 64 MiB\n");
+	free(msgs);
+	diags_clear(&d);
+	/* 64 MiB itself is read (and its NULs refused) */
+	ck_assert_int_eq(truncate(path, CONFIG_MAX_SIZE), 0);
+	diags_init(&d);
+	ck_assert_ptr_null(config_load(path, &d));
+	msgs = unit_diags_text(&d);
+	ck_assert_str_eq(msgs, "sitelist.yaml:1:1: NUL byte in the file\n");
+	free(msgs);
+	diags_clear(&d);
+	free(path);
+}
+END_TEST
+
+/* A mapping as large as the file: duplicates found by sorting. */
+START_TEST(test_large_mapping)
+{
+	size_t i, n = 100000, off = 0, cap = n * 16 + 64;
+	char *yaml = xmalloc(cap), *msgs, *last;
+	double t0;
+
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(yaml + off, cap - off, "k%zu: 1\n",
+		    i % (n - 1));		/* the last repeats the first */
+	t0 = cpu_seconds();
+	msgs = unit_load(yaml, NULL);
+	ck_assert_msg(cpu_seconds() - t0 < 4, "took %.1f s of CPU",
+	    cpu_seconds() - t0);
+	last = strstr(msgs, "sitelist.yaml:100000:1:");
+	ck_assert_ptr_nonnull(last);
+	ck_assert(strncmp(last, "sitelist.yaml:100000:1: duplicate key "
+	    "\"k0\" (first at line 1)\n", 62) == 0);
+	free(msgs);
+	free(yaml);
+}
+END_TEST
+
+/* The third of three reports the first, not the second. */
+START_TEST(test_duplicate_thrice)
+{
+	char *msgs = unit_load(DNS "defaults:\n  ttl: 30\n  fall: 2\n"
+	    "  ttl: 60\n  ttl: 90\n" SITE, NULL);
+
+	ck_assert_str_eq(msgs,
+	    "sitelist.yaml:5:3: duplicate key \"ttl\" (first at line 3)\n"
+	    "sitelist.yaml:6:3: duplicate key \"ttl\" (first at line 3)\n");
+	free(msgs);
+}
+END_TEST
+
+START_TEST(test_header_limit)
+{
+	char yaml[4096], *msgs;
+	size_t off, i;
+
+	off = (size_t)snprintf(yaml, sizeof(yaml), DNS "defaults: {check: "
+	    "{headers: {");
+	for (i = 0; i < 65; i++)
+		off += (size_t)snprintf(yaml + off, sizeof(yaml) - off,
+		    "%sX-%zu: v", i ? ", " : "", i);
+	snprintf(yaml + off, sizeof(yaml) - off, "}}}\n" SITE);
+	msgs = unit_load(yaml, NULL);
+	ck_assert_str_eq(msgs, "sitelist.yaml:2:29: headers: more than 64 "
+	    "headers\n");
+	free(msgs);
+}
+END_TEST
+
+/* config_site_find over many sites, in an order unlike the file's. */
+START_TEST(test_site_find_many)
+{
+	size_t i, n = 2000, off, cap = n * 96 + 256;
+	char *yaml = xmalloc(cap), name[64], *msgs;
+	struct config *cfg;
+	const struct site *s;
+
+	off = (size_t)snprintf(yaml, cap, DNS "defaults: {primary: 192.0.2.1, "
+	    "failover: 192.0.2.2}\nsites:\n");
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(yaml + off, cap - off,
+		    "  - {name: s%zu.z%zu.test}\n", (i * 7919) % n, i % 10);
+	msgs = unit_load(yaml, &cfg);
+	ck_assert_str_eq(msgs, "");
+	ck_assert_ptr_nonnull(cfg);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "S%zu.Z%zu.test.", (i * 7919) % n,
+		    i % 10);
+		s = config_site_find(cfg, name);
+		ck_assert_ptr_eq(s, &cfg->sites[i]);
+	}
+	ck_assert_ptr_null(config_site_find(cfg, "s1.z2.test"));
+	ck_assert_ptr_null(config_site_find(cfg, "a.test"));
+	ck_assert_ptr_null(config_site_find(cfg, "zzz.test"));
+	config_free(cfg);
+	free(msgs);
+	free(yaml);
+}
+END_TEST
+
 /* The shipped example must stay valid (run from the source tree). */
 START_TEST(test_example)
 {
@@ -486,6 +691,8 @@ main(void)
 
 	tcase_add_checked_fixture(tc, unit_tmpdir_setup,
 	    unit_tmpdir_teardown);
+	/* the large files: their limits are in CPU time, see cpu_seconds() */
+	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) /
 	    sizeof(bad[0])));
 	tcase_add_test(tc, test_builtin_defaults);
@@ -496,6 +703,15 @@ main(void)
 	tcase_add_test(tc, test_all_errors_at_once);
 	tcase_add_test(tc, test_address_limit);
 	tcase_add_test(tc, test_example);
+	tcase_add_loop_test(tc, test_nesting_flow, 0, (int)(sizeof(deep) /
+	    sizeof(deep[0])));
+	tcase_add_test(tc, test_nesting_block);
+	tcase_add_test(tc, test_nesting_limit);
+	tcase_add_test(tc, test_size_limit);
+	tcase_add_test(tc, test_large_mapping);
+	tcase_add_test(tc, test_duplicate_thrice);
+	tcase_add_test(tc, test_header_limit);
+	tcase_add_test(tc, test_site_find_many);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

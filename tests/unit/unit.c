@@ -75,7 +75,7 @@ unit_diags_text(const struct diags *d)
 {
 	char *out = xcalloc(1, 1), line[2048], prefix[80];
 	const char *p, *hit;
-	size_t i, len = 0, n, pl;
+	size_t i, len = 0, cap = 1, n, pl;
 
 	pl = (size_t)snprintf(prefix, sizeof(prefix), "%s/", tmpdir);
 	for (i = 0; i < d->n; i++) {
@@ -83,7 +83,8 @@ unit_diags_text(const struct diags *d)
 		for (p = line; *p != '\0'; p = hit + pl) {
 			hit = strstr(p, prefix);
 			n = hit ? (size_t)(hit - p) : strlen(p);
-			out = xreallocarray(out, len + n + 2, 1);
+			while (cap < len + n + 2)	/* 100,000 lines: linear */
+				out = xreallocarray(out, cap *= 2, 1);
 			memcpy(out + len, p, n);
 			len += n;
 			if (hit == NULL)
