@@ -46,11 +46,15 @@ struct addr_state {
 	char			last_error[HEALTH_TEXT];
 };
 
+/* The longest --reason taken (bytes): kept whole in the hold, the log,
+ * the events and last_reason; a longer one is refused. */
+#define HOLD_REASON_MAX	160
+
 struct hold {
 	bool		active;
 	enum side	side;
 	time_t		until;			/* 0: until release */
-	char		reason[HEALTH_TEXT];
+	char		reason[HOLD_REASON_MAX + 1];
 	char		who[64];
 };
 

@@ -24,7 +24,8 @@ enum event_kind {
 	EV_UPDATE_FAILED,	/* kept pending, retried */
 	EV_UPDATE_APPLIED,	/* any other applied update */
 	EV_DRIFT,		/* records changed by someone else */
-	EV_MONITOR_ISOLATED	/* every canary failed */
+	EV_MONITOR_ISOLATED,	/* every canary failed */
+	EV_STATE_BROKEN		/* the state file could not be read */
 };
 const char	*event_str(enum event_kind);
 
@@ -50,11 +51,14 @@ struct notifier;
 struct notifier	*notify_new(const struct config *cfg);
 void		 notify_send(struct notifier *, const struct event *);
 /*
- * Waits until every queued event is delivered or given up (what is still
- * queued after three tries' worth of notify.timeout is dropped, logged)
- * and every hook
- * has ended (each is bounded by the time limit), then frees everything.
+ * Waits until every queued event is delivered or given up and every hook
+ * has ended, but never past deadline (monotonic ms, as mono_ms()): then
+ * the delivery in progress is cut short, hooks still running are killed
+ * and what is still queued is dropped, each logged by event and site.
+ * Then frees everything.  notify_free() gives it NOTIFY_STOP_MS.
  */
+#define NOTIFY_STOP_MS	8000
+void		 notify_free_by(struct notifier *, uint64_t deadline);
 void		 notify_free(struct notifier *);
 
 /* For tests: the JSON body of ev ("host" is the given name). */

@@ -37,6 +37,12 @@ struct round {
 						   update (the daemon) */
 	bool			 failed;	/* an update did not apply */
 	bool			 isolated;	/* the canaries all failed */
+	bool			 blind;		/* no probe could run */
+	bool			 once;		/* the daemon: a lasting
+						   condition is logged when
+						   it starts and ends */
+	bool			 state_broken;	/* the state file could not
+						   be read (moved aside) */
 	double			 seconds;	/* how long the round took */
 	struct notifier		*notify;	/* NULL: none configured */
 };
@@ -50,6 +56,16 @@ struct round {
  */
 int	round_open(struct round *, const struct globals *, int argc,
 	    char **argv, unsigned lock_wait_ms);
+
+/*
+ * Loads r->st from r->path (under the lock).  A damaged file is logged
+ * with its damage (FILE:LINE:COL) and moved aside, a state_broken event
+ * is raised, and r->st starts empty, so round_align() starts every site
+ * from what its server publishes; r->state_broken is set (the exit
+ * status is 1).  With -n the file is left where it is.  -1 (logged) when
+ * the file cannot be read at all (it stays) or cannot be moved.
+ */
+int	round_state_load(struct round *);
 
 /* The state of r->sites[i]. */
 struct state_site *round_site_state(struct round *, size_t i);

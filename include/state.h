@@ -6,7 +6,9 @@
  * change and why.  YAML, versioned, mode 0600, replaced atomically (temp
  * file in the same directory, fsync, rename, fsync of the directory), so
  * a crash leaves the old state or the new one.  A missing file is a fresh
- * start; a corrupt one is an error with its position, never a reset.
+ * start.  A corrupt one is an error with its position; the holder of the
+ * lock then moves it aside and starts afresh (state_load_or_move), so a
+ * damaged file never stops the protection of the sites.
  */
 #ifndef DNSFAILOVER_STATE_H
 #define DNSFAILOVER_STATE_H
@@ -44,7 +46,15 @@ struct state_site {
 struct state {
 	struct state_site	*sites;
 	size_t			 nsites;
+	/* state_find()'s index: open addressing, slot = site index + 1,
+	 * 0 empty; built on first use, kept by state_add() */
+	size_t			*slot;
+	size_t			 nslot, cap;
 	time_t			 alert_isolated;	/* as alert_* above */
+	/* rounds in which no probe could run (all local errors) */
+	time_t			 blind_since;	/* 0: probes run */
+	char			 blind_cause[160];
+	uint64_t		 blind_rounds;	/* ever */
 };
 
 /*
@@ -52,6 +62,27 @@ struct state {
  * or -1 after reporting problems to diags as path:line:col.
  */
 int	state_load(const char *path, struct state *st, struct diags *);
+
+/*
+ * For the holder of the lock: renames path to path.broken.STAMP, STAMP
+ * the UTC time now as 20261201T203000Z (".1", ".2", ... added when that
+ * name is taken), and puts the new name in moved.  -1 with errno.
+ */
+int	state_move_aside(const char *path, time_t now, char *moved,
+	    size_t size);
+
+/*
+ * state_load() for the holder of the lock, where a damaged file must not
+ * stop the protection of the sites: it is moved aside (state_move_aside)
+ * and st is left empty, as at a fresh start.  A file that cannot be read
+ * at all (no descriptor, no permission, an I/O error) is not damaged and
+ * stays.  moved NULL: nothing is moved (-n, status).  Returns 0 (read, or
+ * no file), 1 (damaged, in diags with its positions; moved aside, the new
+ * name in moved), -1 (cannot be read: diags say why) or -2 (damaged, and
+ * the rename failed: errno).
+ */
+int	state_load_or_move(const char *path, struct state *st,
+	    struct diags *, time_t now, char *moved, size_t size);
 
 /* Writes st to path atomically, mode 0600.  -1 with errno on failure. */
 int	state_save(const char *path, const struct state *st);
@@ -61,9 +92,13 @@ void	state_clear(struct state *);
 void	state_site_clear(struct state_site *);
 
 /*
- * The entry of name, or NULL.  state_add() appends a zeroed one; it may
- * move the array, so pointers from earlier calls are no longer valid.
+ * The entry of name, or NULL, in constant time (a hash index: a daemon
+ * with 100,000 sites looks every one up at each reload and round).
+ * state_add() appends a zeroed one; it may move the array, so pointers
+ * from earlier calls are no longer valid.  Code that reorders or removes
+ * entries itself must go through state_prune() or call state_reindex().
  */
+void			 state_reindex(struct state *);
 struct state_site	*state_find(struct state *, const char *name);
 struct state_site	*state_add(struct state *, const char *name);
 
@@ -72,8 +107,10 @@ void	state_prune(struct state *, const struct config *cfg);
 
 /*
  * Takes the lock that goes with path (path.lock).  wait_ms 0: fail at
- * once if another process holds it.  Returns the lock's descriptor, or
- * -1 (errno EWOULDBLOCK when held by someone else).
+ * once if another process holds it.  Every writer of path holds it, so
+ * once it has it, it removes (and logs) the temporary files of path that
+ * a writer killed during a save left (file_remove_temps).  Returns the
+ * lock's descriptor, or -1 (errno EWOULDBLOCK when held by someone else).
  */
 int	state_lock(const char *path, unsigned wait_ms);
 void	state_unlock(int fd);

@@ -39,6 +39,14 @@ uint64_t mono_ms(void);
 
 /* Copies at most size-1 bytes and NUL-terminates; returns strlen(src). */
 size_t	 str_copy(char *dst, const char *src, size_t size);
+/*
+ * Text that came from a person or a server, made safe to show on a
+ * terminal or in a log: C0 controls, DEL and C1 controls become \n, \r,
+ * \t or \xNN (C1 as \u0080..\u009f), a backslash becomes \\, bytes
+ * that are not UTF-8 become \xNN; the rest is copied.  Never cuts an
+ * escape or a character in two.  Returns dst.
+ */
+char	*str_escape(char *dst, const char *src, size_t size);
 /* ASCII lower-case in place. */
 void	 str_lower(char *);
 /* Edit distance (insert, delete, substitute, transpose) between a and b. */
@@ -63,6 +71,13 @@ int	 file_read(const char *path, char **buf, size_t *len);
 #define FILE_DIR_OWNER	0x2
 int	 file_replace(const char *path, mode_t mode, int flags,
 	    void (*fill)(FILE *, const void *), const void *arg);
+/*
+ * Removes the temporary files that file_replace() left for path when its
+ * process was killed: path.tmp.DIGITS in path's directory, those names
+ * only.  Only for a caller that knows nobody is replacing path now (the
+ * holder of the state lock).  Returns how many it removed.
+ */
+size_t	 file_remove_temps(const char *path);
 /* For root: gives fd, a file in path's directory, to its owner. */
 void	 file_give_to_dir_owner(int fd, const char *path);
 

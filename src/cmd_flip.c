@@ -36,6 +36,22 @@ who(void)
 	return pw != NULL ? pw->pw_name : "unknown";
 }
 
+/*
+ * A reason is kept whole everywhere it is shown, so one too long for
+ * that is refused rather than cut; says so on stderr.
+ */
+static int
+reason_check(const struct globals *g)
+{
+	size_t n = g->reason != NULL ? strlen(g->reason) : 0;
+
+	if (n <= HOLD_REASON_MAX)
+		return 0;
+	fprintf(stderr, "dnsfailover: --reason: %zu bytes is longer than "
+	    "the %d allowed\n", n, HOLD_REASON_MAX);
+	return -1;
+}
+
 /* Warns about addresses of the side being flipped to that last failed. */
 static void
 warn_down(const struct site *s, const struct site_state *st, enum side side)
@@ -60,6 +76,8 @@ cmd_flip(const struct globals *g, int argc, char **argv)
 	size_t i;
 	int rc;
 
+	if (reason_check(g) == -1)
+		return EX_USAGE;
 	if (argc < 3 || (strcmp(argv[argc - 1], "primary") != 0 &&
 	    strcmp(argv[argc - 1], "failover") != 0)) {
 		fprintf(stderr, "dnsfailover: usage: flip SITE... "
@@ -157,6 +175,8 @@ cmd_release(const struct globals *g, int argc, char **argv)
 	char text[512];
 	int rc;
 
+	if (reason_check(g) == -1)
+		return EX_USAGE;
 	if (argc < 2) {
 		fprintf(stderr, "dnsfailover: usage: release SITE...\n");
 		return EX_USAGE;

@@ -15,7 +15,7 @@ static void
 print_result(const char *side, const struct addr *a,
     const struct probe_result *r)
 {
-	char status[16] = "-";
+	char status[16] = "-", e[4 * sizeof(r->detail)];
 
 	if (r->http_status > 0)
 		snprintf(status, sizeof(status), "%d", r->http_status);
@@ -23,7 +23,7 @@ print_result(const char *side, const struct addr *a,
 	    r->reason == PROBE_OK ? "ok" : "FAIL", probe_reason_str(r->reason),
 	    status, r->total_ms);
 	if (r->reason != PROBE_OK)
-		printf("  (%s)", r->detail);
+		printf("  (%s)", str_escape(e, r->detail, sizeof(e)));
 	printf("\n");
 }
 

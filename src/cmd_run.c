@@ -21,12 +21,15 @@
  * are saved when they happen (at most every 200 ms, the lock kept until
  * then); counters alone at most once a minute and at exit.
  *
- * SIGHUP: finish what is in flight, reload, carry sites over by name; a
- * bad file is reported and the old configuration keeps running.
+ * SIGHUP: a thread loads sitelist.yaml while the probes go on with the
+ * old configuration; once it is loaded, what is in flight finishes and
+ * the new one takes over, sites carried over by name.  A bad file is
+ * reported and the old configuration keeps running.
  * SIGTERM, SIGINT: finish what is in flight, save, exit 0.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -59,6 +62,10 @@
 #define METRICS_MIN_MS	1000	/* the textfile at most this often */
 #define LOCK_RETRY_MS	20	/* while flip or release holds the lock */
 #define STOP_LOCK_MS	10000	/* the last save waits this long */
+#define LOAD_STOP_MS	1000	/* a stop waits this long for a reload */
+#define STOP_MS		5000	/* SIGTERM to the end of notifications: the
+				   whole stop stays well inside 10 s */
+#define STOP_MIN_MS	500	/* ... but hooks get at least this */
 
 struct dsite {			/* a configured site at run time */
 	const struct site	*site;
@@ -100,8 +107,13 @@ struct daemon {
 	pthread_cond_t		 cv;
 	struct job		*todo, *done;	/* FIFO, LIFO */
 	bool			 quit;
-	int			 efd;		/* done has news */
+	int			 efd;		/* done has news, or lth */
 	size_t			 inflight;	/* jobs; a reload waits for 0 */
+
+	/* reloads: sitelist.yaml is loaded off the loop */
+	struct load		*load;		/* under way */
+	struct config		*next;		/* loaded; in at the swap */
+	uint64_t		 next_at;	/* when it was loaded */
 
 	/* the state file */
 	struct stat		 saved;		/* as we last wrote it */
@@ -114,6 +126,7 @@ struct daemon {
 	char			*statepath;
 	int			 sigfd;
 	bool			 stop, reload;
+	uint64_t		 stop_at;	/* SIGTERM, monotonic ms */
 };
 
 /* ---- systemd ---- */
@@ -216,6 +229,28 @@ dsites_free(struct dsite *ds, size_t n)
 	free(ds);
 }
 
+static int
+dsite_cmp(const void *pa, const void *pb)
+{
+	const struct dsite *a = *(const struct dsite *const *)pa;
+	const struct dsite *b = *(const struct dsite *const *)pb;
+
+	return strcmp(a->site->name, b->site->name);
+}
+
+/* The entries in name order: a reload finds 100,000 sites in O(n log n). */
+static struct dsite **
+dsites_byname(struct daemon *dm)
+{
+	struct dsite **v = xcalloc(dm->nds + 1, sizeof(*v));
+	size_t i;
+
+	for (i = 0; i < dm->nds; i++)
+		v[i] = &dm->ds[i];
+	qsort(v, dm->nds, sizeof(*v), dsite_cmp);
+	return v;
+}
+
 /*
  * Run-time entries for cfg's sites.  A site already known keeps its
  * schedule; the others are spread evenly over their interval.
@@ -224,6 +259,7 @@ static void
 dsites_build(struct daemon *dm, uint64_t now)
 {
 	struct dsite *ds = xcalloc(dm->w.cfg->nsites + 1, sizeof(*ds)), *old;
+	struct dsite **byname = dsites_byname(dm), *key, **hit;
 	size_t i, k, n = dm->w.cfg->nsites;
 
 	for (i = 0; i < n; i++) {
@@ -240,12 +276,16 @@ dsites_build(struct daemon *dm, uint64_t now)
 			    &s->failover[k - s->nprimary];
 			ds[i].reqs[k].check = &s->check;
 		}
-		if ((old = dsite_find(dm, s->name)) != NULL)
+		key = &ds[i];
+		hit = bsearch(&key, byname, dm->nds, sizeof(*byname),
+		    dsite_cmp);
+		if ((old = hit != NULL ? *hit : NULL) != NULL)
 			ds[i].due = old->due < now + s->interval_ms ? old->due :
 			    now + s->interval_ms;	/* a shorter interval */
 		else
 			ds[i].due = now + s->interval_ms * i / n;
 	}
+	free(byname);
 	dsites_free(dm->ds, dm->nds);
 	dm->ds = ds;
 	dm->nds = n;
@@ -269,7 +309,8 @@ static void
 canary_done(void *arg, const struct probe_req *req, struct probe_result *res)
 {
 	struct daemon *dm = arg;
-	size_t i, ok = 0;
+	size_t i, ok = 0, counted = 0;
+	bool iso;
 
 	(void)req;
 	(void)res;
@@ -277,14 +318,17 @@ canary_done(void *arg, const struct probe_req *req, struct probe_result *res)
 		return;
 	for (i = 0; i < dm->w.cfg->ncanaries; i++) {
 		ok += dm->cres[i].reason == PROBE_OK;
+		counted += probe_counts(&dm->cres[i]);
 		log_debug("canary %s: %s (%s)", dm->creq[i].url,
 		    probe_reason_str(dm->cres[i].reason), dm->cres[i].detail);
 	}
-	if ((ok == 0) != dm->iso)
-		log_warnx(ok == 0 ? "every canary failed: this monitor seems "
+	/* as round_canaries(): none could run says nothing of the net */
+	iso = ok == 0 && counted > 0;
+	if (iso != dm->iso)
+		log_warnx(iso ? "every canary failed: this monitor seems "
 		    "cut off; rounds count for nothing until one answers" :
 		    "a canary answers again: rounds count again");
-	dm->iso = ok == 0;
+	dm->iso = iso;
 }
 
 /* Starts what is due; returns ms until the next thing is due. */
@@ -294,7 +338,7 @@ schedule(struct daemon *dm, uint64_t now)
 	uint64_t next = UINT64_MAX;
 	size_t i, k;
 
-	if (dm->stop || dm->reload)
+	if (dm->stop || dm->next != NULL)	/* a swap waits for quiet */
 		return next;
 	if (dm->w.cfg->ncanaries > 0 && dm->cout == 0) {
 		if (dm->cdue <= now + dm->slack) {
@@ -359,16 +403,30 @@ note_saved(struct daemon *dm)
 static void
 merge_foreign(struct daemon *dm)
 {
+	char moved[PATH_MAX];
 	struct state f;
 	struct diags d;
 	size_t i;
+	int rc;
 
 	diags_init(&d);
-	if (state_load(dm->w.path, &f, &d) == -1) {
+	rc = state_load_or_move(dm->w.path, &f, &d, time(NULL), moved,
+	    sizeof(moved));
+	if (rc != 0) {
 		cmd_diags_log(&d);
 		diags_clear(&d);
-		log_warnx("%s was changed and cannot be read; keeping what "
-		    "this daemon knows", dm->w.path);
+		if (rc == 1) {
+			log_warnx("error: %s was changed and is damaged: "
+			    "moved aside to %s; keeping what this daemon "
+			    "knows", dm->w.path, moved);
+			round_event(&dm->w, EV_STATE_BROKEN, NULL,
+			    SIDE_PRIMARY, SIDE_PRIMARY, NULL, 0, "the state "
+			    "file was changed and is damaged; moved aside; "
+			    "keeping what this daemon knows");
+			dm->major = dm->dirty = true;	/* a good one */
+		} else
+			log_warnx("%s was changed and cannot be read; keeping "
+			    "what this daemon knows", dm->w.path);
 		note_saved(dm);		/* say it once */
 		return;
 	}
@@ -506,6 +564,7 @@ decide_ready(struct daemon *dm, uint64_t now)
 	struct dsite **which;
 	uint64_t first = now, last = 0;
 	bool *busy, *pending;
+	time_t blind0;
 	size_t i, n = 0;
 
 	for (i = 0; i < dm->nds; i++)
@@ -543,7 +602,10 @@ decide_ready(struct daemon *dm, uint64_t now)
 	r->failed = false;
 	for (i = 0; i < r->nsites; i++)
 		pending[i] = round_site_state(r, i)->pending;
+	blind0 = r->st.blind_since;
 	round_decide(r, per, dm->iso);
+	if (r->st.blind_since != blind0)
+		dm->major = true;	/* status tells it at once */
 	for (i = 0; i < r->nsites; i++) {
 		const struct health_decision *d = &r->d[i];
 
@@ -675,28 +737,167 @@ notify_free_thread(void *n)
 	return NULL;
 }
 
-/* Called with nothing in flight (no probe, no update). */
-static void
-do_reload(struct daemon *dm)
-{
-	struct config *cfg, *old = dm->w.cfg;
-	uint64_t now = mono_ms();
+/*
+ * One load of sitelist.yaml in its own thread (a 100,000-site file takes
+ * seconds, a slow disk longer) while the loop goes on probing with the
+ * old configuration.  The thread touches nothing of the daemon's; what
+ * it owns is freed by the loop after joining it, or by itself when the
+ * loop stopped without waiting (abandoned).
+ */
+struct load {
+	pthread_t	 th;
+	pthread_mutex_t	 mu;
+	bool		 done, abandoned;	/* under mu */
+	const char	*path;
+	int		 efd;		/* a dup of the loop's: told when done */
+	struct config	*cfg;		/* the result; NULL: errors in d */
+	struct diags	 d;
+};
 
+static void
+load_free(struct load *l)
+{
+	config_free(l->cfg);
+	diags_clear(&l->d);
+	close(l->efd);
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
+static void *
+load_thread(void *arg)
+{
+	struct load *l = arg;
+	uint64_t one = 1;
+	bool gone;
+
+	l->cfg = config_load(l->path, &l->d);	/* does not log */
+	diags_sort(&l->d);
+	pthread_mutex_lock(&l->mu);
+	l->done = true;
+	gone = l->abandoned;
+	pthread_mutex_unlock(&l->mu);
+	if (gone)
+		load_free(l);
+	else if (write(l->efd, &one, sizeof(one)) == -1) {
+		/* EAGAIN: the counter is full, so already signalled */
+	}
+	return NULL;
+}
+
+/* After SIGHUP: a load starts unless one runs or waits for its swap. */
+static void
+reload_start(struct daemon *dm)
+{
+	struct load *l;
+
+	if (!dm->reload || dm->load != NULL || dm->next != NULL || dm->stop)
+		return;
+	dm->reload = false;	/* a SIGHUP from here on: one more load */
 	sd_notify_msg("RELOADING=1");
 	log_info("reloading %s", dm->g->config_path);
-	if ((cfg = cmd_config_load(dm->g, true)) == NULL) {
+	l = xcalloc(1, sizeof(*l));
+	pthread_mutex_init(&l->mu, NULL);
+	diags_init(&l->d);
+	l->path = dm->g->config_path;
+	if ((l->efd = dup(dm->efd)) == -1 ||
+	    pthread_create(&l->th, NULL, load_thread, l) != 0) {
+		log_warnx("cannot start the reload of %s; still running the "
+		    "configuration loaded before", dm->g->config_path);
+		sd_notify_msg("READY=1\nSTATUS=reload failed; running the "
+		    "previous configuration");
+		load_free(l);
+		return;
+	}
+	dm->load = l;
+}
+
+/* A finished load: its errors are logged, a good one waits for the swap. */
+static void
+reload_poll(struct daemon *dm)
+{
+	struct load *l = dm->load;
+	bool done;
+
+	if (l == NULL)
+		return;
+	pthread_mutex_lock(&l->mu);
+	done = l->done;
+	pthread_mutex_unlock(&l->mu);
+	if (!done)
+		return;
+	pthread_join(l->th, NULL);
+	dm->load = NULL;
+	cmd_diags_log(&l->d);
+	if (l->cfg == NULL) {
 		log_warnx("%s has errors; still running the configuration "
 		    "loaded before", dm->g->config_path);
 		sd_notify_msg("READY=1\nSTATUS=reload failed; running the "
 		    "previous configuration");
-		return;
 	}
-	if (!lock_take(dm, STOP_LOCK_MS)) {
+	dm->next = l->cfg;	/* if loaded: schedule() starts nothing more */
+	dm->next_at = mono_ms();
+	l->cfg = NULL;
+	load_free(l);
+}
+
+/*
+ * At the end: a load under way is waited for LOAD_STOP_MS, then left to
+ * finish and free itself (a hung file system must not hold up the stop).
+ */
+static void
+reload_join(struct daemon *dm)
+{
+	struct load *l = dm->load;
+	struct timespec ts;
+	bool gone = false;
+
+	config_free(dm->next);
+	dm->next = NULL;
+	if (l == NULL)
+		return;
+	dm->load = NULL;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += LOAD_STOP_MS % 1000 * 1000000L;
+	ts.tv_sec += LOAD_STOP_MS / 1000 + ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	if (pthread_timedjoin_np(l->th, NULL, &ts) != 0) {
+		pthread_mutex_lock(&l->mu);
+		gone = l->abandoned = !l->done;
+		pthread_mutex_unlock(&l->mu);
+		if (gone) {
+			log_warnx("stopping without waiting for the reload "
+			    "of %s", dm->g->config_path);
+			pthread_detach(l->th);
+			return;
+		}
+		pthread_join(l->th, NULL);
+	}
+	load_free(l);
+}
+
+/*
+ * Puts dm->next in place of the running configuration.  Called with
+ * nothing in flight (no probe, no update): nothing borrows the old one.
+ * Without the state lock (flip holds it) it is tried again next pass;
+ * after STOP_LOCK_MS the file is loaded again, with probes meanwhile.
+ */
+static void
+reload_swap(struct daemon *dm)
+{
+	struct config *cfg = dm->next, *old = dm->w.cfg;
+	uint64_t now = mono_ms();
+
+	if (!lock_take(dm, 0)) {
+		if (now - dm->next_at < STOP_LOCK_MS)
+			return;
 		log_warnx("cannot take the state lock; reload postponed");
-		config_free(cfg);
+		config_free(dm->next);
+		dm->next = NULL;
 		dm->reload = true;
 		return;
 	}
+	dm->next = NULL;
 	if (strcmp(cmd_state_path(dm->g, cfg), dm->w.path) != 0)
 		log_warnx("state_file changed to %s: takes effect when the "
 		    "daemon is restarted; still using %s",
@@ -752,11 +953,28 @@ signals_read(struct daemon *dm)
 			dm->reload = true;
 			continue;
 		}
-		if (!dm->stop)
+		if (!dm->stop) {
 			log_info("signal %u: finishing what is in flight, "
 			    "then stopping", si.ssi_signo);
+			dm->stop_at = mono_ms();
+		}
 		dm->stop = true;
 	}
+}
+
+/*
+ * Notifications get what is left of STOP_MS after the signal: undelivered
+ * ones never keep the daemon from stopping (they are dropped, logged).
+ */
+static uint64_t
+stop_deadline(const struct daemon *dm)
+{
+	uint64_t now = mono_ms();
+
+	if (dm->stop_at == 0 || dm->stop_at + STOP_MS < now + STOP_MIN_MS)
+		return dm->stop_at == 0 ? now + NOTIFY_STOP_MS :
+		    now + STOP_MIN_MS;
+	return dm->stop_at + STOP_MS;
 }
 
 /* ---- the loop ---- */
@@ -777,14 +995,19 @@ loop(struct daemon *dm)
 
 	for (;;) {
 		now = mono_ms();
+		reload_poll(dm);
+		reload_start(dm);
 		next = schedule(dm, now);
-		if ((dm->stop || dm->reload) && !probes_in_flight(dm) &&
+		if ((dm->stop || dm->next != NULL) && !probes_in_flight(dm) &&
 		    dm->inflight == 0) {
-			if (dm->stop)
+			if (dm->stop) {
+				reload_join(dm);
 				break;
-			dm->reload = false;
-			do_reload(dm);
-			continue;
+			}
+			reload_swap(dm);
+			if (dm->next == NULL)
+				continue;
+			next = LOCK_RETRY_MS;	/* flip holds the lock */
 		}
 		for (i = 0, ready = false; i < dm->nds && !ready; i++)
 			ready = dm->ds[i].ready;
@@ -829,6 +1052,7 @@ cmd_run(const struct globals *g, int argc, char **argv)
 	dm->w.g = g;
 	dm->w.lock = -1;
 	dm->w.lazy = true;	/* no DNS on the main thread */
+	dm->w.once = true;	/* lasting conditions: said when they change */
 	if ((dm->w.cfg = cmd_config_load(g, true)) == NULL) {
 		free(dm);
 		return EX_CONFIG;
@@ -844,26 +1068,19 @@ cmd_run(const struct globals *g, int argc, char **argv)
 	pthread_cond_init(&dm->cv, NULL);
 	if (pthread_create(&dm->th, NULL, dns_thread, dm) != 0)
 		fatalx("cannot start the DNS thread");
+	note_saved(dm);		/* read below, not merged into nothing */
 	if (!lock_take(dm, STOP_LOCK_MS)) {
 		log_warnx("another dnsfailover holds %s.lock", dm->w.path);
 		rc = EX_TEMPFAIL;
 		goto out;
 	}
-	{
-		struct diags d;
-
-		diags_init(&d);
-		if (!g->dry_run && state_load(dm->w.path, &dm->w.st, &d) ==
-		    -1) {
-			cmd_diags_log(&d);
-			diags_clear(&d);
-			rc = 1;
-			goto out;
-		}
-		diags_clear(&d);
+	dm->w.notify = g->dry_run ? NULL : notify_new(dm->w.cfg);
+	dm->w.now = time(NULL);
+	if (!g->dry_run && round_state_load(&dm->w) == -1) {
+		rc = 1;
+		goto out;
 	}
 	note_saved(dm);
-	dm->w.notify = g->dry_run ? NULL : notify_new(dm->w.cfg);
 	configure(dm, mono_ms());
 	dm->major = dm->dirty = true;
 	settle(dm, mono_ms());
@@ -885,7 +1102,7 @@ out:
 	pthread_cond_signal(&dm->cv);
 	pthread_mutex_unlock(&dm->mu);
 	pthread_join(dm->th, NULL);
-	notify_free(dm->w.notify);
+	notify_free_by(dm->w.notify, stop_deadline(dm));
 	lock_release(dm);
 	pthread_mutex_destroy(&dm->mu);
 	pthread_cond_destroy(&dm->cv);

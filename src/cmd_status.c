@@ -42,9 +42,17 @@ mode(const struct site_state *st)
 	return st->hold.active ? "held" : st->drift ? "drift" : "auto";
 }
 
+/*
+ * Reasons, names of people and server errors are shown escaped: a
+ * newline typed into --reason must not forge a line, nor an escape
+ * sequence reach the terminal.
+ */
+#define SAFE(buf, s)	str_escape((buf), (s), sizeof(buf))
+
 static void
 text_addrs(const char *side, const struct addr_state *a, size_t n)
 {
+	char e[4 * HEALTH_TEXT];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -52,7 +60,7 @@ text_addrs(const char *side, const struct addr_state *a, size_t n)
 		    health_str(a[i].health));
 		if (a[i].fail_run > 0)
 			printf(" %u failed: %s", a[i].fail_run,
-			    a[i].last_error);
+			    SAFE(e, a[i].last_error));
 		else
 			printf(" %u ok", a[i].ok_run);
 		printf("\n");
@@ -63,7 +71,8 @@ static void
 text_site(const struct site *s, const struct state_site *x)
 {
 	const struct site_state *st;
-	char buf[512], t[64];
+	char buf[512], t[64], who[4 * sizeof(st->hold.who)];
+	char why[4 * sizeof(x->pending_error)];
 
 	printf("%s\n", s->name);
 	if (x == NULL) {
@@ -74,9 +83,10 @@ text_site(const struct site *s, const struct state_site *x)
 	printf("  side      %s, %s", side_str(st->side), mode(st));
 	if (st->hold.active) {
 		when(st->hold.until, t, sizeof(t));
-		printf(" by %s%s%s%s%s", st->hold.who, st->hold.until ?
-		    " until " : "", st->hold.until ? t : "",
-		    st->hold.reason[0] ? ": " : "", st->hold.reason);
+		printf(" by %s%s%s%s", SAFE(who, st->hold.who),
+		    st->hold.until ? " until " : "", st->hold.until ? t : "",
+		    st->hold.reason[0] ? ": " : "");
+		printf("%s", SAFE(why, st->hold.reason));
 	}
 	printf("\n");
 	addrs_text(st->published, st->npublished, buf, sizeof(buf));
@@ -85,12 +95,12 @@ text_site(const struct site *s, const struct state_site *x)
 	text_addrs("failover", st->failover, st->nfailover);
 	when(st->last_change, t, sizeof(t));
 	printf("  changed   %s%s%s\n", t, st->last_reason[0] ? ": " : "",
-	    st->last_reason);
+	    SAFE(why, st->last_reason));
 	if (x->pending) {
 		addrs_text(x->want, x->nwant, buf, sizeof(buf));
 		when(x->pending_since, t, sizeof(t));
 		printf("  PENDING   %s since %s: %s\n", buf, t,
-		    x->pending_error);
+		    SAFE(why, x->pending_error));
 	}
 	if (st->drift)
 		printf("  DRIFT     the records were changed by someone else; "
@@ -191,6 +201,30 @@ json_site(const struct site *s, const struct state_site *x)
 	printf("]}");
 }
 
+/* The monitor's own condition, before the sites: a round that could
+ * probe nothing leaves every site's health as it was. */
+static void
+text_monitor(const struct state *st)
+{
+	char t[64], e[4 * sizeof(st->blind_cause)];
+
+	if (st->blind_since == 0)
+		return;
+	when(st->blind_since, t, sizeof(t));
+	printf("MONITOR   no probe could run since %s: %s\n"
+	    "          rounds count for no site; the health below is "
+	    "from before\n\n", t, SAFE(e, st->blind_cause));
+}
+
+static void
+json_monitor(const struct state *st)
+{
+	printf(",\"probing\":{\"blind\":%s,\"since\":%lld,\"cause\":",
+	    st->blind_since ? "true" : "false", (long long)st->blind_since);
+	json_str(st->blind_cause);
+	printf(",\"rounds_blind\":%llu}", (unsigned long long)st->blind_rounds);
+}
+
 static bool
 selected(const char *name, int argc, char **argv)
 {
@@ -210,14 +244,21 @@ cmd_status(const struct globals *g, int argc, char **argv)
 	struct diags d;
 	const char *path;
 	size_t i, shown = 0;
+	int rc;
 
 	if ((cfg = cmd_config_load(g, false)) == NULL)
 		return EX_CONFIG;
 	path = cmd_state_path(g, cfg);
 	diags_init(&d);
-	if (state_load(path, &st, &d) == -1) {
+	if ((rc = state_load_or_move(path, &st, &d, 0, NULL, 0)) != 0) {
 		diags_print(&d, stderr);
 		diags_clear(&d);
+		if (rc == 1)
+			fprintf(stderr, "dnsfailover: the state file %s is "
+			    "damaged; the next check, flip, release or run "
+			    "moves it aside (%s.broken.TIMESTAMP) and starts "
+			    "again from what the DNS servers serve\n", path,
+			    path);
 		config_free(cfg);
 		return 1;
 	}
@@ -226,8 +267,10 @@ cmd_status(const struct globals *g, int argc, char **argv)
 		printf("{\"state_file\":");
 	if (g->json) {
 		json_str(path);
+		json_monitor(&st);
 		printf(",\"sites\":[");
-	}
+	} else
+		text_monitor(&st);
 	for (i = 0; i < cfg->nsites; i++) {
 		const struct site *s = &cfg->sites[i];
 

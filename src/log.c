@@ -8,6 +8,7 @@
 #include <syslog.h>
 
 #include "log.h"
+#include "util.h"
 
 static enum log_dest	 dest = LOG_TO_STDERR;
 static int		 verbose;
@@ -27,14 +28,12 @@ log_init(enum log_dest d, int verbosity, const char *progname)
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *err)
 {
-	char msg[4096], *c;
+	char raw[4096], msg[4096];
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	/* one message, one line: a reason typed with a newline cannot
-	 * forge another log line */
-	for (c = msg; *c != '\0'; c++)
-		if ((unsigned char)*c < 0x20 && *c != '\t')
-			*c = '?';
+	 * forge another log line, nor an escape sequence reach a terminal */
+	str_escape(msg, raw, sizeof(msg));
 	if (dest == LOG_TO_SYSLOG) {
 		if (err != NULL)
 			syslog(pri, "%s: %s", msg, err);

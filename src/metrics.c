@@ -152,6 +152,14 @@ write_all(FILE *fp, const struct config *cfg, const struct state *st,
 	family(fp, "monitor_isolated", "gauge", "1 when every canary failed "
 	    "in the last round (nothing changes).");
 	fprintf(fp, P "monitor_isolated %d\n", m->isolated);
+	family(fp, "probes_blind", "gauge", "1 while no probe can run "
+	    "(every result a local error of this monitor): rounds count for "
+	    "no site.");
+	fprintf(fp, P "probes_blind %d\n", st->blind_since != 0);
+	family(fp, "rounds_blind_total", "counter", "Rounds in which no probe "
+	    "could run (they counted for no site).");
+	fprintf(fp, P "rounds_blind_total %llu\n",
+	    (unsigned long long)st->blind_rounds);
 	family(fp, "round_duration_seconds", "gauge", m->daemon ? "Duration "
 	    "of the last daemon round (the sites due at one moment), from "
 	    "their probes' start to the decision; DNS updates run apart." : "Duration of the last check round, probes "

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@
 #define TRIES		3	/* webhook */
 #define KILL_GRACE_MS	2000	/* SIGTERM, then this long, then SIGKILL */
 #define MAX_HOOKS	16	/* exec hooks running at once */
+#define STOP_KILL_MS	500	/* stopping: SIGTERM, this long, SIGKILL */
 
 extern char **environ;
 
@@ -56,7 +58,9 @@ struct notifier {
 	size_t		 head, count;
 	size_t		 dropped;
 	bool		 stopping;
-	uint64_t	 drain_by;	/* stopping: give up after this */
+	/* stopping: nothing is waited for past this (the libcurl progress
+	 * callback reads it on the worker thread) */
+	_Atomic uint64_t stop_by;
 
 	struct child	*kids;		/* thread only */
 	size_t		 nkids;
@@ -71,6 +75,7 @@ static const char *const kinds[] = {
 	[EV_UPDATE_APPLIED] = "update_applied",
 	[EV_DRIFT] = "drift",
 	[EV_MONITOR_ISOLATED] = "monitor_isolated",
+	[EV_STATE_BROKEN] = "state_broken",
 };
 
 const char *
@@ -170,6 +175,15 @@ env_var(const char *name, const char *value)
 }
 
 static uint64_t	reap(struct notifier *);
+
+/* Whether notify_free_by()'s deadline has passed. */
+static bool
+overdue(struct notifier *n)
+{
+	uint64_t by = atomic_load(&n->stop_by);
+
+	return by != 0 && mono_ms() >= by;
+}
 
 static void
 run_exec(struct notifier *n, const struct event *ev)
@@ -275,7 +289,16 @@ reap(struct notifier *n)
 			    (unsigned long long)n->timeout_ms);
 			kill(-c->pid, SIGTERM);
 			c->termed = true;
-		} else if (c->termed && now >= c->kill_at)
+		} else if (!c->termed && overdue(n)) {
+			log_warnx("notify: stopping; %s (%s) still running: "
+			    "stopped", n->exec, c->event);
+			kill(-c->pid, SIGTERM);
+			c->termed = true;
+			c->kill_at = now + STOP_KILL_MS;
+		} else if (c->termed && overdue(n) && c->kill_at > now +
+		    STOP_KILL_MS)
+			c->kill_at = now + STOP_KILL_MS;
+		else if (c->termed && now >= c->kill_at)
 			kill(-c->pid, SIGKILL);
 		next = c->termed ? (c->kill_at > now ? c->kill_at - now : 10) :
 		    c->term_at - now < next ? c->term_at - now : next;
@@ -311,6 +334,57 @@ discard(char *p, size_t size, size_t nmemb, void *ud)
 	return size * nmemb;
 }
 
+/* Cuts a delivery short at the stop deadline. */
+static int
+progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+    curl_off_t un)
+{
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return overdue(ud);
+}
+
+/* Sleeps ms, or until the stop deadline; false if that has passed. */
+static bool
+pause_ms(struct notifier *n, uint64_t ms)
+{
+	uint64_t until = mono_ms() + ms, by;
+	struct timespec ts;
+
+	pthread_mutex_lock(&n->mu);
+	for (;;) {
+		by = atomic_load(&n->stop_by);
+		if (by != 0 && by < until)
+			until = by;
+		if (mono_ms() >= until)
+			break;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ms = until - mono_ms();
+		ts.tv_sec += (time_t)(ms / 1000);
+		ts.tv_nsec += (long)(ms % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&n->cv, &n->mu, &ts);
+	}
+	pthread_mutex_unlock(&n->mu);
+	return !overdue(n);
+}
+
+/* A try's time limit: notify.timeout, or less before the deadline. */
+static long
+try_timeout(struct notifier *n)
+{
+	uint64_t by = atomic_load(&n->stop_by), now = mono_ms();
+
+	if (by != 0 && by > now && by - now < n->timeout_ms)
+		return (long)(by - now);
+	return (long)n->timeout_ms;
+}
+
 static void
 run_webhook(struct notifier *n, const struct event *ev)
 {
@@ -327,7 +401,7 @@ run_webhook(struct notifier *n, const struct event *ev)
 		return;
 	}
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
-	for (try = 1; try <= tries; try++) {
+	for (try = 1; try <= tries && !overdue(n); try++) {
 		curl_easy_reset(e);
 		err[0] = '\0';
 		curl_easy_setopt(e, CURLOPT_URL, n->webhook);
@@ -336,7 +410,10 @@ run_webhook(struct notifier *n, const struct event *ev)
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)n->timeout_ms);
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, try_timeout(n));
+		curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, progress);
+		curl_easy_setopt(e, CURLOPT_XFERINFODATA, n);
 		curl_easy_setopt(e, CURLOPT_USERAGENT, "dnsfailover/"
 		    DNSFAILOVER_VERSION);
 		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
@@ -347,11 +424,16 @@ run_webhook(struct notifier *n, const struct event *ev)
 		if (rc == CURLE_OK && code >= 200 && code < 300)
 			break;
 		if (try < tries) {
-			sleep((unsigned)try);	/* 1 s, then 2 s */
+			if (!pause_ms(n, 1000 * (uint64_t)try))	/* 1, 2 s */
+				try = tries + 1;
 			reap(n);
 		}
 	}
-	if (try > tries)
+	if (try > tries && overdue(n))
+		log_warnx("notify: stopping; webhook %s: %s %s dropped "
+		    "(not delivered)", n->webhook_log, event_str(ev->kind),
+		    ev->site);
+	else if (try > tries)
 		log_warnx("notify: webhook %s: %s %s not delivered after %d "
 		    "tries: %s", n->webhook_log, event_str(ev->kind), ev->site,
 		    tries, rc != CURLE_OK ? (err[0] ? err :
@@ -366,6 +448,26 @@ run_webhook(struct notifier *n, const struct event *ev)
 
 /* ---- the thread ---- */
 
+/* At the deadline: what is still queued is dropped, by name.  Called
+ * with the lock held. */
+static void
+drop_queued(struct notifier *n)
+{
+	const struct event *ev;
+	size_t i, shown = n->count < 10 ? n->count : 10;
+
+	for (i = 0; i < shown; i++) {
+		ev = &n->queue[(n->head + i) % QUEUE_MAX];
+		log_warnx("notify: stopping; %s %s dropped (not delivered)",
+		    event_str(ev->kind), ev->site);
+	}
+	if (n->count > shown)
+		log_warnx("notify: stopping; %zu more events dropped",
+		    n->count - shown);
+	n->head = (n->head + n->count) % QUEUE_MAX;
+	n->count = 0;
+}
+
 static void *
 worker(void *arg)
 {
@@ -376,11 +478,8 @@ worker(void *arg)
 
 	pthread_mutex_lock(&n->mu);
 	for (;;) {
-		if (n->count > 0 && n->stopping && mono_ms() > n->drain_by) {
-			log_warnx("notify: stopping; %zu events not delivered",
-			    n->count);
-			n->count = 0;
-		}
+		if (n->count > 0 && n->stopping && overdue(n))
+			drop_queued(n);
 		if (n->count > 0) {
 			ev = n->queue[n->head];
 			n->head = (n->head + 1) % QUEUE_MAX;
@@ -465,12 +564,17 @@ notify_send(struct notifier *n, const struct event *ev)
 void
 notify_free(struct notifier *n)
 {
+	notify_free_by(n, mono_ms() + NOTIFY_STOP_MS);
+}
+
+void
+notify_free_by(struct notifier *n, uint64_t deadline)
+{
 	if (n == NULL)
 		return;
 	pthread_mutex_lock(&n->mu);
 	n->stopping = true;
-	/* what is queued is delivered, within one event's budget */
-	n->drain_by = mono_ms() + TRIES * n->timeout_ms + 3000;
+	atomic_store(&n->stop_by, deadline ? deadline : 1);
 	pthread_cond_signal(&n->cv);
 	pthread_mutex_unlock(&n->mu);
 	pthread_join(n->thread, NULL);

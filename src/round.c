@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,7 +169,7 @@ round_canaries(const struct config *cfg, struct prober *p)
 	struct check_spec c;
 	struct probe_req *q;
 	struct probe_result *res;
-	size_t i, ok = 0, n = cfg->ncanaries;
+	size_t i, ok = 0, counted = 0, n = cfg->ncanaries;
 
 	if (n == 0)
 		return false;
@@ -182,12 +183,15 @@ round_canaries(const struct config *cfg, struct prober *p)
 	probe_run(p, q, n, res);
 	for (i = 0; i < n; i++) {
 		ok += res[i].reason == PROBE_OK;
+		counted += probe_counts(&res[i]);
 		log_debug("canary %s: %s (%s)", q[i].url,
 		    probe_reason_str(res[i].reason), res[i].detail);
 	}
 	free(q);
 	free(res);
-	return ok == 0;
+	/* canaries that could not run at all say nothing about the
+	 * network: the sites' probes then show what this monitor lacks */
+	return ok == 0 && counted > 0;
 }
 
 /* Every address of every site in one batch; results[i] per site. */
@@ -315,9 +319,65 @@ count_probes(struct round *r, size_t i, const struct probe_result *res)
 		}
 }
 
+/*
+ * Whether no probe of the round could run: every result a local error
+ * (no descriptors, no memory, no route).  Returns the first one's detail
+ * as the cause, or NULL when some probe ran (or none was made).
+ */
+static const char *
+blind_cause(const struct round *r, struct probe_result **per)
+{
+	const char *cause = NULL;
+	size_t i, k, n;
+
+	for (i = 0; per != NULL && i < r->nsites; i++) {
+		n = r->sites[i]->nprimary + r->sites[i]->nfailover;
+		for (k = 0; per[i] != NULL && k < n; k++) {
+			if (probe_counts(&per[i][k]))
+				return NULL;
+			if (cause == NULL)
+				cause = per[i][k].detail;
+		}
+	}
+	return cause;
+}
+
+/*
+ * A round that could probe nothing says nothing about any site, so it
+ * counts for none (as a cut-off monitor's, rule 10); but it is a
+ * failure of the tool, never silence: real outages go unseen.  Logged
+ * every round by check, once when it starts and once when it ends by
+ * the daemon (r->once); kept in the state for status and the metrics.
+ */
+static void
+note_blind(struct round *r, const char *cause)
+{
+	struct state *st = &r->st;
+
+	if (cause == NULL) {
+		if (st->blind_since != 0)
+			log_info("probes run again (none could since %lld s "
+			    "ago)", (long long)(r->now - st->blind_since));
+		st->blind_since = 0;
+		st->blind_cause[0] = '\0';
+		return;
+	}
+	r->blind = true;
+	r->failed = true;
+	st->blind_rounds++;
+	if (st->blind_since == 0 || !r->once)
+		log_warnx("error: no probe could run (%s); this round counts "
+		    "for no site and outages go unseen until probes run "
+		    "again", cause);
+	if (st->blind_since == 0)
+		st->blind_since = r->now;
+	str_copy(st->blind_cause, cause, sizeof(st->blind_cause));
+}
+
 void
 round_decide(struct round *r, struct probe_result **per, bool iso)
 {
+	const char *blind = iso ? NULL : blind_cause(r, per);
 	size_t i;
 
 	r->d = xcalloc(r->nsites + 1, sizeof(*r->d));
@@ -327,8 +387,8 @@ round_decide(struct round *r, struct probe_result **per, bool iso)
 
 		if (!iso)
 			count_probes(r, i, per ? per[i] : NULL);
-		health_step(r->sites[i], &x->st, per ? per[i] : NULL, iso,
-		    r->now, &r->d[i]);
+		health_step(r->sites[i], &x->st, per ? per[i] : NULL,
+		    iso || blind != NULL, r->now, &r->d[i]);
 		/* a publish is told with its outcome, in finish_site() */
 		if (d->action != HA_PUBLISH || r->g->dry_run)
 			log_decision(r->sites[i], d);
@@ -350,8 +410,10 @@ round_decide(struct round *r, struct probe_result **per, bool iso)
 			round_event(r, EV_MONITOR_ISOLATED, NULL, SIDE_PRIMARY,
 			    SIDE_PRIMARY, NULL, 0, "every canary failed: "
 			    "this monitor seems cut off; nothing changes");
-	} else if (per != NULL)
+	} else if (per != NULL && blind == NULL)
 		r->st.alert_isolated = 0;
+	if (per != NULL && !iso)
+		note_blind(r, blind);
 }
 
 /* ---- publishing ---- */
@@ -787,11 +849,61 @@ round_clear(struct round *r)
 	r->lock = -1;
 }
 
+/* The first damage found, as FILE:LINE:COL: what. */
+static void
+first_damage(struct diags *d, char *buf, size_t size)
+{
+	diags_sort(d);
+	if (d->n > 0)
+		diag_format(d, 0, buf, size);
+	else
+		str_copy(buf, "unknown damage", size);
+}
+
+int
+round_state_load(struct round *r)
+{
+	char moved[PATH_MAX], what[512], *why;
+	struct diags d;
+	int rc;
+
+	diags_init(&d);
+	rc = state_load_or_move(r->path, &r->st, &d, r->now,
+	    r->g->dry_run ? NULL : moved, sizeof(moved));
+	if (rc != 0) {
+		r->state_broken = true;
+		first_damage(&d, what, sizeof(what));
+		cmd_diags_log(&d);
+	}
+	diags_clear(&d);
+	if (rc == -1)		/* not damaged: nothing to set aside */
+		return -1;
+	if (rc == -2) {
+		log_warn("error: %s is damaged and cannot be moved aside",
+		    r->path);
+		return -1;
+	}
+	if (rc == 1 && r->g->dry_run)
+		log_warnx("error: %s is damaged; without -n it is moved aside "
+		    "and the sites start again from what the DNS servers "
+		    "serve", r->path);
+	if (rc != 1 || r->g->dry_run)
+		return 0;
+	log_warnx("error: %s is damaged: moved aside to %s; the sites start "
+	    "again from what the DNS servers serve", r->path, moved);
+	why = xasprintf("the state file is damaged (%s); moved aside to "
+	    "%s; the sites start again from what the DNS servers serve",
+	    what, moved);
+	round_event(r, EV_STATE_BROKEN, NULL, SIDE_PRIMARY, SIDE_PRIMARY,
+	    NULL, 0, why);
+	free(why);
+	return 0;
+}
+
 int
 round_open(struct round *r, const struct globals *g, int argc, char **argv,
     unsigned lock_wait_ms)
 {
-	struct diags d;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -817,18 +929,14 @@ round_open(struct round *r, const struct globals *g, int argc, char **argv,
 		round_clear(r);
 		return rc;
 	}
-	diags_init(&d);
-	if (state_load(r->path, &r->st, &d) == -1) {
-		diags_print(&d, stderr);
-		diags_clear(&d);
+	if (!g->dry_run)
+		r->notify = notify_new(r->cfg);
+	if (round_state_load(r) == -1) {
 		state_unlock(r->lock);
 		round_clear(r);
 		return 1;
 	}
-	diags_clear(&d);
 	round_align(r);
-	if (!g->dry_run)
-		r->notify = notify_new(r->cfg);
 	return -1;
 }
 
@@ -839,6 +947,9 @@ round_close(struct round *r)
 
 	struct metrics_round m = { r->seconds, time(NULL), r->isolated,
 	    false };
+
+	if (r->state_broken)
+		rc = 1;		/* moved aside: told once, by the exit too */
 
 	if (!r->g->dry_run && state_save(r->path, &r->st) == -1) {
 		log_warn("cannot save the state to %s", r->path);

@@ -11,8 +11,10 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "state.h"
 #include "util.h"
 #include "yamldoc.h"
@@ -156,8 +158,12 @@ fill(FILE *fp, const void *arg)
 
 	fprintf(fp, "# dnsfailover state: written by dnsfailover after every "
 	    "round; see dnsfailover(8)\nversion: %d\n"
-	    "alerts: {monitor_isolated: %lld}\nsites:%s\n", STATE_VERSION,
-	    (long long)st->alert_isolated, st->nsites ? "" : " {}");
+	    "alerts: {monitor_isolated: %lld}\n"
+	    "probing: {blind_since: %lld, blind_rounds: %llu, cause: ",
+	    STATE_VERSION, (long long)st->alert_isolated,
+	    (long long)st->blind_since, (unsigned long long)st->blind_rounds);
+	put_str(fp, st->blind_cause);
+	fprintf(fp, "}\nsites:%s\n", st->nsites ? "" : " {}");
 	for (i = 0; i < st->nsites; i++)
 		put_site(fp, &st->sites[i]);
 }
@@ -206,6 +212,26 @@ get_time(struct yamlwalk *w, const char *key, yaml_node_t *n, time_t *out)
 	return true;
 }
 
+/*
+ * str_copy(), but a text too long for buf (a file edited by hand) is cut
+ * before a UTF-8 character, not inside one: the cut text saves and loads
+ * back the same.
+ */
+static void
+copy_text(char *buf, const char *s, size_t size)
+{
+	size_t k = size - 1;
+
+	if (str_copy(buf, s, size) < size || ((unsigned char)s[k] & 0xc0) !=
+	    0x80)
+		return;
+	while (k > 0 && ((unsigned char)buf[k - 1] & 0xc0) == 0x80)
+		k--;
+	if (k > 0)
+		k--;			/* the lead byte */
+	buf[k] = '\0';
+}
+
 static void
 get_text(struct yamlwalk *w, const char *key, yaml_node_t *n, char *buf,
     size_t size)
@@ -213,7 +239,7 @@ get_text(struct yamlwalk *w, const char *key, yaml_node_t *n, char *buf,
 	const char *s = yw_scalar(w, key, n);
 
 	if (s != NULL)
-		str_copy(buf, s, size);
+		copy_text(buf, s, size);
 }
 
 /* A list of addresses into *a (allocated; replaces what was there). */
@@ -617,8 +643,43 @@ t_alerts(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	yw_map(w, key, n, top_alert_fields, NELEM(top_alert_fields), obj);
 }
 
+static void
+tp_since(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	(void)obj;
+	get_time(w, key, n, &loader_of(w)->st->blind_since);
+}
+
+static void
+tp_rounds(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	(void)obj;
+	get_u64(w, key, n, &loader_of(w)->st->blind_rounds);
+}
+
+static void
+tp_cause(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct state *st = loader_of(w)->st;
+
+	(void)obj;
+	get_text(w, key, n, st->blind_cause, sizeof(st->blind_cause));
+}
+
+static const struct yw_field top_probing_fields[] = {
+	{ "blind_since", tp_since }, { "blind_rounds", tp_rounds },
+	{ "cause", tp_cause },
+};
+
+static void
+t_probing(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	yw_map(w, key, n, top_probing_fields, NELEM(top_probing_fields), obj);
+}
+
 static const struct yw_field top_fields[] = {
 	{ "version", t_version }, { "sites", t_sites }, { "alerts", t_alerts },
+	{ "probing", t_probing },
 };
 
 int
@@ -632,6 +693,7 @@ state_load(const char *path, struct state *st, struct diags *d)
 	memset(st, 0, sizeof(*st));
 	if (access(path, F_OK) == -1 && errno == ENOENT)
 		return 0;		/* a fresh start */
+	/* no size cap: ours, 100,000 sites are over 64 MiB */
 	if (yamldoc_load(path, YAMLDOC_NO_SIZE_CAP, &doc, d) == -1)
 		return -1;
 	memset(&l, 0, sizeof(l));
@@ -654,6 +716,59 @@ state_load(const char *path, struct state *st, struct diags *d)
 	return 0;
 }
 
+int
+state_move_aside(const char *path, time_t now, char *moved, size_t size)
+{
+	char stamp[32], *to = NULL;
+	struct stat sb;
+	struct tm tm;
+	int i, saved;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	for (i = 0; i < 1000; i++) {
+		free(to);
+		to = i == 0 ? xasprintf("%s.broken.%s", path, stamp) :
+		    xasprintf("%s.broken.%s.%d", path, stamp, i);
+		if (lstat(to, &sb) == -1 && errno == ENOENT)
+			break;
+	}
+	if (i == 1000) {
+		free(to);
+		errno = EEXIST;
+		return -1;
+	}
+	if (rename(path, to) == -1) {
+		saved = errno;
+		free(to);
+		errno = saved;
+		return -1;
+	}
+	str_copy(moved, to, size);
+	free(to);
+	return 0;
+}
+
+int
+state_load_or_move(const char *path, struct state *st, struct diags *d,
+    time_t now, char *moved, size_t size)
+{
+	size_t i, before = d->n;
+
+	if (state_load(path, st, d) == 0)
+		return 0;
+	/* about the whole file: it could not be read (descriptors, rights,
+	 * I/O), which says nothing about what it holds */
+	for (i = before; i < d->n; i++)
+		if (d->v[i].line == 0)
+			return -1;
+	if (moved == NULL)
+		return 1;
+	if (state_move_aside(path, now, moved, size) == -1)
+		return -2;
+	return 1;
+}
+
 /* ---- sites, lock ---- */
 
 void
@@ -673,17 +788,60 @@ state_clear(struct state *st)
 	for (i = 0; i < st->nsites; i++)
 		state_site_clear(&st->sites[i]);
 	free(st->sites);
+	free(st->slot);
 	memset(st, 0, sizeof(*st));
+}
+
+/* FNV-1a: site names are short, and this is all the index needs. */
+static size_t
+name_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+static void
+index_put(struct state *st, size_t i)
+{
+	size_t k = name_hash(st->sites[i].name) & (st->nslot - 1);
+
+	while (st->slot[k] != 0)
+		k = (k + 1) & (st->nslot - 1);
+	st->slot[k] = i + 1;
+}
+
+void
+state_reindex(struct state *st)
+{
+	size_t i, n = 16;
+
+	while (n < 2 * st->nsites + 2)
+		n *= 2;
+	free(st->slot);
+	st->slot = xcalloc(n, sizeof(*st->slot));
+	st->nslot = n;
+	for (i = 0; i < st->nsites; i++)
+		index_put(st, i);
 }
 
 struct state_site *
 state_find(struct state *st, const char *name)
 {
-	size_t i;
+	size_t k, i;
 
-	for (i = 0; i < st->nsites; i++)
+	if (st->nsites == 0)
+		return NULL;
+	if (st->slot == NULL)
+		state_reindex(st);
+	for (k = name_hash(name) & (st->nslot - 1); st->slot[k] != 0;
+	    k = (k + 1) & (st->nslot - 1)) {
+		i = st->slot[k] - 1;
 		if (strcmp(st->sites[i].name, name) == 0)
 			return &st->sites[i];
+	}
 	return NULL;
 }
 
@@ -692,11 +850,18 @@ state_add(struct state *st, const char *name)
 {
 	struct state_site *s;
 
-	st->sites = xreallocarray(st->sites, st->nsites + 1,
-	    sizeof(*st->sites));
+	if (st->nsites == st->cap) {
+		st->cap = st->cap ? 2 * st->cap : 16;
+		st->sites = xreallocarray(st->sites, st->cap,
+		    sizeof(*st->sites));
+	}
 	s = &st->sites[st->nsites++];
 	memset(s, 0, sizeof(*s));
-	str_copy(s->name, name, sizeof(s->name));
+	copy_text(s->name, name, sizeof(s->name));
+	if (st->slot != NULL && 2 * st->nsites + 2 > st->nslot)
+		state_reindex(st);
+	else if (st->slot != NULL)
+		index_put(st, st->nsites - 1);
 	return s;
 }
 
@@ -711,6 +876,8 @@ state_prune(struct state *st, const struct config *cfg)
 		else
 			state_site_clear(&st->sites[i]);
 	st->nsites = k;
+	if (st->slot != NULL)
+		state_reindex(st);
 }
 
 int
@@ -718,6 +885,7 @@ state_lock(const char *path, unsigned wait_ms)
 {
 	char *lp = xasprintf("%s.lock", path);
 	unsigned waited = 0;
+	size_t n;
 	int fd, saved;
 
 	fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -736,6 +904,11 @@ state_lock(const char *path, unsigned wait_ms)
 		usleep(50000);
 		waited += 50;
 	}
+	/* every writer holds the lock: what is left is a killed one's */
+	if ((n = file_remove_temps(path)) > 0)
+		log_info("removed %zu temporary file%s that a killed "
+		    "dnsfailover left beside %s", n, n == 1 ? "" : "s",
+		    path);
 	return fd;
 }
 

@@ -1,8 +1,10 @@
 /*
  * util.c: allocation, arena, strings and file helpers shared by every module.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -163,6 +165,69 @@ str_copy(char *dst, const char *src, size_t size)
 		dst[k] = '\0';
 	}
 	return n;
+}
+
+/* Length of the UTF-8 character at s (1..4), 0 if s is not one. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	size_t n, k;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (k = 1; k < n; k++)
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+	if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) ||	/* overlong */
+	    (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||	/* surrogate */
+	    (n == 4 && s[0] == 0xf0 && s[1] < 0x90) ||	/* overlong */
+	    (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))	/* > U+10FFFF */
+		return 0;
+	return n;
+}
+
+char *
+str_escape(char *dst, const char *src, size_t size)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	char esc[8];
+	size_t o = 0, n, k;
+
+	if (size == 0)
+		return dst;
+	while (*s != '\0') {
+		n = utf8_len(s);
+		if (*s == '\n' || *s == '\r' || *s == '\t' || *s == '\\')
+			snprintf(esc, sizeof(esc), "\\%c", *s == '\n' ? 'n' :
+			    *s == '\r' ? 'r' : *s == '\t' ? 't' : '\\');
+		else if (n == 0 || *s < 0x20 || *s == 0x7f)
+			snprintf(esc, sizeof(esc), "\\x%02x", *s);
+		else if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)
+			snprintf(esc, sizeof(esc), "\\u%04x", s[1]);
+		else {
+			if (o + n >= size)
+				break;
+			for (k = 0; k < n; k++)
+				dst[o++] = (char)s[k];
+			s += n;
+			continue;
+		}
+		if (o + strlen(esc) >= size)
+			break;
+		memcpy(dst + o, esc, strlen(esc));
+		o += strlen(esc);
+		s += n == 0 ? 1 : n;
+	}
+	dst[o] = '\0';
+	return dst;
 }
 
 void
@@ -342,4 +407,42 @@ fail:
 	free(tmp);
 	errno = saved;
 	return -1;
+}
+
+/* name is base.tmp.DIGITS: what file_replace() names its temporary file. */
+static bool
+is_temp_of(const char *name, const char *base, size_t blen)
+{
+	const char *p;
+
+	if (strncmp(name, base, blen) != 0 ||
+	    strncmp(name + blen, ".tmp.", 5) != 0 || name[blen + 5] == '\0')
+		return false;
+	for (p = name + blen + 5; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+size_t
+file_remove_temps(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash != NULL ? slash + 1 : path;
+	char *dir = path_resolve(path, ".");
+	struct dirent *e;
+	size_t n = 0;
+	DIR *dp;
+
+	if ((dp = opendir(dir)) == NULL) {
+		free(dir);
+		return 0;
+	}
+	while ((e = readdir(dp)) != NULL)
+		if (is_temp_of(e->d_name, base, strlen(base)) &&
+		    unlinkat(dirfd(dp), e->d_name, 0) == 0)
+			n++;
+	closedir(dp);
+	free(dir);
+	return n;
 }

@@ -72,6 +72,17 @@ chk
 [ "$(q www.example.test)" = "127.0.0.2" ] && ok "check: restored after rise rounds" ||
     not_ok "check: restored after rise rounds" "$(q www.example.test)" "$err"
 
+# a primary that answers with a 200 KiB header line is down, not "local"
+web 127.0.0.2 longheader 204800
+chk; chk; chk
+[ "$(q www.example.test)" = "127.0.0.3" ] && ok "check: a 200 KiB header line counts against the primary" ||
+    not_ok "check: a 200 KiB header line counts against the primary" "$(q www.example.test)" "$err"
+contains "check: ... logged as a bad response" "$err" "www.example.test: primary 127.0.0.2 down (3/3 failed: bad response)"
+web 127.0.0.2 ok
+chk; chk
+[ "$(q www.example.test)" = "127.0.0.2" ] && ok "check: ... and restored once it answers well" ||
+    not_ok "check: ... and restored once it answers well" "$(q www.example.test)" "$err"
+
 # a pool member down leaves the RRset; the other stays
 web 127.0.0.4 status 503
 chk; e1=$err; chk; e2=$err; chk
@@ -173,6 +184,62 @@ chk
 [ "$(q www.example.test)" = "127.0.0.2" ] && ok "flip --for: expired, back to the rules" ||
     not_ok "flip --for: expired, back to the rules" "$(q www.example.test)" "$err"
 contains "flip --for: expiry logged" "$err" "hold expired"
+
+# text a person typed is shown escaped: no forged lines, no terminal escapes
+fl flip www.example.test failover --reason "$(printf 'line1\nforged  up\033[2J')"
+expect_rc "flip: a reason with control characters is taken" 0
+fl status www.example.test
+if grep -q '^forged' "$C/out" || grep -q "$(printf '\033')" "$C/out"; then
+	not_ok "status: a newline or ESC in a reason is escaped" "$(cat -v "$C/out")"
+else
+	ok "status: a newline or ESC in a reason is escaped"
+fi
+contains "status: the escaped reason is shown whole" "$(cat "$C/out")" 'line1\nforged  up\x1b[2J'
+lacks "log: no ESC from a reason" "$err" "$(printf '\033')"
+fl release www.example.test
+# a reason is kept whole or refused, never cut
+r160=$(printf 'r%0159d' 0)
+fl flip www.example.test failover --reason "${r160}x"
+expect_rc "flip: a reason over 160 bytes is refused" 64
+contains "flip: the refusal says why" "$err" "--reason: 161 bytes is longer than the 160 allowed"
+[ "$(q www.example.test)" = "127.0.0.2" ] && ok "flip: a refused reason changes nothing" ||
+    not_ok "flip: a refused reason changes nothing" "$(q www.example.test)" "$err"
+fl release www.example.test --reason "${r160}x"
+expect_rc "release: a reason over 160 bytes is refused" 64
+fl flip www.example.test failover --reason "$r160"
+expect_rc "flip: a 160-byte reason is taken" 0
+contains "flip: a 160-byte reason is logged whole" "$err" "$r160"
+fl status www.example.test
+contains "status: a 160-byte reason is shown whole" "$(cat "$C/out")" ": $r160"
+fl status --json www.example.test
+[ "$(jq -r '.sites[0].hold.reason' "$C/out")" = "$r160" ] && ok "status --json: the reason whole" ||
+    not_ok "status --json: the reason whole" "$(cat "$C/out")"
+fl release www.example.test
+
+# a round in which no probe can run (out of descriptors) is the tool's
+# failure: said with its cause, exit 75, counts for no site, in status
+counters() { grep -o 'ok: [0-9]*, fail: [0-9]*' "$C/state" | tr '\n' ' '; }
+before=$(counters)
+cp "$C/state" "$C/state.blind0"
+for n in 4 5 6 7 8 9 10 11 12; do	# the fds a round needs before probing
+	cp "$C/state.blind0" "$C/state"
+	(cd "$C" && sh -c "ulimit -n $n; exec \"$BIN\" -c s.yaml check" >"$C/out" 2>"$C/err"); rc=$?
+	grep -q "no probe could run" "$C/err" && break
+done
+err=$(cat "$C/err")
+expect_rc "check: no probe could run -> exit 75 (ulimit -n $n)" 75
+contains "check: no probe could run -> an error with the cause" "$err" "error: no probe could run (cannot open a socket: Too many open files)"
+[ "$(counters)" = "$before" ] && [ -n "$before" ] && ok "check: a blind round moves no counter" ||
+    not_ok "check: a blind round moves no counter" "$(cat "$C/state")"
+fl status
+contains "status: a blind monitor is raised" "$(cat "$C/out")" "MONITOR   no probe could run since"
+fl status --json
+[ "$(jq -r '.probing.blind' "$C/out")" = "true" ] && ok "status --json: probing.blind" ||
+    not_ok "status --json: probing.blind" "$(cat "$C/out")"
+chk; expect_rc "check: probes run again -> exit 0" 0
+contains "check: the end of a blind spell is logged" "$err" "probes run again"
+fl status
+lacks "status: the monitor line is gone once probes run" "$(cat "$C/out")" "MONITOR"
 fl flip nosuch.example.test failover
 expect_rc "flip: unknown site is a usage error" 64
 fl flip www.example.test sideways
@@ -246,6 +313,111 @@ if grep -v 'last_change\|^alerts:' "$C/state" | cmp -s - "$(grep -v 'last_change
 else
 	not_ok "check: canaries failing -> no counter moves" "$(diff "$C/state.before" "$C/state")"
 fi
+
+# ---- the state file: stale temporary files, a damaged file ----
+
+# (own state file and an exec hook; the DNS records are the ones above)
+cat >"$C/hook" <<'EOF'
+#!/bin/sh
+printf 'event=%s site=%s reason=%s\n' "$DNSFAILOVER_EVENT" "$DNSFAILOVER_SITE" \
+    "$DNSFAILOVER_REASON" >>"$HOOKLOG"
+EOF
+chmod 755 "$C/hook"
+export HOOKLOG="$C/hook.log"
+: >"$HOOKLOG"
+sed -e 's|^state_file: state$|state_file: st/state|' "$C/s.yaml" >"$C/sb.yaml"
+echo "notify: {exec: \"$C/hook\", timeout: 2s}" >>"$C/sb.yaml"
+mkdir -p "$C/st"
+chb() { (cd "$C" && "$BIN" "$@" -c sb.yaml check >"$C/out" 2>"$C/err"); rc=$?; out=$(cat "$C/out"); err=$(cat "$C/err"); }
+web 127.0.0.2 up; web 127.0.0.3 up; web 127.0.0.4 up; web 127.0.0.5 up
+chb; chb
+
+# defect 6: what a save killed before its rename left is removed by the
+# next holder of the lock; names that are not exactly state.tmp.DIGITS stay
+for f in state.tmp.4242 state.tmp.1 state.tmp.x7 state.tmp. xstate.tmp.5 \
+    metrics.prom.tmp.9 state.lock.tmp.3; do
+	echo junk >"$C/st/$f"
+done
+chb
+left=$(cd "$C/st" && ls | grep '^state\.tmp\.[0-9][0-9]*$' | tr '\n' ' ')
+[ -z "$left" ] && ok "check: stale state.tmp.PID files removed" ||
+    not_ok "check: stale state.tmp.PID files removed" "left: $left" "$err"
+kept=$(cd "$C/st" && ls state.tmp.x7 state.tmp. xstate.tmp.5 metrics.prom.tmp.9 \
+    state.lock.tmp.3 2>&1 | wc -l)
+[ "$kept" -eq 5 ] && ok "check: other files beside the state are left alone" ||
+    not_ok "check: other files beside the state are left alone" "$(ls -A "$C/st")"
+contains "check: the removal is logged" "$err" "removed 2 temporary files"
+rm -f "$C/st/"*tmp*
+
+# kill -9 during rounds, bounded: whatever they leave, the next run removes
+# (the kills are spread over the time a round takes, the save at its end)
+t0=$(date +%s%N); chb; t1=$(date +%s%N)
+us=$(((t1 - t0) / 1000))
+killed_left=0
+for i in $(seq 1 30); do
+	(cd "$C" && exec "$BIN" -c sb.yaml check >/dev/null 2>&1) &
+	kp=$!
+	sleep "$(printf '%d.%06d' $((us * i / 25 / 1000000)) $((us * i / 25 % 1000000)))"
+	kill -9 "$kp" 2>/dev/null; wait "$kp" 2>/dev/null
+	n=$(cd "$C/st" && ls | grep -c '^state\.tmp\.') || :
+	killed_left=$((killed_left > n ? killed_left : n))
+done
+echo "# kill -9 x30 over a ${us} us round: at most $killed_left temporary files left"
+chb
+n=$(cd "$C/st" && ls | grep -c '\.tmp\.') || :
+[ "$n" -eq 0 ] && ok "check: kill -9 x30 -> no .tmp. file after the next run" ||
+    not_ok "check: kill -9 x30 -> no .tmp. file after the next run" "$(ls -A "$C/st")"
+
+# a damaged state file never stops the protection: www on failover
+# (published), then the file truncated, then garbled
+web 127.0.0.2 down
+chb; chb; chb
+[ "$(q www.example.test)" = "127.0.0.3" ] && ok "state: www on failover before the damage" ||
+    not_ok "state: www on failover before the damage" "$(q www.example.test)" "$err"
+broken_case() {	# broken_case NAME: $C/st/state is damaged; one check
+	: >"$HOOKLOG"
+	nb=$(ls "$C/st" | grep -c '^state\.broken\.') || :
+	(cd "$C" && "$BIN" -c sb.yaml status >"$C/out" 2>"$C/err"); rc=$?
+	err=$(cat "$C/err")
+	expect_rc "status: $1 state -> exit 1" 1
+	contains "status: $1 state says the next check moves it aside" "$err" "is damaged; the next check"
+	[ -f "$C/st/state" ] && ok "status: $1 state is left where it is" ||
+	    not_ok "status: $1 state is left where it is" "$(ls -A "$C/st")"
+	chb -n
+	expect_rc "check -n: $1 state -> exit 1" 1
+	[ -f "$C/st/state" ] && ok "check -n: $1 state is left where it is" ||
+	    not_ok "check -n: $1 state is left where it is" "$(ls -A "$C/st")"
+	chb
+	expect_rc "check: $1 state -> the round runs, exit 1" 1
+	echo "$err" | sed 's/^/# /' >>"$C/broken-rounds.log"
+	nb2=$(ls "$C/st" | grep -c '^state\.broken\.[0-9]\{8\}T[0-9]\{6\}Z') || :
+	[ "$nb2" -eq $((nb + 1)) ] && [ -f "$C/st/state" ] &&
+	    ok "check: $1 state moved aside as state.broken.TIMESTAMP, a new one saved" ||
+	    not_ok "check: $1 state moved aside as state.broken.TIMESTAMP, a new one saved" "$(ls -A "$C/st")" "$err"
+	contains "check: $1 state: the damage with its position" "$err" "st/state:"
+	contains "check: $1 state: the error names the new file" "$err" "error: st/state is damaged: moved aside to st/state.broken."
+	[ "$(q www.example.test)" = "127.0.0.3" ] && ok "check: $1 state: www stays on failover (as published)" ||
+	    not_ok "check: $1 state: www stays on failover (as published)" "$(q www.example.test)" "$err"
+	[ "$(q api.example.test)" = "127.0.0.4 127.0.0.5" ] && ok "check: $1 state: api stays on its primaries" ||
+	    not_ok "check: $1 state: api stays on its primaries" "$(q api.example.test)" "$err"
+	contains "check: $1 state: the exec hook gets state_broken" "$(cat "$HOOKLOG")" \
+	    "event=state_broken site= reason=the state file is damaged (st/state:"
+	grep -q '^    side: failover' "$C/st/state" &&
+	    ok "check: $1 state: the new state has www on failover" ||
+	    not_ok "check: $1 state: the new state has www on failover" "$(cat "$C/st/state")"
+	chb
+	expect_rc "check: $1 state: the next round is normal again" 0
+}
+head -c "$(($(wc -c <"$C/st/state") * 2 / 3))" "$C/st/state" >"$C/st/t" && mv "$C/st/t" "$C/st/state"
+broken_case truncated
+sed -i '3s/.*/sites: [garbage, {/' "$C/st/state"
+broken_case garbled
+# and the monitoring goes on: api's primaries fail -> failover
+web 127.0.0.4 down; web 127.0.0.5 down
+chb; chb; chb
+[ "$(q api.example.test)" = "127.0.0.3" ] && ok "check: after a damaged state, failures still fail over" ||
+    not_ok "check: after a damaged state, failures still fail over" "$(q api.example.test)" "$err"
+web 127.0.0.2 up; web 127.0.0.4 up; web 127.0.0.5 up
 
 $STOP_DNS
 trap cleanup EXIT INT TERM

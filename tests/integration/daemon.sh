@@ -176,7 +176,7 @@ contains "metrics: two switches, on primary, primary up, 2 sites" "$v" "2 0 1 2 
 run "$BIN" -c "$D/sitelist.yaml" flip www.example.test failover --reason "maintenance
 forged: a log line"
 expect_rc "run: flip while the daemon runs exits 0" 0
-if printf '%s\n' "$err" | grep -q '^forged' || ! printf '%s\n' "$err" | grep -q 'maintenance?forged'; then
+if printf '%s\n' "$err" | grep -q '^forged' || ! printf '%s\n' "$err" | grep -q 'maintenance\\nforged'; then
 	not_ok "flip: a newline in --reason cannot forge a log line" "$err"
 else
 	ok "flip: a newline in --reason cannot forge a log line"
@@ -324,6 +324,61 @@ fi
 contains "webhook: the failure is logged without the token" "$err" \
     "notify: webhook http://127.0.0.5:$DWPORT: flip new.example.test not delivered after 3 tries"
 dweb 127.0.0.5 ok
+
+# ---- SIGTERM while a webhook never answers (10 s limit, 3 tries) ----
+sitelist www new | sed 's/timeout: 1s}$/timeout: 10s}/' >"$D/slow-hook.yaml"
+dweb 127.0.0.5 hang
+(cd "$D" && exec "$BIN" -v -c slow-hook.yaml run) >/dev/null 2>"$D/daemon3.log" &
+DAEMON=$!
+wait_for 10 grep -q "www.example.test: primary 127.0.0.2 up" "$D/daemon3.log"
+dweb 127.0.0.2 down
+wait_for 10 serves www.example.test 127.0.0.3
+sleep 0.5	# the switch event's POST is under way
+t0=$(now_ms)
+kill -TERM "$DAEMON"
+wait "$DAEMON"; rc=$?
+dt=$(($(now_ms) - t0))
+DAEMON=""
+if [ "$rc" -eq 0 ] && [ "$dt" -lt 10000 ]; then
+	ok "run: SIGTERM with an unanswered webhook stops within 10 s (${dt} ms)"
+else
+	not_ok "run: SIGTERM with an unanswered webhook stops within 10 s" "exit $rc after $dt ms" "$(tail -5 "$D/daemon3.log")"
+fi
+contains "run: ... and logs the event it dropped" "$(cat "$D/daemon3.log")" \
+    "notify: stopping; webhook http://127.0.0.5:$DWPORT: switch www.example.test dropped (not delivered)"
+dweb 127.0.0.5 ok
+dweb 127.0.0.2 up
+
+# ---- a slow reload does not stop the probes ----
+# sitelist.yaml becomes a FIFO, so the load after SIGHUP waits until the
+# test writes it, as on a slow disk or with a huge file; meanwhile the
+# two sites (interval 1s) must go on being probed.
+sitelist www api >"$D/slow.yaml"
+(cd "$D" && exec "$BIN" -v -S state4 -c slow.yaml run) >/dev/null 2>"$D/daemon4.log" &
+DAEMON=$!
+wait_for 10 grep -q "api.example.test: primary 127.0.0.4 up" "$D/daemon4.log"
+rm -f "$D/slow.yaml"
+mkfifo -m 600 "$D/slow.yaml"
+: >"$D/web/requests.log"
+kill -HUP "$DAEMON"
+sleep 3
+n=$(grep -c "path=/health" "$D/web/requests.log")
+sitelist www new >"$D/slow.yaml" &	# the load reads it now
+WRITER=$!
+if [ "$n" -ge 4 ]; then
+	ok "run: probes go on while a reload loads (${n} in 3 s)"
+else
+	not_ok "run: probes go on while a reload loads" "$n probes in 3 s" "$(tail -5 "$D/daemon4.log")"
+fi
+if wait_for 5 grep -q "reloaded: 2 sites" "$D/daemon4.log" &&
+    wait_for 5 grep -q "host=new.example.test" "$D/web/requests.log"; then
+	ok "run: ... then the new configuration takes effect"
+else
+	not_ok "run: ... then the new configuration takes effect" "$(tail -5 "$D/daemon4.log")"
+fi
+kill "$WRITER" 2>/dev/null
+stop_daemon
+rm -f "$D/slow.yaml"
 
 $STOP_DDNS
 trap cleanup EXIT INT TERM

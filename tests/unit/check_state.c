@@ -1,13 +1,16 @@
 /*
  * check_state.c: the state file: round trip, fresh start, damaged
- * files, atomic replacement, the lock.
+ * files (and moving them aside), atomic replacement, the lock and the
+ * temporary files killed writers left.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "state.h"
@@ -155,6 +158,34 @@ START_TEST(test_any_bytes_load)
 }
 END_TEST
 
+/*
+ * A text longer than its field (a file edited by hand) is cut before a
+ * character, not inside one, so it saves and loads back the same (found
+ * by the round trip of tests/fuzz/fuzz_state.c).
+ */
+START_TEST(test_long_text_cut_whole)
+{
+	/* 318 + 4 bytes for a field of 319: cut inside the first é */
+	char *p, *text = xasprintf("version: 1\nsites:\n  a.test:\n    "
+	    "last_reason: \"%0*d\xc3\xa9\xc3\xa9\"\n", 318, 0);
+	struct state a, b;
+	struct diags d;
+
+	p = unit_write("state", text, 0600);
+	diags_init(&d);
+	ck_assert_int_eq(state_load(p, &a, &d), 0);
+	ck_assert_uint_eq(strlen(a.sites[0].st.last_reason), 318);
+	ck_assert_int_eq(state_save(p, &a), 0);
+	ck_assert_int_eq(state_load(p, &b, &d), 0);
+	ck_assert_str_eq(a.sites[0].st.last_reason, b.sites[0].st.last_reason);
+	state_clear(&a);
+	state_clear(&b);
+	diags_clear(&d);
+	free(text);
+	free(p);
+}
+END_TEST
+
 START_TEST(test_missing_is_fresh)
 {
 	struct state st;
@@ -264,6 +295,215 @@ START_TEST(test_lock)
 }
 END_TEST
 
+/* How many state.broken.* files the temporary directory holds. */
+static int
+broken_count(void)
+{
+	struct dirent *e;
+	DIR *dir = opendir(unit_tmpdir());
+	int n = 0;
+
+	while ((e = readdir(dir)) != NULL)
+		n += strncmp(e->d_name, "state.broken.", 13) == 0;
+	closedir(dir);
+	return n;
+}
+
+static bool
+exists(const char *name)
+{
+	char *p = path_in_tmp(name);
+	bool yes = access(p, F_OK) == 0;
+
+	free(p);
+	return yes;
+}
+
+/*
+ * Defect 6: a save killed before its rename leaves state.tmp.PID; the
+ * next holder of the lock removes exactly those names, nothing else.
+ */
+START_TEST(test_lock_removes_stale_temps)
+{
+	static const char *const stale[] = { "state.tmp.4242", "state.tmp.1",
+	    "state.tmp.99999999" };
+	static const char *const other[] = { "state", "state.tmp.",
+	    "state.tmp.12a", "state.tmp.-1", "state.tmp.1.x", "statex.tmp.7",
+	    "xstate.tmp.7", "metrics.prom.tmp.77", "state.broken.20261201T2030"
+	    "00Z", "state.lock.tmp.5" };
+	char *p = path_in_tmp("state");
+	size_t i;
+	int fd;
+
+	for (i = 0; i < NELEM(stale); i++)
+		free(unit_write(stale[i], "version: 1\nsi", 0600));
+	for (i = 0; i < NELEM(other); i++)
+		free(unit_write(other[i], "x", 0600));
+	ck_assert_int_ge(fd = state_lock(p, 0), 0);
+	for (i = 0; i < NELEM(stale); i++)
+		ck_assert_msg(!exists(stale[i]), "%s is left", stale[i]);
+	for (i = 0; i < NELEM(other); i++)
+		ck_assert_msg(exists(other[i]), "%s was removed", other[i]);
+	state_unlock(fd);
+	free(p);
+}
+END_TEST
+
+/* A real state file cut short, and one with garbage in the middle. */
+static char *
+broken_file(int kind)
+{
+	struct state a;
+	char *p = path_in_tmp("state"), *buf;
+	size_t len;
+	FILE *fp;
+
+	sample(&a);
+	ck_assert_int_eq(state_save(p, &a), 0);
+	state_clear(&a);
+	ck_assert_int_eq(file_read(p, &buf, &len), 0);
+	if (kind == 0)
+		len = len * 2 / 3;		/* truncated */
+	else
+		memcpy(buf + len / 2, "\t]]: {\x01", 6);	/* garbled */
+	ck_assert_ptr_nonnull(fp = fopen(p, "w"));
+	ck_assert_uint_eq(fwrite(buf, 1, len, fp), len);
+	fclose(fp);
+	free(buf);
+	return p;
+}
+
+/*
+ * A damaged file is moved aside as state.broken.STAMP (a suffix when
+ * that exists), the damage kept with its position, the state empty.
+ */
+START_TEST(test_broken_moved_aside)
+{
+	char *p = broken_file(_i), *msgs, moved[4096];
+	time_t t = 1796157000;		/* 2026-12-01 20:30:00 UTC */
+	struct state st;
+	struct diags d;
+
+	diags_init(&d);
+	ck_assert_int_eq(state_load_or_move(p, &st, &d, t, moved,
+	    sizeof(moved)), 1);
+	ck_assert_uint_eq(st.nsites, 0);
+	ck_assert_ptr_null(st.sites);
+	msgs = unit_diags_text(&d);
+	ck_assert_msg(strncmp(msgs, "state:", 6) == 0 && msgs[6] >= '1' &&
+	    msgs[6] <= '9', "no position: %s", msgs);
+	free(msgs);
+	diags_clear(&d);
+	ck_assert_str_eq(moved + strlen(unit_tmpdir()),
+	    "/state.broken.20261201T203000Z");
+	ck_assert(!exists("state"));
+	ck_assert(exists("state.broken.20261201T203000Z"));
+	/* the same second again: a suffix, nothing overwritten */
+	free(broken_file(_i));
+	diags_init(&d);
+	ck_assert_int_eq(state_load_or_move(p, &st, &d, t, moved,
+	    sizeof(moved)), 1);
+	diags_clear(&d);
+	ck_assert_str_eq(moved + strlen(unit_tmpdir()),
+	    "/state.broken.20261201T203000Z.1");
+	ck_assert(exists("state.broken.20261201T203000Z"));
+	ck_assert(!exists("state"));
+	/* and then: a fresh start, nothing moved */
+	diags_init(&d);
+	ck_assert_int_eq(state_load_or_move(p, &st, &d, t, moved,
+	    sizeof(moved)), 0);
+	ck_assert_uint_eq(st.nsites, 0);
+	diags_clear(&d);
+	free(p);
+}
+END_TEST
+
+/*
+ * A file that cannot be read at all (out of descriptors, a directory) is
+ * not damaged: it stays where it is, and the caller refuses.  (Moving a
+ * good state aside when a round ran out of descriptors lost the holds.)
+ */
+START_TEST(test_unreadable_not_moved)
+{
+	char *p = path_in_tmp("state"), moved[4096];
+	struct rlimit rl = { 3, 3 };
+	struct state a, st;
+	struct diags d;
+	pid_t pid;
+	int wst;
+
+	if (_i == 0) {
+		sample(&a);
+		ck_assert_int_eq(state_save(p, &a), 0);
+		state_clear(&a);
+	} else
+		ck_assert_int_eq(mkdir(p, 0700), 0);
+	if ((pid = fork()) == 0) {
+		if (_i == 0 && setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			_exit(2);
+		diags_init(&d);
+		_exit(state_load_or_move(p, &st, &d, time(NULL), moved,
+		    sizeof(moved)) == -1 && st.nsites == 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &wst, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(wst), 0);
+	ck_assert(exists("state"));
+	ck_assert_int_eq(broken_count(), 0);
+	free(p);
+}
+END_TEST
+
+/* A good file is read and stays where it is. */
+START_TEST(test_good_not_moved)
+{
+	struct state a, b;
+	struct diags d;
+	char *p = path_in_tmp("state"), moved[64] = "";
+
+	sample(&a);
+	ck_assert_int_eq(state_save(p, &a), 0);
+	diags_init(&d);
+	ck_assert_int_eq(state_load_or_move(p, &b, &d, time(NULL), moved,
+	    sizeof(moved)), 0);
+	ck_assert_uint_eq(b.nsites, 2);
+	ck_assert_str_eq(moved, "");
+	ck_assert(exists("state"));
+	state_clear(&a);
+	state_clear(&b);
+	diags_clear(&d);
+	free(p);
+}
+END_TEST
+
+/* The index behind state_find() stays right while entries are added. */
+START_TEST(test_find_index)
+{
+	struct state st;
+	char name[64];
+	size_t i;
+
+	memset(&st, 0, sizeof(st));
+	ck_assert_ptr_null(state_find(&st, "a.test"));
+	for (i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "s%zu.example.test", i);
+		state_add(&st, name)->pending_since = (time_t)i;
+		if (i % 997 == 0)	/* built early, then kept up to date */
+			ck_assert_ptr_nonnull(state_find(&st, "s0.example.test"));
+	}
+	for (i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "s%zu.example.test", i);
+		ck_assert_int_eq(state_find(&st, name)->pending_since, i);
+	}
+	ck_assert_ptr_null(state_find(&st, "s5000.example.test"));
+	ck_assert_ptr_null(state_find(&st, "S1.example.test"));
+	st.sites[0] = st.sites[--st.nsites];	/* removed by hand */
+	state_reindex(&st);
+	ck_assert_ptr_null(state_find(&st, "s0.example.test"));
+	ck_assert_int_eq(state_find(&st, "s4999.example.test") - st.sites, 0);
+	state_clear(&st);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -275,11 +515,17 @@ main(void)
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_missing_is_fresh);
 	tcase_add_test(tc, test_any_bytes_load);
+	tcase_add_test(tc, test_long_text_cut_whole);
 	tcase_add_loop_test(tc, test_damaged_is_an_error, 0,
 	    (int)NELEM(damaged));
 	tcase_add_test(tc, test_save_replaces);
 	tcase_add_test(tc, test_save_unwritable);
 	tcase_add_test(tc, test_lock);
+	tcase_add_test(tc, test_lock_removes_stale_temps);
+	tcase_add_loop_test(tc, test_broken_moved_aside, 0, 2);
+	tcase_add_test(tc, test_good_not_moved);
+	tcase_add_test(tc, test_find_index);
+	tcase_add_loop_test(tc, test_unreadable_not_moved, 0, 2);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
