@@ -40,7 +40,7 @@ DEPS_DEB = gcc libc6-dev make pkg-config libcurl4-openssl-dev libldns-dev \
 	   pdns-backend-sqlite3 sqlite3 jq systemd procps
 
 .PHONY: all check unit integration lint-man asan fuzz bench bench-deps deps \
-	valgrind-daemon \
+	valgrind-daemon soak \
 	install clean demo
 
 all: $(BIN) etc/example.key
@@ -119,10 +119,12 @@ $(BUILD)/%_bench: bench/%_bench.c $(LIBOBJS)
 
 bench: deps
 	$(MAKE) DEPS_DEB="$(BENCH_DEB)" deps
-	$(MAKE) $(BUILD)/probe_bench $(BUILD)/dns_bench
+	$(MAKE) $(BUILD)/probe_bench $(BUILD)/dns_bench $(BUILD)/config_bench
 	PROBE_BENCH=$(BUILD)/probe_bench sh bench/probe.sh
 	DNS_BENCH=$(BUILD)/dns_bench sh bench/dns.sh
 	$(MAKE) all $(FIXTURE)
+	CONFIG_BENCH=$(BUILD)/config_bench DNSFAILOVER=$(abspath $(BIN)) \
+	    sh bench/config.sh
 	DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) sh bench/daemon.sh
 
 # The daemon under valgrind for VALGRIND_SECONDS (default 600) with a
@@ -133,20 +135,40 @@ valgrind-daemon: deps
 	PARTS=valgrind DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) \
 	    sh bench/daemon.sh
 
-# Coverage-guided fuzzing of the parsers (clang's libFuzzer); not part of
-# "make check".  Each target runs FUZZ_SECONDS on its seed corpus.
+# Coverage-guided fuzzing (clang's libFuzzer); CI runs every target for
+# FUZZ_SECONDS on its seed corpus in tests/fuzz/corpus/TARGET and fails on
+# a crash, leak or UB.  New inputs found go to build/fuzz/corpus-TARGET.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= config keyfile state dnsreply probe
+FUZZ_DEB = clang libclang-rt-14-dev
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
 fuzz: etc/example.key
+	$(MAKE) DEPS_DEB="$(DEPS_DEB) $(FUZZ_DEB)" deps
 	mkdir -p build/fuzz
-	for t in config keyfile; do \
+	for t in $(FUZZ_TARGETS); do \
 	    clang $(CPPFLAGS) $(FUZZ_FLAGS) \
 	        $$(pkg-config --cflags $(PKGS)) -o build/fuzz/fuzz_$$t \
 	        tests/fuzz/fuzz_$$t.c $(LIBSRCS) $(LDLIBS) || exit 1; \
-	    mkdir -p build/fuzz/corpus-$$t; \
-	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
-	        build/fuzz/corpus-$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
+	for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build/fuzz/corpus-$$t; \
+	    echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	        -print_final_stats=1 build/fuzz/corpus-$$t \
+	        tests/fuzz/corpus/$$t >build/fuzz/fuzz_$$t.log 2>&1 || \
+	        { tail -60 build/fuzz/fuzz_$$t.log; exit 1; }; \
+	    grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units)' \
+	        build/fuzz/fuzz_$$t.log | tail -2; \
+	done
+
+# The soak (not part of "make check"): the daemon with 1,000 sites under
+# seeded random faults for SOAK_MINUTES (default 10); SOAK_SEED replays.
+SOAK_MINUTES ?= 10
+soak: deps
+	$(MAKE) all $(FIXTURE)
+	DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) \
+	    SOAK_MINUTES=$(SOAK_MINUTES) SOAK_SEED=$(SOAK_SEED) \
+	    sh tests/soak/soak.sh
 
 # Installs what is missing with apt-get as root; otherwise says how.
 deps:
