@@ -61,5 +61,8 @@ void	diags_sort(struct diags *);
 void	diags_print(const struct diags *, FILE *);
 /* Formats diagnostic i into buf, as diags_print would, without newline. */
 void	diag_format(const struct diags *, size_t i, char *buf, size_t size);
+/* The first diagnostic in file order as text ("unknown damage" when
+ * there is none); sorts d. */
+void	diags_first(struct diags *, char *buf, size_t size);
 
 #endif

@@ -59,6 +59,12 @@ void		 notify_send(struct notifier *, const struct event *);
  */
 #define NOTIFY_STOP_MS	8000
 void		 notify_free_by(struct notifier *, uint64_t deadline);
+/*
+ * Starts a notifier's stop without waiting: it goes on delivering what
+ * is queued (no new events may be sent) until NOTIFY_STOP_MS from now;
+ * notify_free_by() then waits for it, and may only shorten that.
+ */
+void		 notify_retire(struct notifier *);
 void		 notify_free(struct notifier *);
 
 /* For tests: the JSON body of ev ("host" is the given name). */

@@ -41,6 +41,10 @@ struct round {
 	bool			 once;		/* the daemon: a lasting
 						   condition is logged when
 						   it starts and ends */
+	/* the daemon, whose rounds are the few sites due at one moment:
+	 * blind only once no probe at all counted for blind_window s */
+	time_t			 last_counted;
+	unsigned		 blind_window;
 	bool			 state_broken;	/* the state file could not
 						   be read (moved aside) */
 	double			 seconds;	/* how long the round took */

@@ -42,8 +42,9 @@ size_t	 str_copy(char *dst, const char *src, size_t size);
 /*
  * Text that came from a person or a server, made safe to show on a
  * terminal or in a log: C0 controls, DEL and C1 controls become \n, \r,
- * \t or \xNN (C1 as \u0080..\u009f), a backslash becomes \\, bytes
- * that are not UTF-8 become \xNN; the rest is copied.  Never cuts an
+ * \t or \xNN (C1 as \u0080..\u009f), line separators and bidi
+ * controls as \uXXXX, a backslash becomes \\, bytes that are not UTF-8
+ * become \xNN; the rest is copied.  Never cuts an
  * escape or a character in two.  Returns dst.
  */
 char	*str_escape(char *dst, const char *src, size_t size);

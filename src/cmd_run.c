@@ -81,8 +81,20 @@ struct dsite {			/* a configured site at run time */
 
 struct job {			/* a pubjob on its way through the DNS thread */
 	struct pubjob	*pj;
+	const struct config *cfg;	/* whose sites pj borrows */
 	uint64_t	 t0;		/* when its deciding probes ended */
 	struct job	*next;
+};
+
+/*
+ * A configuration replaced by a reload while updates that borrow its
+ * sites are still in flight: freed when the last of them is back, so a
+ * reload never waits for the DNS servers.
+ */
+struct retired {
+	struct config	*cfg;
+	size_t		 jobs;
+	struct retired	*next;
 };
 
 struct daemon {
@@ -90,6 +102,7 @@ struct daemon {
 	struct round		 w;	/* cfg, st, path, lock, notify */
 	struct dsite		*ds;
 	size_t			 nds;
+	struct dsite		**byname;	/* ds sorted by name */
 	struct prober		*prober;
 	uint64_t		 slack;		/* batch sites due this close */
 
@@ -108,7 +121,11 @@ struct daemon {
 	struct job		*todo, *done;	/* FIFO, LIFO */
 	bool			 quit;
 	int			 efd;		/* done has news, or lth */
-	size_t			 inflight;	/* jobs; a reload waits for 0 */
+	size_t			 inflight;	/* jobs; a stop waits for 0 */
+	size_t			 cur_jobs;	/* ... borrowing w.cfg */
+	struct retired		*retired;
+	struct notifier		**old_notify;	/* retired by reloads */
+	size_t			 nold_notify;
 
 	/* reloads: sitelist.yaml is loaded off the loop */
 	struct load		*load;		/* under way */
@@ -119,6 +136,7 @@ struct daemon {
 	struct stat		 saved;		/* as we last wrote it */
 	bool			 have_saved;
 	bool			 dirty, major, save_failed;
+	bool			 unmerged;	/* a foreign write not read */
 	uint64_t		 last_save, last_metrics;
 	double			 last_round;
 	time_t			 last_round_at;
@@ -194,7 +212,9 @@ job_queue(struct daemon *dm, struct pubjob *pj, uint64_t t0)
 	struct job *j = xcalloc(1, sizeof(*j)), **t;
 
 	j->pj = pj;
+	j->cfg = dm->w.cfg;
 	j->t0 = t0;
+	dm->cur_jobs++;
 	pthread_mutex_lock(&dm->mu);
 	for (t = &dm->todo; *t != NULL; t = &(*t)->next)
 		;
@@ -206,16 +226,6 @@ job_queue(struct daemon *dm, struct pubjob *pj, uint64_t t0)
 
 /* ---- sites ---- */
 
-static struct dsite *
-dsite_find(struct daemon *dm, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < dm->nds; i++)
-		if (strcmp(dm->ds[i].site->name, name) == 0)
-			return &dm->ds[i];
-	return NULL;
-}
 
 static void
 dsites_free(struct dsite *ds, size_t n)
@@ -255,11 +265,26 @@ dsites_byname(struct daemon *dm)
  * Run-time entries for cfg's sites.  A site already known keeps its
  * schedule; the others are spread evenly over their interval.
  */
+static struct dsite *
+dsite_find(struct daemon *dm, const char *name)
+{
+	struct dsite key, *kp = &key, **hit;
+	struct site ks;
+
+	if (dm->byname == NULL)
+		return NULL;
+	ks.name = name;
+	key.site = &ks;
+	hit = bsearch(&kp, dm->byname, dm->nds, sizeof(*dm->byname),
+	    dsite_cmp);
+	return hit != NULL ? *hit : NULL;
+}
+
 static void
 dsites_build(struct daemon *dm, uint64_t now)
 {
 	struct dsite *ds = xcalloc(dm->w.cfg->nsites + 1, sizeof(*ds)), *old;
-	struct dsite **byname = dsites_byname(dm), *key, **hit;
+	struct dsite **byname = dm->byname, *key, **hit;
 	size_t i, k, n = dm->w.cfg->nsites;
 
 	for (i = 0; i < n; i++) {
@@ -277,18 +302,20 @@ dsites_build(struct daemon *dm, uint64_t now)
 			ds[i].reqs[k].check = &s->check;
 		}
 		key = &ds[i];
-		hit = bsearch(&key, byname, dm->nds, sizeof(*byname),
-		    dsite_cmp);
-		if ((old = hit != NULL ? *hit : NULL) != NULL)
+		hit = byname == NULL ? NULL : bsearch(&key, byname, dm->nds,
+		    sizeof(*byname), dsite_cmp);
+		if ((old = hit != NULL ? *hit : NULL) != NULL) {
 			ds[i].due = old->due < now + s->interval_ms ? old->due :
 			    now + s->interval_ms;	/* a shorter interval */
-		else
+			ds[i].busy = old->busy;	/* its update is in flight */
+		} else
 			ds[i].due = now + s->interval_ms * i / n;
 	}
 	free(byname);
 	dsites_free(dm->ds, dm->nds);
 	dm->ds = ds;
 	dm->nds = n;
+	dm->byname = dsites_byname(dm);
 }
 
 static void
@@ -395,6 +422,26 @@ note_saved(struct daemon *dm)
 	dm->have_saved = stat(dm->w.path, &dm->saved) == 0;
 }
 
+/* A foreign write found damaged and moved aside: ours is the good one. */
+static void
+foreign_broken(struct daemon *dm, struct diags *d, const char *moved)
+{
+	char what[512], *why;
+
+	diags_first(d, what, sizeof(what));
+	cmd_diags_log(d);
+	log_warnx("error: %s was changed and is damaged: moved aside to %s; "
+	    "keeping what this daemon knows", dm->w.path, moved);
+	why = xasprintf("the state file was changed and is damaged (%s); "
+	    "moved aside to %s; keeping what this daemon knows", what, moved);
+	round_event(&dm->w, EV_STATE_BROKEN, NULL, SIDE_PRIMARY, SIDE_PRIMARY,
+	    NULL, 0, why);
+	free(why);
+	dm->unmerged = false;
+	dm->major = dm->dirty = true;	/* a good one, soon */
+	note_saved(dm);
+}
+
 /*
  * Takes in what flip, release or check wrote: the side, the published
  * set, hold, drift and pending of every site the file knows.  Address
@@ -412,25 +459,32 @@ merge_foreign(struct daemon *dm)
 	diags_init(&d);
 	rc = state_load_or_move(dm->w.path, &f, &d, time(NULL), moved,
 	    sizeof(moved));
-	if (rc != 0) {
-		cmd_diags_log(&d);
+	if (rc == 1) {
+		foreign_broken(dm, &d, moved);
 		diags_clear(&d);
-		if (rc == 1) {
-			log_warnx("error: %s was changed and is damaged: "
-			    "moved aside to %s; keeping what this daemon "
-			    "knows", dm->w.path, moved);
-			round_event(&dm->w, EV_STATE_BROKEN, NULL,
-			    SIDE_PRIMARY, SIDE_PRIMARY, NULL, 0, "the state "
-			    "file was changed and is damaged; moved aside; "
-			    "keeping what this daemon knows");
-			dm->major = dm->dirty = true;	/* a good one */
-		} else
-			log_warnx("%s was changed and cannot be read; keeping "
-			    "what this daemon knows", dm->w.path);
-		note_saved(dm);		/* say it once */
+		return;
+	}
+	if (rc != 0) {
+		/*
+		 * Not read (no descriptor, an I/O error) or damaged and not
+		 * moved: it may hold a flip.  Nothing is saved over it until
+		 * it is read (save() tries again), so the flip is never lost.
+		 */
+		if (!dm->unmerged) {
+			cmd_diags_log(&d);
+			log_warnx("%s was changed and cannot be %s; not saving "
+			    "over it until it can", dm->w.path, rc == -2 ?
+			    "moved aside" : "read");
+		}
+		dm->unmerged = true;
+		diags_clear(&d);
 		return;
 	}
 	diags_clear(&d);
+	if (dm->unmerged)
+		log_info("%s can be read again; its changes are taken in",
+		    dm->w.path);
+	dm->unmerged = false;
 	for (i = 0; i < f.nsites; i++) {
 		struct state_site *x = state_find(&dm->w.st, f.sites[i].name);
 		struct state_site *y = &f.sites[i];
@@ -499,6 +553,13 @@ save(struct daemon *dm, uint64_t now)
 {
 	if (dm->g->dry_run) {
 		dm->dirty = dm->major = false;
+		return;
+	}
+	if (dm->unmerged && foreign_write(dm))
+		merge_foreign(dm);	/* a flip it may hold comes first */
+	if (dm->unmerged) {
+		dm->save_failed = true;	/* flip must not wait on us */
+		dm->last_save = now;
 		return;
 	}
 	if (state_save(dm->w.path, &dm->w.st) == -1) {
@@ -633,6 +694,25 @@ decide_ready(struct daemon *dm, uint64_t now)
 	dm->last_round_at = time(NULL);
 }
 
+/* A job is back: the configuration it borrowed may go if retired. */
+static void
+job_unborrow(struct daemon *dm, const struct config *cfg)
+{
+	struct retired **p, *r;
+
+	if (cfg == dm->w.cfg) {
+		dm->cur_jobs--;
+		return;
+	}
+	for (p = &dm->retired; (r = *p) != NULL; p = &r->next)
+		if (r->cfg == cfg && --r->jobs == 0) {
+			*p = r->next;
+			config_free(r->cfg);
+			free(r);
+			return;
+		}
+}
+
 /* Outcomes of updates the DNS thread finished. */
 static void
 collect_jobs(struct daemon *dm)
@@ -665,6 +745,7 @@ collect_jobs(struct daemon *dm)
 				d->busy = false;
 		}
 		pubjob_free(j->pj);
+		job_unborrow(dm, j->cfg);
 		free(j);
 		dm->inflight--;
 		dm->dirty = dm->major = true;
@@ -690,7 +771,7 @@ static void
 configure(struct daemon *dm, uint64_t now)
 {
 	struct config *cfg = dm->w.cfg;
-	uint64_t min = UINT64_MAX;
+	uint64_t min = UINT64_MAX, max;
 	size_t i;
 
 	dsites_build(dm, now);
@@ -698,6 +779,12 @@ configure(struct daemon *dm, uint64_t now)
 		if (cfg->sites[i].interval_ms < min)
 			min = cfg->sites[i].interval_ms;
 	dm->cevery = min == UINT64_MAX ? 10000 : min;
+	/* every site probed at least once: a longer interval than the
+	 * others' must not make its own local errors look like blindness */
+	for (i = 0, max = 0; i < cfg->nsites; i++)
+		if (cfg->sites[i].interval_ms > max)
+			max = cfg->sites[i].interval_ms;
+	dm->w.blind_window = (unsigned)((max + 999) / 1000);
 	if (cfg->ncanaries == 0)
 		dm->iso = false;	/* no canaries left to say otherwise */
 	dm->cout = 0;		/* nothing in flight at a (re)configure */
@@ -728,13 +815,6 @@ configure(struct daemon *dm, uint64_t now)
 		prober_free(dm->prober);
 		dm->prober = prober_new(cfg->max_parallel);
 	}
-}
-
-static void *
-notify_free_thread(void *n)
-{
-	notify_free(n);
-	return NULL;
 }
 
 /*
@@ -800,7 +880,7 @@ reload_start(struct daemon *dm)
 	pthread_mutex_init(&l->mu, NULL);
 	diags_init(&l->d);
 	l->path = dm->g->config_path;
-	if ((l->efd = dup(dm->efd)) == -1 ||
+	if ((l->efd = fcntl(dm->efd, F_DUPFD_CLOEXEC, 0)) == -1 ||
 	    pthread_create(&l->th, NULL, load_thread, l) != 0) {
 		log_warnx("cannot start the reload of %s; still running the "
 		    "configuration loaded before", dm->g->config_path);
@@ -877,10 +957,12 @@ reload_join(struct daemon *dm)
 }
 
 /*
- * Puts dm->next in place of the running configuration.  Called with
- * nothing in flight (no probe, no update): nothing borrows the old one.
- * Without the state lock (flip holds it) it is tried again next pass;
- * after STOP_LOCK_MS the file is loaded again, with probes meanwhile.
+ * Puts dm->next in place of the running configuration.  Called with no
+ * probe in flight (they borrow the old sites); updates in flight keep
+ * borrowing theirs, which stays until the last is back (struct retired),
+ * so a reload never waits for the DNS servers.  Without the state lock
+ * (flip holds it) it is tried again next pass; after STOP_LOCK_MS the
+ * file is loaded again, with probes meanwhile.
  */
 static void
 reload_swap(struct daemon *dm)
@@ -905,19 +987,26 @@ reload_swap(struct daemon *dm)
 	dm->w.cfg = cfg;
 	configure(dm, now);
 	if (!same_notify(old, cfg)) {
-		/* the old one delivers what is queued, on its own time */
+		/* the old one delivers what is queued, on its own time;
+		 * what is left of it at the stop is dropped, logged */
 		if (dm->w.notify != NULL) {
-			pthread_t t;
-
-			if (pthread_create(&t, NULL, notify_free_thread,
-			    dm->w.notify) == 0)
-				pthread_detach(t);
-			else
-				notify_free(dm->w.notify);
+			notify_retire(dm->w.notify);
+			dm->old_notify = xreallocarray(dm->old_notify,
+			    dm->nold_notify + 1, sizeof(*dm->old_notify));
+			dm->old_notify[dm->nold_notify++] = dm->w.notify;
 		}
 		dm->w.notify = dm->g->dry_run ? NULL : notify_new(cfg);
 	}
-	config_free(old);
+	if (dm->cur_jobs > 0) {
+		struct retired *r = xcalloc(1, sizeof(*r));
+
+		r->cfg = old;
+		r->jobs = dm->cur_jobs;
+		r->next = dm->retired;
+		dm->retired = r;
+	} else
+		config_free(old);
+	dm->cur_jobs = 0;
 	dm->major = dm->dirty = true;
 	settle(dm, now);
 	log_info("reloaded: %zu sites", cfg->nsites);
@@ -998,15 +1087,14 @@ loop(struct daemon *dm)
 		reload_poll(dm);
 		reload_start(dm);
 		next = schedule(dm, now);
-		if ((dm->stop || dm->next != NULL) && !probes_in_flight(dm) &&
-		    dm->inflight == 0) {
-			if (dm->stop) {
-				reload_join(dm);
-				break;
-			}
+		if (dm->stop && !probes_in_flight(dm) && dm->inflight == 0) {
+			reload_join(dm);
+			break;
+		}
+		if (dm->next != NULL && !dm->stop && !probes_in_flight(dm)) {
 			reload_swap(dm);
 			if (dm->next == NULL)
-				continue;
+				continue;	/* swapped: schedule anew */
 			next = LOCK_RETRY_MS;	/* flip holds the lock */
 		}
 		for (i = 0, ready = false; i < dm->nds && !ready; i++)
@@ -1040,6 +1128,7 @@ cmd_run(const struct globals *g, int argc, char **argv)
 {
 	struct daemon *dm;
 	sigset_t oldmask;
+	size_t i;
 	int rc = EX_OK;
 
 	(void)argv;
@@ -1053,6 +1142,7 @@ cmd_run(const struct globals *g, int argc, char **argv)
 	dm->w.lock = -1;
 	dm->w.lazy = true;	/* no DNS on the main thread */
 	dm->w.once = true;	/* lasting conditions: said when they change */
+	dm->w.last_counted = time(NULL);	/* blind only after a window */
 	if ((dm->w.cfg = cmd_config_load(g, true)) == NULL) {
 		free(dm);
 		return EX_CONFIG;
@@ -1103,6 +1193,16 @@ out:
 	pthread_mutex_unlock(&dm->mu);
 	pthread_join(dm->th, NULL);
 	notify_free_by(dm->w.notify, stop_deadline(dm));
+	for (i = 0; i < dm->nold_notify; i++)
+		notify_free_by(dm->old_notify[i], stop_deadline(dm));
+	free(dm->old_notify);
+	while (dm->retired != NULL) {	/* none: every job came back */
+		struct retired *r = dm->retired;
+
+		dm->retired = r->next;
+		config_free(r->cfg);
+		free(r);
+	}
 	lock_release(dm);
 	pthread_mutex_destroy(&dm->mu);
 	pthread_cond_destroy(&dm->cv);
@@ -1112,6 +1212,7 @@ out:
 	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 	prober_free(dm->prober);
 	dsites_free(dm->ds, dm->nds);
+	free(dm->byname);
 	free(dm->creq);
 	free(dm->cres);
 	state_clear(&dm->w.st);

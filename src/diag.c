@@ -132,3 +132,13 @@ diags_print(const struct diags *d, FILE *fp)
 		fprintf(fp, "%s\n", buf);
 	}
 }
+
+void
+diags_first(struct diags *d, char *buf, size_t size)
+{
+	diags_sort(d);
+	if (d->n > 0)
+		diag_format(d, 0, buf, size);
+	else
+		str_copy(buf, "unknown damage", size);
+}

@@ -196,8 +196,13 @@ run_exec(struct notifier *n, const struct event *ev)
 	pid_t pid;
 	int rc;
 
-	while (reap(n), n->nkids >= MAX_HOOKS)	/* a burst: in turn */
-		usleep(50000);
+	while (reap(n), n->nkids >= MAX_HOOKS && !overdue(n))
+		usleep(50000);		/* a burst: in turn */
+	if (overdue(n)) {
+		log_warnx("notify: stopping; %s %s dropped (not delivered)",
+		    event_str(ev->kind), ev->site);
+		return;
+	}
 	for (ne = 0; environ[ne] != NULL; ne++)
 		;
 	envp = xcalloc(ne + 9, sizeof(*envp));
@@ -385,15 +390,44 @@ try_timeout(struct notifier *n)
 	return (long)n->timeout_ms;
 }
 
+/* One POST of body; true on a 2xx answer.  *rc, *code and err say why
+ * not. */
+static bool
+post_once(struct notifier *n, CURL *e, struct curl_slist *hdr,
+    const char *body, char *err, CURLcode *rc, long *code)
+{
+	curl_easy_reset(e);
+	err[0] = '\0';
+	curl_easy_setopt(e, CURLOPT_URL, n->webhook);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, try_timeout(n));
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, progress);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, n);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "dnsfailover/"
+	    DNSFAILOVER_VERSION);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, err);
+	*rc = curl_easy_perform(e);
+	*code = 0;
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, code);
+	return *rc == CURLE_OK && *code >= 200 && *code < 300;
+}
+
 static void
 run_webhook(struct notifier *n, const struct event *ev)
 {
 	struct curl_slist *hdr = NULL;
-	char *body = notify_json(ev, n->host), err[CURL_ERROR_SIZE];
+	char *body = notify_json(ev, n->host), err[CURL_ERROR_SIZE] = "";
 	CURL *e = curl_easy_init();
 	CURLcode rc = CURLE_OK;
 	long code = 0;
-	int try, tries = TRIES;
+	bool delivered = false;
+	int try;
 
 	if (e == NULL) {
 		log_warnx("notify: cannot create a libcurl handle");
@@ -401,46 +435,26 @@ run_webhook(struct notifier *n, const struct event *ev)
 		return;
 	}
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
-	for (try = 1; try <= tries && !overdue(n); try++) {
-		curl_easy_reset(e);
-		err[0] = '\0';
-		curl_easy_setopt(e, CURLOPT_URL, n->webhook);
-		curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, try_timeout(n));
-		curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, progress);
-		curl_easy_setopt(e, CURLOPT_XFERINFODATA, n);
-		curl_easy_setopt(e, CURLOPT_USERAGENT, "dnsfailover/"
-		    DNSFAILOVER_VERSION);
-		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
-		curl_easy_setopt(e, CURLOPT_ERRORBUFFER, err);
-		rc = curl_easy_perform(e);
-		code = 0;
-		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
-		if (rc == CURLE_OK && code >= 200 && code < 300)
+	for (try = 1; try <= TRIES && !delivered && !overdue(n); try++) {
+		delivered = post_once(n, e, hdr, body, err, &rc, &code);
+		/* again after 1 s, then 2 s, unless the stop comes first */
+		if (!delivered && try < TRIES && !pause_ms(n, 1000 *
+		    (uint64_t)try))
 			break;
-		if (try < tries) {
-			if (!pause_ms(n, 1000 * (uint64_t)try))	/* 1, 2 s */
-				try = tries + 1;
-			reap(n);
-		}
+		reap(n);
 	}
-	if (try > tries && overdue(n))
+	if (delivered)
+		log_debug("notify: webhook %s: %s %s delivered (HTTP %ld)",
+		    n->webhook_log, event_str(ev->kind), ev->site, code);
+	else if (overdue(n))
 		log_warnx("notify: stopping; webhook %s: %s %s dropped "
 		    "(not delivered)", n->webhook_log, event_str(ev->kind),
 		    ev->site);
-	else if (try > tries)
+	else
 		log_warnx("notify: webhook %s: %s %s not delivered after %d "
 		    "tries: %s", n->webhook_log, event_str(ev->kind), ev->site,
-		    tries, rc != CURLE_OK ? (err[0] ? err :
+		    TRIES, rc != CURLE_OK ? (err[0] ? err :
 		    curl_easy_strerror(rc)) : "HTTP status not 2xx");
-	else
-		log_debug("notify: webhook %s: %s %s delivered (HTTP %ld)",
-		    n->webhook_log, event_str(ev->kind), ev->site, code);
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(e);
 	free(body);
@@ -567,15 +581,37 @@ notify_free(struct notifier *n)
 	notify_free_by(n, mono_ms() + NOTIFY_STOP_MS);
 }
 
+/* Under mu: stopping, by deadline or earlier if already set so. */
+static void
+stop_at(struct notifier *n, uint64_t deadline)
+{
+	uint64_t by = atomic_load(&n->stop_by);
+
+	if (deadline == 0)
+		deadline = 1;
+	if (by == 0 || deadline < by)
+		atomic_store(&n->stop_by, deadline);
+	n->stopping = true;
+	pthread_cond_signal(&n->cv);
+}
+
+void
+notify_retire(struct notifier *n)
+{
+	if (n == NULL)
+		return;
+	pthread_mutex_lock(&n->mu);
+	stop_at(n, mono_ms() + NOTIFY_STOP_MS);
+	pthread_mutex_unlock(&n->mu);
+}
+
 void
 notify_free_by(struct notifier *n, uint64_t deadline)
 {
 	if (n == NULL)
 		return;
 	pthread_mutex_lock(&n->mu);
-	n->stopping = true;
-	atomic_store(&n->stop_by, deadline ? deadline : 1);
-	pthread_cond_signal(&n->cv);
+	stop_at(n, deadline);
 	pthread_mutex_unlock(&n->mu);
 	pthread_join(n->thread, NULL);
 	pthread_mutex_destroy(&n->mu);

@@ -355,6 +355,7 @@ note_blind(struct round *r, const char *cause)
 	struct state *st = &r->st;
 
 	if (cause == NULL) {
+		r->last_counted = r->now;
 		if (st->blind_since != 0)
 			log_info("probes run again (none could since %lld s "
 			    "ago)", (long long)(r->now - st->blind_since));
@@ -362,6 +363,10 @@ note_blind(struct round *r, const char *cause)
 		st->blind_cause[0] = '\0';
 		return;
 	}
+	/* one daemon batch whose probes could not run (an unreadable
+	 * ca_file, no IPv6 route) is that site's trouble, not blindness */
+	if (r->once && r->now - r->last_counted < (time_t)r->blind_window)
+		return;
 	r->blind = true;
 	r->failed = true;
 	st->blind_rounds++;
@@ -378,6 +383,7 @@ void
 round_decide(struct round *r, struct probe_result **per, bool iso)
 {
 	const char *blind = iso ? NULL : blind_cause(r, per);
+	bool due;
 	size_t i;
 
 	r->d = xcalloc(r->nsites + 1, sizeof(*r->d));
@@ -389,18 +395,21 @@ round_decide(struct round *r, struct probe_result **per, bool iso)
 			count_probes(r, i, per ? per[i] : NULL);
 		health_step(r->sites[i], &x->st, per ? per[i] : NULL,
 		    iso || blind != NULL, r->now, &r->d[i]);
-		/* a publish is told with its outcome, in finish_site() */
-		if (d->action != HA_PUBLISH || r->g->dry_run)
+		due = d->action == HA_BOTH_DOWN &&
+		    alert_due(r, &x->alert_both_down);
+		/* a publish is told with its outcome, in finish_site(); a
+		 * lasting both-down as often as its event, or when an
+		 * address changes */
+		if ((d->action != HA_PUBLISH || r->g->dry_run) &&
+		    (d->action != HA_BOTH_DOWN || due || d->ntransitions > 0))
 			log_decision(r->sites[i], d);
 		/* DNS already matches: whatever was pending is moot */
 		if (d->action == HA_NONE)
 			x->pending = false;
-		if (d->action == HA_BOTH_DOWN) {
-			if (alert_due(r, &x->alert_both_down))
-				round_event(r, EV_BOTH_DOWN, r->sites[i],
-				    x->st.side, x->st.side, NULL, 0,
-				    d->reason);
-		} else if (d->action != HA_ISOLATED)
+		if (due)
+			round_event(r, EV_BOTH_DOWN, r->sites[i], x->st.side,
+			    x->st.side, NULL, 0, d->reason);
+		else if (d->action != HA_BOTH_DOWN && d->action != HA_ISOLATED)
 			x->alert_both_down = 0;
 	}
 	if (iso) {
@@ -849,36 +858,27 @@ round_clear(struct round *r)
 	r->lock = -1;
 }
 
-/* The first damage found, as FILE:LINE:COL: what. */
-static void
-first_damage(struct diags *d, char *buf, size_t size)
-{
-	diags_sort(d);
-	if (d->n > 0)
-		diag_format(d, 0, buf, size);
-	else
-		str_copy(buf, "unknown damage", size);
-}
-
 int
 round_state_load(struct round *r)
 {
 	char moved[PATH_MAX], what[512], *why;
 	struct diags d;
-	int rc;
+	int rc, saved;
 
 	diags_init(&d);
 	rc = state_load_or_move(r->path, &r->st, &d, r->now,
 	    r->g->dry_run ? NULL : moved, sizeof(moved));
+	saved = errno;		/* of the rename, before logging */
 	if (rc != 0) {
 		r->state_broken = true;
-		first_damage(&d, what, sizeof(what));
+		diags_first(&d, what, sizeof(what));
 		cmd_diags_log(&d);
 	}
 	diags_clear(&d);
 	if (rc == -1)		/* not damaged: nothing to set aside */
 		return -1;
 	if (rc == -2) {
+		errno = saved;
 		log_warn("error: %s is damaged and cannot be moved aside",
 		    r->path);
 		return -1;

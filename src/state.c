@@ -596,9 +596,12 @@ t_version(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	unsigned v;
 
 	(void)obj;
+	/* another version's file is not damaged: about the whole file, so
+	 * that it is never moved aside (state_load_or_move) */
 	if (yw_uint(w, key, n, 1, 1000, &v) && v != STATE_VERSION)
-		yw_error(w, n, "state file version %u; this dnsfailover reads "
-		    "version %d", v, STATE_VERSION);
+		diag_error(w->diags, w->path, 0, 0, "state file version %u "
+		    "(line %zu); this dnsfailover reads version %d", v,
+		    (size_t)n->start_mark.line + 1, STATE_VERSION);
 }
 
 static void

@@ -194,6 +194,22 @@ utf8_len(const unsigned char *s)
 	return n;
 }
 
+/*
+ * Characters that break or reorder a line in some viewers: U+200E/F
+ * (marks), U+2028/9 (line and paragraph separators), U+202A..E and
+ * U+2066..9 (bidi embeddings and isolates).
+ */
+static bool
+layout_control(const unsigned char *s)
+{
+	if (s[0] != 0xe2)
+		return false;
+	if (s[1] == 0x80)
+		return s[2] == 0x8e || s[2] == 0x8f || (s[2] >= 0xa8 &&
+		    s[2] <= 0xae);
+	return s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9;
+}
+
 char *
 str_escape(char *dst, const char *src, size_t size)
 {
@@ -212,6 +228,9 @@ str_escape(char *dst, const char *src, size_t size)
 			snprintf(esc, sizeof(esc), "\\x%02x", *s);
 		else if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)
 			snprintf(esc, sizeof(esc), "\\u%04x", s[1]);
+		else if (n == 3 && layout_control(s))
+			snprintf(esc, sizeof(esc), "\\u%04x", (s[0] & 0x0f) <<
+			    12 | (s[1] & 0x3f) << 6 | (s[2] & 0x3f));
 		else {
 			if (o + n >= size)
 				break;

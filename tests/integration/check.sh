@@ -117,6 +117,8 @@ expect_rc "check: both down is not an error" 0
 [ "$(q www.example.test)" = "127.0.0.3" ] && ok "check: both down -> records left as they are" ||
     not_ok "check: both down -> records left as they are" "$(q www.example.test)"
 contains "check: both down logged" "$err" "every primary and failover address is down"
+chk
+lacks "check: a lasting both-down is not logged every round" "$err" "every primary and failover address is down"
 web 127.0.0.3 up; web 127.0.0.2 up; web 127.0.0.4 up; web 127.0.0.5 up
 chk; chk
 

@@ -380,5 +380,29 @@ kill "$WRITER" 2>/dev/null
 stop_daemon
 rm -f "$D/slow.yaml"
 
+# ---- a reload while an update hangs on a DNS server that never answers ----
+# 127.0.0.5 (hang) takes the TCP connection and never answers: the first
+# job (reading what new.example.test publishes) stays in flight for the
+# whole dns.timeout; the reload must not wait for it.
+dweb 127.0.0.5 hang
+sitelist new | sed "s|servers: \[\"127.0.0.1:$DDPORT\"\]|servers: [\"127.0.0.5:$DWPORT\"]|; s|timeout: 2s}|timeout: 20s}|" >"$D/deaddns.yaml"
+(cd "$D" && exec "$BIN" -v -S state5 -c deaddns.yaml run) >/dev/null 2>"$D/daemon5.log" &
+DAEMON=$!
+wait_for 10 grep -q "host=new.example.test" "$D/web/requests.log"
+sleep 1	# the read job is in flight by now
+sitelist new www | sed "s|servers: \[\"127.0.0.1:$DDPORT\"\]|servers: [\"127.0.0.5:$DWPORT\"]|; s|timeout: 2s}|timeout: 20s}|" >"$D/deaddns.yaml"
+t0=$(now_ms)
+kill -HUP "$DAEMON"
+if wait_for 8 grep -q "reloaded: 2 sites" "$D/daemon5.log"; then
+	ok "run: a reload does not wait for an update stuck on a dead DNS server ($(($(now_ms) - t0)) ms)"
+else
+	not_ok "run: a reload does not wait for an update stuck on a dead DNS server" "$(tail -5 "$D/daemon5.log")"
+fi
+: >"$D/web/requests.log"
+sleep 2
+contains "run: ... and probing goes on with the new site" "$(cat "$D/web/requests.log")" "host=www.example.test"
+kill -9 "$DAEMON"; wait "$DAEMON" 2>/dev/null; DAEMON=""	# its update hangs
+dweb 127.0.0.5 ok
+
 $STOP_DDNS
 trap cleanup EXIT INT TERM

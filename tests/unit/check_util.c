@@ -134,6 +134,40 @@ START_TEST(test_position)
 }
 END_TEST
 
+/* Text from people and servers, as status, probe and the log show it. */
+START_TEST(test_escape)
+{
+	static const struct { const char *in, *out; } t[] = {
+		{ "db migration", "db migration" },
+		{ "a\nforged: line", "a\\nforged: line" },
+		{ "cr\r tab\t esc\033[2J del\177", "cr\\r tab\\t esc\\x1b[2J "
+		  "del\\x7f" },
+		{ "back\\slash", "back\\\\slash" },
+		{ "csi \xc2\x9b""31m", "csi \\u009b31m" },		/* C1 */
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 "
+		  "\xe2\x82\xac \xf0\x9f\x98\x80" },		/* kept */
+		{ "ls\xe2\x80\xa8ps\xe2\x80\xa9rlo\xe2\x80\xae" "x",
+		  "ls\\u2028ps\\u2029rlo\\u202ex" },
+		{ "latin1 \xe9t\xe9 \xff", "latin1 \\xe9t\\xe9 \\xff" },
+		{ "cut \xe2\x82", "cut \\xe2\\x82" },		/* truncated */
+		{ "surrogate \xed\xa0\x80", "surrogate \\xed\\xa0\\x80" },
+	};
+	char buf[128];
+	size_t i;
+
+	for (i = 0; i < NELEM(t); i++)
+		ck_assert_str_eq(str_escape(buf, t[i].in, sizeof(buf)),
+		    t[i].out);
+	/* never an escape or a character cut in two */
+	ck_assert_str_eq(str_escape(buf, "ab\n", 4), "ab");
+	ck_assert_str_eq(str_escape(buf, "ab\n", 5), "ab\\n");
+	ck_assert_str_eq(str_escape(buf, "a\xc3\xa9", 3), "a");
+	ck_assert_str_eq(str_escape(buf, "a\033", 5), "a");
+	ck_assert_str_eq(str_escape(buf, "a\033", 6), "a\\x1b");
+	ck_assert_str_eq(str_escape(buf, "x", 1), "");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -147,6 +181,7 @@ main(void)
 	tcase_add_loop_test(tc, test_utf8, 0, (int)(sizeof(utf8) /
 	    sizeof(utf8[0])));
 	tcase_add_test(tc, test_position);
+	tcase_add_test(tc, test_escape);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
