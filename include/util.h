@@ -59,6 +59,12 @@ size_t	 str_distance(const char *a, const char *b);
  * returns -1 with errno set and *buf untouched.  Does not log.
  */
 int	 file_read(const char *path, char **buf, size_t *len);
+/*
+ * Reads fd to its end into a NUL-terminated buffer, at most max bytes:
+ * 0 (the caller owns *buf), -1 with errno, or 1 when there is more than
+ * max (a file that grew, a pipe).  *buf untouched unless 0.
+ */
+int	 fd_read_all(int fd, size_t max, char **buf, size_t *len);
 
 /*
  * Replaces path atomically: fill(fp, arg) writes a temporary file in the

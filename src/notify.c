@@ -351,29 +351,36 @@ progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	return overdue(ud);
 }
 
+/* Waits on n->cv (n->mu held) for at most ms, or until signalled. */
+static void
+cond_wait_ms(struct notifier *n, uint64_t ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(&n->cv, &n->mu, &ts);
+}
+
 /* Sleeps ms, or until the stop deadline; false if that has passed. */
 static bool
 pause_ms(struct notifier *n, uint64_t ms)
 {
-	uint64_t until = mono_ms() + ms, by;
-	struct timespec ts;
+	uint64_t until = mono_ms() + ms, by, now;
 
 	pthread_mutex_lock(&n->mu);
 	for (;;) {
 		by = atomic_load(&n->stop_by);
 		if (by != 0 && by < until)
 			until = by;
-		if (mono_ms() >= until)
+		if ((now = mono_ms()) >= until)
 			break;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ms = until - mono_ms();
-		ts.tv_sec += (time_t)(ms / 1000);
-		ts.tv_nsec += (long)(ms % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&n->cv, &n->mu, &ts);
+		cond_wait_ms(n, until - now);
 	}
 	pthread_mutex_unlock(&n->mu);
 	return !overdue(n);
@@ -487,7 +494,6 @@ worker(void *arg)
 {
 	struct notifier *n = arg;
 	struct event ev;
-	struct timespec ts;
 	uint64_t wait;
 
 	pthread_mutex_lock(&n->mu);
@@ -516,14 +522,7 @@ worker(void *arg)
 			break;
 		/* children are polled: at most 50 ms late */
 		wait = n->nkids > 0 ? (wait < 50 ? wait : 50) : 3600000;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += (time_t)(wait / 1000);
-		ts.tv_nsec += (long)(wait % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&n->cv, &n->mu, &ts);
+		cond_wait_ms(n, wait);
 	}
 	pthread_mutex_unlock(&n->mu);
 	return NULL;

@@ -297,22 +297,13 @@ str_distance(const char *a, const char *b)
 }
 
 int
-file_read(const char *path, char **bufp, size_t *lenp)
+fd_read_all(int fd, size_t max, char **bufp, size_t *lenp)
 {
-	struct stat st;
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	ssize_t n;
-	int fd, saved;
+	int saved;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	if (fstat(fd, &st) == -1)
-		goto fail;
-	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto fail;
-	}
 	for (;;) {
 		if (cap - len < 4096) {
 			cap = cap ? cap * 2 : 8192;
@@ -321,23 +312,45 @@ file_read(const char *path, char **bufp, size_t *lenp)
 		n = read(fd, buf + len, cap - len - 1);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1)
-			goto fail;
+		if (n == -1) {
+			saved = errno;
+			free(buf);
+			errno = saved;
+			return -1;
+		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		if (len > max) {
+			free(buf);
+			return 1;
+		}
 	}
-	close(fd);
 	buf[len] = '\0';
 	*bufp = buf;
 	*lenp = len;
 	return 0;
-fail:
+}
+
+int
+file_read(const char *path, char **bufp, size_t *lenp)
+{
+	struct stat st;
+	int fd, rc, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
+		rc = -1;
+	else if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		rc = -1;
+	} else
+		rc = fd_read_all(fd, SIZE_MAX - 1, bufp, lenp);
 	saved = errno;
-	free(buf);
 	close(fd);
 	errno = saved;
-	return -1;
+	return rc;
 }
 
 char *

@@ -184,46 +184,6 @@ scan(const char *path, const char *buf, size_t len, struct diags *d)
 	return d->nerrors == before ? 0 : -1;
 }
 
-/*
- * Reads fd to the end, at most max bytes: 0, -1 with errno, or 1 when
- * there is more (a file that grew since fstat, a pipe, a device).
- */
-static int
-read_fd(int fd, size_t max, char **bufp, size_t *lenp)
-{
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	ssize_t n;
-	int saved;
-
-	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			buf = xreallocarray(buf, cap, 1);
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			saved = errno;
-			free(buf);
-			errno = saved;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > max) {
-			free(buf);
-			return 1;
-		}
-	}
-	buf[len] = '\0';
-	*bufp = buf;
-	*lenp = len;
-	return 0;
-}
-
 /* "64 MiB" for a cap in whole MiB, else the bytes. */
 static void
 size_text(size_t n, char *buf, size_t size)
@@ -259,7 +219,7 @@ file_load(const char *path, size_t max, char **bufp, size_t *lenp,
 	if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max)
 		rc = 1;
 	else
-		rc = read_fd(fd, max, bufp, lenp);
+		rc = fd_read_all(fd, max, bufp, lenp);
 	saved = errno;
 	close(fd);
 	if (rc == -1)
