@@ -10,9 +10,11 @@
  * after or before it (outside the fudge).  Whatever the reply, the
  * judge must not crash, leak or read out of bounds, and:
  *	- DU_APPLIED and DU_PREREQ_FAILED come only with final;
- *	- final for a signed request only if the reply carries a TSIG RR
- *	  with our key name, no TSIG error and a time within its fudge;
- *	  for an unsigned request only if the reply carries none;
+ *	- final for a signed request only if the reply, checked here on
+ *	  its own: has the request's ID; carries one TSIG RR, the last,
+ *	  with our key name and algorithm, no TSIG error, a time within
+ *	  300 s of the clock; and its MAC verifies, chained to the
+ *	  request's; for an unsigned request only if it carries no TSIG;
  *	- what is one line of printable text without the secret.
  */
 #include <stdbool.h>
@@ -33,6 +35,7 @@
 static uint8_t	*req[NREQ];
 static size_t	 reqlen[NREQ];
 static uint64_t	 signed_at[NREQ];
+static ldns_rdf	*reqmac[NREQ];		/* NULL: unsigned */
 static struct tsig_key keys[3];
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -78,37 +81,107 @@ init(void)
 			abort();
 		t = ldns_pkt_tsig(p);
 		signed_at[i] = t ? u48(ldns_rr_rdf(t, 1)) : 1700000000;
+		reqmac[i] = t ? ldns_rdf_clone(ldns_rr_rdf(t, 3)) : NULL;
 		ldns_pkt_free(p);
 	}
 }
 
-/* Whether a reply judged final carries what a final answer must. */
+/* Past the name at w[*o]; false if it runs off the end or is bad. */
 static bool
-final_ok(const uint8_t *reply, size_t len, const struct tsig_key *key,
-    uint64_t now)
+skip_dname(const uint8_t *w, size_t len, size_t *o)
 {
+	size_t hops = 0;
+
+	while (*o < len && hops++ < 128) {
+		if (w[*o] == 0) {
+			(*o)++;
+			return true;
+		}
+		if ((w[*o] & 0xc0) == 0xc0) {
+			*o += 2;
+			return *o <= len;
+		}
+		if (w[*o] & 0xc0)
+			return false;
+		*o += 1 + (size_t)w[*o];
+	}
+	return false;
+}
+
+/*
+ * The TSIG RRs of a reply, walked on the wire (ldns keeps only the last
+ * of several, and leaks the rest): how many, and whether the one there
+ * is the last record.  -1 if the message does not walk.
+ */
+static int
+tsig_count(const uint8_t *w, size_t len, bool *last)
+{
+	size_t o = 12, i, n, nq;
+	int count = 0;
+	uint16_t type;
+
+	if (len < 12)
+		return -1;
+	nq = (size_t)(w[4] << 8 | w[5]);
+	n = (size_t)(w[6] << 8 | w[7]) + (size_t)(w[8] << 8 | w[9]) +
+	    (size_t)(w[10] << 8 | w[11]);
+	for (i = 0; i < nq; i++)
+		if (!skip_dname(w, len, &o) || (o += 4) > len)
+			return -1;
+	*last = false;
+	for (i = 0; i < n; i++) {
+		if (!skip_dname(w, len, &o) || o + 10 > len)
+			return -1;
+		type = (uint16_t)(w[o] << 8 | w[o + 1]);
+		*last = type == LDNS_RR_TYPE_TSIG;
+		count += *last;
+		o += 10 + (size_t)(w[o + 8] << 8 | w[o + 9]);
+		if (o > len)
+			return -1;
+	}
+	return count;
+}
+
+/*
+ * Whether a reply judged final is one a final answer must be, checked
+ * independently of the engine: request r's ID; for a signed request one
+ * TSIG, last, our name and algorithm, no error, 300 s of now, and a MAC
+ * that verifies against the request's; for an unsigned one no TSIG.
+ */
+static bool
+final_ok(const uint8_t *reply, size_t len, size_t r,
+    const struct tsig_key *key, uint64_t now)
+{
+	ldns_rdf *name, *alg;
 	ldns_pkt *p = NULL;
-	ldns_rdf *name;
 	ldns_rr *t;
 	uint64_t at;
-	bool ok;
+	bool last, ok;
+	int n;
 
-	if (ldns_wire2pkt(&p, reply, len) != LDNS_STATUS_OK)
+	if (len < 12 || memcmp(reply, req[r], 2) != 0)
+		return false;
+	if ((n = tsig_count(reply, len, &last)) < 0)
+		return false;
+	if (key == NULL)
+		return n == 0;
+	if (n != 1 || !last || ldns_wire2pkt(&p, reply, len) != LDNS_STATUS_OK)
 		return false;
 	t = ldns_pkt_tsig(p);
-	if (key == NULL || t == NULL) {
-		ok = key == NULL && t == NULL;
-		ldns_pkt_free(p);
-		return ok;
-	}
 	name = ldns_dname_new_frm_str(key->name);
-	at = u48(ldns_rr_rdf(t, 1));
-	ok = ldns_rr_rd_count(t) >= 7 &&
+	alg = ldns_dname_new_frm_str("hmac-sha256.");
+	ok = t != NULL && ldns_rr_rd_count(t) == 7 &&
 	    ldns_dname_compare(ldns_rr_owner(t), name) == 0 &&
-	    ldns_rdf2native_int16(ldns_rr_rdf(t, 5)) == 0 &&
-	    (at > now ? at - now : now - at) <=
-	    ldns_rdf2native_int16(ldns_rr_rdf(t, 2));
+	    ldns_dname_compare(ldns_rr_rdf(t, 0), alg) == 0 &&
+	    ldns_rdf2native_int16(ldns_rr_rdf(t, 5)) == 0;
+	if (ok) {
+		at = u48(ldns_rr_rdf(t, 1));
+		ok = (at > now ? at - now : now - at) <= 300 &&
+		    ldns_pkt_tsig_verify(p, reply, len, key->name, key->secret,
+		    reqmac[r]);
+	}
 	ldns_rdf_deep_free(name);
+	ldns_rdf_deep_free(alg);
 	ldns_pkt_free(p);
 	return ok;
 }
@@ -138,7 +211,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if ((out == DU_APPLIED || out == DU_PREREQ_FAILED) && !final)
 		abort();
-	if (final && !final_ok(data + 1, size - 1, key, now))
+	if (final && !final_ok(data + 1, size - 1, r, key, now))
 		abort();
 	if (memchr(what, '\0', sizeof(what)) == NULL)
 		abort();
