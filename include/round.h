@@ -37,7 +37,6 @@ struct round {
 						   update (the daemon) */
 	bool			 failed;	/* an update did not apply */
 	bool			 isolated;	/* the canaries all failed */
-	bool			 blind;		/* no probe could run */
 	bool			 once;		/* the daemon: a lasting
 						   condition is logged when
 						   it starts and ends */

@@ -40,6 +40,15 @@ uint64_t mono_ms(void);
 /* Copies at most size-1 bytes and NUL-terminates; returns strlen(src). */
 size_t	 str_copy(char *dst, const char *src, size_t size);
 /*
+ * Length of the UTF-8 character at s, of the avail bytes there (1..4),
+ * or 0 if they do not start one (overlong, surrogate and out-of-range
+ * forms included).  utf8_invalid(): the offset of the first byte of
+ * buf that is not valid UTF-8, or len if all is.
+ */
+size_t	 utf8_len(const unsigned char *s, size_t avail);
+size_t	 utf8_invalid(const unsigned char *buf, size_t len);
+
+/*
  * Text that came from a person or a server, made safe to show on a
  * terminal or in a log: C0 controls, DEL and C1 controls become \n, \r,
  * \t or \xNN (C1 as \u0080..\u009f), line separators and bidi

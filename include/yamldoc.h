@@ -43,10 +43,4 @@ int	yamldoc_load(const char *path, size_t max_size, yaml_document_t *doc,
 void	yamldoc_position(const char *buf, size_t off, size_t *line,
 	    size_t *col);
 
-/*
- * Offset of the first byte of buf that is not valid UTF-8 (overlong,
- * surrogate and out-of-range forms included), or len if all is valid.
- */
-size_t	utf8_invalid(const unsigned char *buf, size_t len);
-
 #endif

@@ -120,7 +120,7 @@ struct daemon {
 	pthread_cond_t		 cv;
 	struct job		*todo, *done;	/* FIFO, LIFO */
 	bool			 quit;
-	int			 efd;		/* done has news, or lth */
+	int			 efd;		/* done has news, or a load */
 	size_t			 inflight;	/* jobs; a stop waits for 0 */
 	size_t			 cur_jobs;	/* ... borrowing w.cfg */
 	struct retired		*retired;
@@ -226,7 +226,6 @@ job_queue(struct daemon *dm, struct pubjob *pj, uint64_t t0)
 
 /* ---- sites ---- */
 
-
 static void
 dsites_free(struct dsite *ds, size_t n)
 {
@@ -261,10 +260,7 @@ dsites_byname(struct daemon *dm)
 	return v;
 }
 
-/*
- * Run-time entries for cfg's sites.  A site already known keeps its
- * schedule; the others are spread evenly over their interval.
- */
+/* The entry of name, or NULL. */
 static struct dsite *
 dsite_find(struct daemon *dm, const char *name)
 {
@@ -280,11 +276,14 @@ dsite_find(struct daemon *dm, const char *name)
 	return hit != NULL ? *hit : NULL;
 }
 
+/*
+ * Run-time entries for cfg's sites.  A site already known keeps its
+ * schedule; the others are spread evenly over their interval.
+ */
 static void
 dsites_build(struct daemon *dm, uint64_t now)
 {
 	struct dsite *ds = xcalloc(dm->w.cfg->nsites + 1, sizeof(*ds)), *old;
-	struct dsite **byname = dm->byname, *key, **hit;
 	size_t i, k, n = dm->w.cfg->nsites;
 
 	for (i = 0; i < n; i++) {
@@ -301,17 +300,14 @@ dsites_build(struct daemon *dm, uint64_t now)
 			    &s->failover[k - s->nprimary];
 			ds[i].reqs[k].check = &s->check;
 		}
-		key = &ds[i];
-		hit = byname == NULL ? NULL : bsearch(&key, byname, dm->nds,
-		    sizeof(*byname), dsite_cmp);
-		if ((old = hit != NULL ? *hit : NULL) != NULL) {
+		if ((old = dsite_find(dm, s->name)) != NULL) {
 			ds[i].due = old->due < now + s->interval_ms ? old->due :
 			    now + s->interval_ms;	/* a shorter interval */
 			ds[i].busy = old->busy;	/* its update is in flight */
 		} else
 			ds[i].due = now + s->interval_ms * i / n;
 	}
-	free(byname);
+	free(dm->byname);	/* the old entries' index, used above */
 	dsites_free(dm->ds, dm->nds);
 	dm->ds = ds;
 	dm->nds = n;
@@ -771,19 +767,19 @@ static void
 configure(struct daemon *dm, uint64_t now)
 {
 	struct config *cfg = dm->w.cfg;
-	uint64_t min = UINT64_MAX, max;
+	uint64_t min = UINT64_MAX, max = 0;
 	size_t i;
 
 	dsites_build(dm, now);
-	for (i = 0; i < cfg->nsites; i++)
+	for (i = 0; i < cfg->nsites; i++) {
 		if (cfg->sites[i].interval_ms < min)
 			min = cfg->sites[i].interval_ms;
+		if (cfg->sites[i].interval_ms > max)
+			max = cfg->sites[i].interval_ms;
+	}
 	dm->cevery = min == UINT64_MAX ? 10000 : min;
 	/* every site probed at least once: a longer interval than the
 	 * others' must not make its own local errors look like blindness */
-	for (i = 0, max = 0; i < cfg->nsites; i++)
-		if (cfg->sites[i].interval_ms > max)
-			max = cfg->sites[i].interval_ms;
 	dm->w.blind_window = (unsigned)((max + 999) / 1000);
 	if (cfg->ncanaries == 0)
 		dm->iso = false;	/* no canaries left to say otherwise */

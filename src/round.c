@@ -367,7 +367,6 @@ note_blind(struct round *r, const char *cause)
 	 * ca_file, no IPv6 route) is that site's trouble, not blindness */
 	if (r->once && r->now - r->last_counted < (time_t)r->blind_window)
 		return;
-	r->blind = true;
 	r->failed = true;
 	st->blind_rounds++;
 	if (st->blind_since == 0 || !r->once)

@@ -22,13 +22,6 @@
 
 /* ---- writing ---- */
 
-/* Bytes in the UTF-8 sequence led by c (1 for ASCII or a stray byte). */
-static size_t
-utf8_len(unsigned char c)
-{
-	return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-}
-
 /*
  * A double-quoted YAML string that always reads back: quotes and
  * backslashes escaped, control characters (C0, DEL, C1) as escapes, and
@@ -51,15 +44,14 @@ put_str(FILE *fp, const char *str)
 			s += n;
 			continue;
 		}
-		n = utf8_len(*s);
+		n = utf8_len(s, 4);	/* a NUL ends it: never read past */
 		if (*s == '"' || *s == '\\')
 			fprintf(fp, "\\%c", *s);
 		else if (*s < 0x20 || *s == 0x7f)
 			fprintf(fp, "\\x%02x", *s);
 		else if (*s < 0x80)
 			fputc(*s, fp);
-		else if (strnlen((const char *)s, n) < n ||
-		    utf8_invalid(s, n) != n)
+		else if (n == 0)
 			n = 1, fputc('?', fp);
 		else if (*s == 0xc2 && s[1] < 0xa0)
 			fprintf(fp, "\\u%04x", s[1]);		/* C1 */

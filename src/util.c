@@ -167,12 +167,13 @@ str_copy(char *dst, const char *src, size_t size)
 	return n;
 }
 
-/* Length of the UTF-8 character at s (1..4), 0 if s is not one. */
-static size_t
-utf8_len(const unsigned char *s)
+size_t
+utf8_len(const unsigned char *s, size_t avail)
 {
 	size_t n, k;
 
+	if (avail == 0)
+		return 0;
 	if (s[0] < 0x80)
 		return 1;
 	if (s[0] >= 0xc2 && s[0] <= 0xdf)
@@ -183,6 +184,8 @@ utf8_len(const unsigned char *s)
 		n = 4;
 	else
 		return 0;
+	if (avail < n)
+		return 0;
 	for (k = 1; k < n; k++)
 		if ((s[k] & 0xc0) != 0x80)
 			return 0;
@@ -192,6 +195,16 @@ utf8_len(const unsigned char *s)
 	    (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))	/* > U+10FFFF */
 		return 0;
 	return n;
+}
+
+size_t
+utf8_invalid(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len && (n = utf8_len(s + i, len - i)) > 0)
+		i += n;
+	return i;
 }
 
 /*
@@ -220,7 +233,7 @@ str_escape(char *dst, const char *src, size_t size)
 	if (size == 0)
 		return dst;
 	while (*s != '\0') {
-		n = utf8_len(s);
+		n = utf8_len(s, 4);	/* a NUL ends it: never read past */
 		if (*s == '\n' || *s == '\r' || *s == '\t' || *s == '\\')
 			snprintf(esc, sizeof(esc), "\\%c", *s == '\n' ? 'n' :
 			    *s == '\r' ? 'r' : *s == '\t' ? 't' : '\\');
