@@ -393,14 +393,20 @@ get_side_addrs(struct yamlwalk *w, const char *key, yaml_node_t *n,
     struct addr_state **ap, size_t *na)
 {
 	yaml_node_t **it = NULL;
-	size_t cnt = yw_is_null(n) ? 0 : yw_items(w, key, n, &it), i;
+	size_t cnt = yw_is_null(n) ? 0 : yw_items(w, key, n, &it), i, errs;
 	struct addr_state *a = xcalloc(cnt + 1, sizeof(*a));
 
 	free(*ap);
 	*ap = a;
 	for (i = 0, *na = 0; i < cnt; i++) {
 		loader_of(w)->as = &a[*na];
+		errs = w->diags->nerrors;
 		yw_map(w, key, it[i], addr_fields, NELEM(addr_fields), NULL);
+		/* an entry is about an address: without one it is damage,
+		 * which would otherwise be saved as an address "" */
+		if (a[*na].addr.text[0] == '\0' && w->diags->nerrors == errs)
+			yw_error(w, it[i], "%s: an entry without an address",
+			    key);
 		(*na)++;
 	}
 	free(it);

@@ -212,6 +212,10 @@ static const struct {
 	{ "version: 1\nsites:\n  a.test:\n    primary:\n      - {address: "
 	  "192.0.2.300, health: up}\n",
 	  "state:5:19: address: invalid IP address \"192.0.2.300\"\n" },
+	/* found by fuzz_state: it loaded, then saved as address "" */
+	{ "version: 1\nsites:\n  a.test:\n    primary:\n      - {health: up, "
+	  "ms: 2}\n",
+	  "state:5:9: primary: an entry without an address\n" },
 	{ "version: 1\nsites: [\n", "state:3:1: did not find expected node "
 	  "content (while parsing a flow node at 3:1)\n" },
 	{ "", "state:1:1: the state file is empty\n" },
