@@ -4,7 +4,8 @@
  * health_step() takes a site's configuration, its state, one round of
  * probe results and the time, and returns the new state and what to do.
  * No I/O, no clock, no logging: the caller probes, publishes, saves and
- * logs.  Rules 1-6, 10 and 12 of INTERFACE.md live here and only here.
+ * logs.  Rules 1-7, 10 and 12 of doc/rules.md live here and only here: no other
+ * file writes a site's side, hold or drift.
  */
 #ifndef DNSFAILOVER_HEALTH_H
 #define DNSFAILOVER_HEALTH_H
@@ -136,5 +137,34 @@ void	health_decision_clear(struct health_decision *);
 /* The caller published want: remember it as the last published set. */
 void	health_published(struct site_state *, const struct addr *want,
 	    size_t n, time_t now, const char *reason);
+
+/*
+ * The other writers of side, hold and drift, so that every rule about
+ * them stays in this file (rules 6, 7 and 12 of doc/rules.md).
+ *
+ * health_flip(): held on side until until (0: until release) by who,
+ * for reason ("" for none); drift ends (a flip writes unconditionally).
+ * health_release(): automatic again, published[0..n) now served.
+ * health_drift(): a prerequisite failed: hands off until flip/release.
+ * health_unswitch(): a decision d that switched sides was not carried
+ * out (an update already in flight): back to the side before it, so
+ * the switch is decided, and told, again.
+ * health_learned(): the published set of a site met without one was
+ * read: as health_init() would have started it.
+ * health_take_foreign(): another process (flip, release, check) wrote
+ * theirs: take its side, hold, drift, published set and last change;
+ * the address counters stay ours.  Returns whether side, hold or drift
+ * changed.
+ */
+void	health_flip(struct site_state *, enum side side, time_t until,
+	    const char *who, const char *reason);
+void	health_release(struct site_state *, const struct addr *published,
+	    size_t n, time_t now);
+void	health_drift(struct site_state *);
+void	health_unswitch(struct site_state *, const struct health_decision *d);
+void	health_learned(struct site_state *, const struct site *,
+	    const struct addr *published, size_t n);
+bool	health_take_foreign(struct site_state *ours,
+	    const struct site_state *theirs);
 
 #endif

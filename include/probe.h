@@ -33,8 +33,14 @@ enum probe_reason {
 	PROBE_RESET,			/* reset or closed without an answer */
 	PROBE_BAD_RESPONSE,		/* not HTTP, malformed or too large */
 	PROBE_UNREACHABLE,		/* host unreachable */
-	PROBE_LOCAL_ERROR		/* this monitor's fault, not the server's */
+	PROBE_LOCAL_ERROR,		/* this monitor's fault, not the server's */
+	/* appended: the state file stores reasons by number */
+	PROBE_EXPECT_MISSING,		/* tcp, dns: the expected text or
+					   answer is not there */
+	PROBE_DNS_RCODE,		/* dns: an rcode other than NOERROR */
+	PROBE_EXIT_STATUS		/* exec: exited non-zero or killed */
 };
+#define PROBE_REASON_MAX	PROBE_EXIT_STATUS
 
 /* "connect refused", ...; for logs and status. */
 const char	*probe_reason_str(enum probe_reason);

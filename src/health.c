@@ -134,12 +134,17 @@ health_init(struct site_state *st, const struct site *s,
 	st->primary = addrs_init(&st->nprimary, s->primary, s->nprimary);
 	st->failover = addrs_init(&st->nfailover, s->failover, s->nfailover);
 	st->side = SIDE_PRIMARY;
-	if (published == NULL)
-		return;
-	set_published(st, published, npublished);
+	if (published != NULL)
+		health_learned(st, s, published, npublished);
+}
+
+void
+health_learned(struct site_state *st, const struct site *s,
+    const struct addr *published, size_t n)
+{
+	set_published(st, published, n);
 	/* a restart while on failover must not rush back to primary */
-	if (npublished > 0 && addr_subset(published, npublished, s->failover,
-	    s->nfailover))
+	if (n > 0 && addr_subset(published, n, s->failover, s->nfailover))
 		st->side = SIDE_FAILOVER;
 }
 
@@ -404,4 +409,61 @@ health_decision_clear(struct health_decision *d)
 	free(d->want);
 	d->want = NULL;
 	d->nwant = 0;
+}
+
+/* ---- the other writers ---- */
+
+void
+health_flip(struct site_state *st, enum side side, time_t until,
+    const char *who, const char *reason)
+{
+	st->hold.active = true;
+	st->hold.side = side;
+	st->hold.until = until;
+	str_copy(st->hold.who, who, sizeof(st->hold.who));
+	str_copy(st->hold.reason, reason, sizeof(st->hold.reason));
+	st->drift = false;
+	st->side = side;
+}
+
+void
+health_release(struct site_state *st, const struct addr *published,
+    size_t n, time_t now)
+{
+	health_published(st, published, n, now, "released");
+	st->hold.active = false;
+	st->drift = false;
+}
+
+void
+health_drift(struct site_state *st)
+{
+	st->drift = true;
+}
+
+void
+health_unswitch(struct site_state *st, const struct health_decision *d)
+{
+	if (d->side_changed)
+		st->side = d->want_side == SIDE_PRIMARY ? SIDE_FAILOVER :
+		    SIDE_PRIMARY;
+}
+
+bool
+health_take_foreign(struct site_state *a, const struct site_state *b)
+{
+	bool changed = a->hold.active != b->hold.active ||
+	    a->drift != b->drift || a->side != b->side;
+
+	a->side = b->side;
+	a->hold = b->hold;
+	a->drift = b->drift;
+	a->last_change = b->last_change;
+	memcpy(a->last_reason, b->last_reason, sizeof(a->last_reason));
+	if (b->published_known)
+		health_published(a, b->published, b->npublished,
+		    b->last_change, b->last_reason);
+	else
+		a->published_known = false;
+	return changed;
 }

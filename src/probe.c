@@ -81,6 +81,9 @@ static const char *const reasons[] = {
 	[PROBE_BAD_RESPONSE] = "bad response",
 	[PROBE_UNREACHABLE] = "unreachable",
 	[PROBE_LOCAL_ERROR] = "local error",
+	[PROBE_EXPECT_MISSING] = "expected answer not found",
+	[PROBE_DNS_RCODE] = "DNS error",
+	[PROBE_EXIT_STATUS] = "command failed",
 };
 
 const char *

@@ -309,7 +309,7 @@ a_reason(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	unsigned v;
 
 	(void)obj;
-	if (yw_uint(w, key, n, 0, PROBE_LOCAL_ERROR, &v))
+	if (yw_uint(w, key, n, 0, PROBE_REASON_MAX, &v))
 		loader_of(w)->as->last_reason = (enum probe_reason)v;
 }
 
