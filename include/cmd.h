@@ -37,6 +37,26 @@ void		 cmd_diags_log(const struct diags *);
 /* The state file: -S, else state_file from sitelist.yaml, else default. */
 const char	*cmd_state_path(const struct globals *, const struct config *);
 
+struct session;
+struct round;
+
+/*
+ * What check, flip and release share: loads sitelist.yaml, selects the
+ * sites named in argv[1..] (names or globs; all when none), opens the
+ * session (waiting up to lock_wait_ms for the lock; none with -n) and
+ * begins the round.  Returns -1 to go on, or the exit status to leave
+ * with (everything released).
+ */
+int	cmd_round_open(const struct globals *, int argc, char **argv,
+	    unsigned lock_wait_ms, struct session *, struct round *);
+/*
+ * Prints the plans of a dry run, ends the round and the session (saving
+ * the state, and the metrics after a round that probed); the exit
+ * status: 75 when an update did not apply, 1 when the state file was
+ * damaged or cannot be saved, else 0.
+ */
+int	cmd_round_close(struct session *, struct round *);
+
 /*
  * A command gets its own arguments (argv[0] is its name) and returns the
  * exit status (sysexits(3)).  Commands print their own diagnostics.

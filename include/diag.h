@@ -59,6 +59,8 @@ void	diag_vadd(struct diags *, enum diag_level, const char *file,
 void	diags_sort(struct diags *);
 /* Writes one line per diagnostic: FILE:LINE:COL: [warning: ]message. */
 void	diags_print(const struct diags *, FILE *);
+/* The same through the log (log.h), a line each. */
+void	diags_log(const struct diags *);
 /* Formats diagnostic i into buf, as diags_print would, without newline. */
 void	diag_format(const struct diags *, size_t i, char *buf, size_t size);
 /* The first diagnostic in file order as text ("unknown damage" when

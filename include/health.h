@@ -45,6 +45,7 @@ struct addr_state {
 	uint32_t		last_ms;	/* its duration */
 	bool			probed;		/* last_ms is known */
 	char			last_error[HEALTH_TEXT];
+	int64_t			cert_expires;	/* as last probed; 0: unknown */
 };
 
 /* The longest --reason taken (bytes): kept whole in the hold, the log,
@@ -119,6 +120,9 @@ struct health_decision {
 	char			transitions[8][2 * HEALTH_TEXT];
 	size_t			ntransitions;
 	char			reason[4 * HEALTH_TEXT];
+	/* rule 19: a certificate that verifies but expires soon ("": none
+	 * this round; up all the same) */
+	char			cert_warning[2 * HEALTH_TEXT];
 };
 
 /*
@@ -149,8 +153,9 @@ void	health_published(struct site_state *, const struct addr *want,
  * health_unswitch(): a decision d that switched sides was not carried
  * out (an update already in flight): back to the side before it, so
  * the switch is decided, and told, again.
- * health_learned(): the published set of a site met without one was
- * read: as health_init() would have started it.
+ * health_learned(): the published set of a site that did not know it
+ * was read: as health_init() would have started it (the side too,
+ * unless a hold decides it).
  * health_take_foreign(): another process (flip, release, check) wrote
  * theirs: take its side, hold, drift, published set and last change;
  * the address counters stay ours.  Returns whether side, hold or drift

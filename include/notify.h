@@ -25,7 +25,8 @@ enum event_kind {
 	EV_UPDATE_APPLIED,	/* any other applied update */
 	EV_DRIFT,		/* records changed by someone else */
 	EV_MONITOR_ISOLATED,	/* every canary failed */
-	EV_STATE_BROKEN		/* the state file could not be read */
+	EV_STATE_BROKEN,	/* the state file could not be read */
+	EV_CERT_EXPIRING	/* a certificate expires within cert_warn */
 };
 const char	*event_str(enum event_kind);
 

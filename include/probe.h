@@ -60,6 +60,9 @@ struct probe_result {
 	uint32_t		total_ms;	/* from connect start to the end */
 	uint32_t		connect_ms;	/* TCP connect; 0 if none */
 	char			detail[160];	/* e.g. curl's error text */
+	int64_t			cert_expires;	/* https with cert_warn: the
+						   leaf's notAfter; 0: unknown */
+	bool			cert_expiring;	/* ... within cert_warn */
 };
 
 /* Whether a result says anything about the server (not a local fault). */

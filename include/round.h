@@ -1,8 +1,20 @@
 /*
- * round.h: one round over some sites: what check does, and what flip and
- * release do without probing, and what the daemon does for the sites due
- * at one moment.  The one implementation of "decide and publish";
- * commands and the daemon only set things up around it.
+ * round.h: one round over some sites, in stages, the same for check, for
+ * flip and release (which decide without probing), and for the daemon
+ * (whose rounds are the few sites due at one moment):
+ *
+ *	align	the state with the configuration (no I/O);
+ *	probe	the canaries and every address (check; the daemon probes
+ *		on its own schedule and hands the results in);
+ *	read	what DNS serves, for the sites that need it before a
+ *		decision: a job that runs wherever the caller does DNS
+ *		(inline for check, on the DNS thread for the daemon);
+ *	decide	every site's health step (health.c), logged, events;
+ *	publish	a job with what must change, and its outcomes written
+ *		back into the state.
+ *
+ * A round works inside a session (session.h) and neither prints nor
+ * knows the command line: a dry run's plans come back as text.
  */
 #ifndef DNSFAILOVER_ROUND_H
 #define DNSFAILOVER_ROUND_H
@@ -11,30 +23,20 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "cmd.h"
 #include "config.h"
 #include "dnsupdate.h"
 #include "health.h"
-#include "notify.h"
 #include "probe.h"
-#include "state.h"
+#include "session.h"
 
 struct round {
-	const struct globals	*g;
-	struct config		*cfg;
-	struct state		 st;
-	const char		*path;		/* of the state file */
-	int			 lock;
-	time_t			 now;
-	const struct site	**sites;	/* the ones this round is for */
+	struct session		*ss;
+	const struct site	**sites;	/* owned array */
 	size_t			 nsites;
-	size_t			*idx;		/* sites[i] -> st.sites[idx[i]] */
+	size_t			*idx;		/* sites[i] -> ss->st.sites[] */
 	struct health_decision	*d;
-	const bool		*busy;		/* sites[i] has a job in flight */
+	const bool		*busy;		/* sites[i]: a job in flight */
 	bool			 manual;	/* flip, release */
-	bool			 lazy;		/* round_align() leaves unknown
-						   published sets to the first
-						   update (the daemon) */
 	bool			 failed;	/* an update did not apply */
 	bool			 isolated;	/* the canaries all failed */
 	bool			 once;		/* the daemon: a lasting
@@ -44,69 +46,72 @@ struct round {
 	 * blind only once no probe at all counted for blind_window s */
 	time_t			 last_counted;
 	unsigned		 blind_window;
-	bool			 state_broken;	/* the state file could not
-						   be read (moved aside) */
 	double			 seconds;	/* how long the round took */
-	struct notifier		*notify;	/* NULL: none configured */
+	char			**plans;	/* dry run: one text per site */
+	size_t			 nplans;
 };
 
 /*
- * Loads sitelist.yaml, selects the sites named in argv[1..] (names or
- * globs; all when none), takes the state lock (waiting up to
- * lock_wait_ms; not with -n), loads the state and aligns it with the
- * configuration.  Returns -1 to go on, or the exit status to leave with
- * (everything released).
+ * Starts a round of ss over sites[0..n) (the array is taken over, the
+ * sites borrowed from ss->cfg) and brings their state in line with the
+ * configuration: new ones start with their published set unknown (the
+ * read stage learns it), known ones keep the counters of the addresses
+ * still configured.  Sites no longer configured are state_prune()'s.
+ * The fields the daemon sets (busy, once, blind_window, last_counted)
+ * are kept.  round_batch() is the same for sites whose state is already
+ * in line (the daemon's rounds between reloads): no allocation per site.
  */
-int	round_open(struct round *, const struct globals *, int argc,
-	    char **argv, unsigned lock_wait_ms);
-
-/*
- * Loads r->st from r->path (under the lock).  A damaged file is logged
- * with its damage (FILE:LINE:COL) and moved aside, a state_broken event
- * is raised, and r->st starts empty, so round_align() starts every site
- * from what its server publishes; r->state_broken is set (the exit
- * status is 1).  With -n the file is left where it is.  -1 (logged) when
- * the file cannot be read at all (it stays) or cannot be moved.
- */
-int	round_state_load(struct round *);
+void	round_begin(struct round *, struct session *ss,
+	    const struct site **sites, size_t n);
+void	round_batch(struct round *, struct session *ss,
+	    const struct site **sites, size_t n);
 
 /* The state of r->sites[i]. */
 struct state_site *round_site_state(struct round *, size_t i);
 
-/* check: canaries, probes, decisions, updates. */
-void	round_check(struct round *);
-/* flip, release: decisions from the state as it is, updates. */
-void	round_apply(struct round *);
-
-/*
- * Saves the state and the metrics file (not with -n), waits for the
- * notify hooks, releases everything; exit status.
- */
-int	round_close(struct round *);
-
-/*
- * Hands an event about site s (NULL: about the monitor) to the notifier;
- * nothing without one or with -n.  a[0..n): the addresses concerned.
- */
-void	round_event(struct round *, enum event_kind, const struct site *s,
-	    enum side from, enum side to, const struct addr *a, size_t n,
-	    const char *reason);
-
-/* ---- the pieces, for the daemon ---- */
-
-/*
- * Brings r->st in line with r->cfg for r->sites (all of them): removed
- * sites go, new ones start from what their server publishes, known ones
- * keep their counters.  Sets r->idx.  Queries DNS for new sites, unless
- * r->lazy: then their first publish job reads it (pubjob_run, on the
- * DNS thread) and they are decided from it a round later.
- */
-void	round_align(struct round *);
+/* The probe requests of every address of s, primaries first: q[0..n),
+ * n = nprimary + nfailover. */
+void	round_site_reqs(const struct site *s, struct probe_req *q);
 
 /* Rule 10: the canary check; round_canaries() probes them all at once
  * and returns true when every one failed (none configured: false). */
 void	round_canary_spec(struct check_spec *);
 bool	round_canaries(const struct config *, struct prober *);
+
+/* check: canaries, probes, reads, decisions, updates, all on this thread. */
+void	round_check(struct round *, struct prober *);
+/* The read stage on this thread (flip and release, before they write). */
+void	round_read(struct round *);
+/* flip, release: decisions from the state as it is, updates. */
+void	round_apply(struct round *);
+
+/* ---- the stages, for the daemon ---- */
+
+/*
+ * The read stage.  round_readjob() lists what must be read from DNS
+ * before the sites can be decided (today: the published set of sites
+ * that do not know it) or returns NULL; readjob_run() does the DNS work
+ * and touches nothing but the job (any thread); round_readjob_done()
+ * writes what was read into the state (by site name: a reload may have
+ * come between).  A site whose set could not be read stays unknown and
+ * is not changed blindly.
+ */
+struct readsite {
+	const struct site	*site;
+	struct addr		*addrs;		/* malloc'd; NULL: none */
+	size_t			 naddrs;
+	bool			 ok;
+	char			 err[256];
+};
+struct readjob {
+	struct readsite	*s;
+	size_t		 n;
+	void		*owner;		/* the caller's */
+};
+struct readjob	*round_readjob(struct round *);
+void		 readjob_run(struct readjob *);
+void		 round_readjob_done(struct round *, const struct readjob *);
+void		 readjob_free(struct readjob *);
 
 /*
  * Steps every site of r with its probe results (per[i]: NULL when not
@@ -115,22 +120,20 @@ bool	round_canaries(const struct config *, struct prober *);
 void	round_decide(struct round *, struct probe_result **per, bool iso);
 
 /*
- * Publishing in three steps, so that the DNS part can run on another
- * thread: round_pubjob() takes what r->d says to publish (skipping busy
- * sites), pubjob_run() does the DNS work and touches nothing but the
- * job, round_pubjob_done() writes the outcomes into r->st (by site
- * name).  The job borrows the sites' configuration, which must outlive
- * it.
+ * The publish stage, in three steps so that the DNS part can run on
+ * another thread: round_pubjob() takes what r->d says to publish
+ * (skipping busy sites), pubjob_run() does the DNS work and touches
+ * nothing but the job, round_pubjob_done() writes the outcomes into the
+ * state (by site name).  The job borrows the sites' configuration, which
+ * must outlive it.
  */
-enum pub_result { PUB_FAILED, PUB_APPLIED, PUB_DRIFT, PUB_DRY, PUB_LEARNED };
+enum pub_result { PUB_FAILED, PUB_APPLIED, PUB_DRIFT, PUB_DRY };
 
 struct pubsite {
 	const struct site	*site;
 	struct health_decision	 d;
 	bool			 cas;	/* with prerequisites */
 	bool			 skip;	/* cannot be tried: why says why */
-	bool			 reread; /* published set unknown: read it */
-	bool			 learned; /* ... and it was read: expect */
 	struct addr		*expect;
 	size_t			 nexpect;
 	struct du_addrs		*recs;	/* one per record */
@@ -138,6 +141,7 @@ struct pubsite {
 	char			 zone[DNAME_MAXLEN + 2];
 	enum pub_result		 result;
 	char			 why[320];
+	char			*plan;	/* dry run: the change in words */
 };
 
 struct pubjob {
@@ -152,7 +156,7 @@ void		 pubjob_run(struct pubjob *);
 void		 round_pubjob_done(struct round *, const struct pubjob *);
 void		 pubjob_free(struct pubjob *);
 
-/* Frees what round_decide() and the site selection left in r. */
+/* Frees what the round holds (decisions, sites, plans); r->ss stays. */
 void	round_batch_clear(struct round *);
 
 #endif

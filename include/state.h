@@ -41,6 +41,7 @@ struct state_site {
 	struct site_counters	 n;
 	/* repeated alerts: when last sent; 0 while the condition is off */
 	time_t			 alert_both_down, alert_update_failed;
+	time_t			 alert_cert_expiring;
 };
 
 struct state {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <sys/types.h>
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -103,5 +104,10 @@ void	 file_give_to_dir_owner(int fd, const char *path);
  * The caller frees the result.
  */
 char	*path_resolve(const char *base, const char *path);
+
+/* t as RFC 3339 in UTC ("2026-12-01T20:30:00Z"). */
+void	 time_rfc3339(time_t t, char *buf, size_t size);
+/* A duration in seconds, short: "1d 23h", "5h 2m", "3m", "0s". */
+void	 duration_short(int64_t secs, char *buf, size_t size);
 
 #endif

@@ -3,17 +3,23 @@
  * systemd timers.
  */
 #include "cmd.h"
+#include "probe.h"
 #include "round.h"
+#include "session.h"
 
 int
 cmd_check(const struct globals *g, int argc, char **argv)
 {
+	struct session ss;
+	struct prober *p;
 	struct round r;
 	int rc;
 
 	/* a second check does not wait: the next tick will do */
-	if ((rc = round_open(&r, g, argc, argv, 0)) != -1)
+	if ((rc = cmd_round_open(g, argc, argv, 0, &ss, &r)) != -1)
 		return rc;
-	round_check(&r);
-	return round_close(&r);
+	p = prober_new(ss.cfg->max_parallel);
+	round_check(&r, p);
+	prober_free(p);
+	return cmd_round_close(&ss, &r);
 }

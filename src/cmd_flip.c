@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "parse.h"
 #include "round.h"
+#include "session.h"
 #include "util.h"
 
 /* as long as a round may reasonably take: a flip must not be lost */
@@ -71,6 +72,7 @@ cmd_flip(const struct globals *g, int argc, char **argv)
 {
 	char err[PARSE_ERRLEN] = "";
 	uint64_t ms = 0;
+	struct session ss;
 	enum side side;
 	struct round r;
 	size_t i;
@@ -92,8 +94,10 @@ cmd_flip(const struct globals *g, int argc, char **argv)
 		    err[0] == '\0' ? "must be longer than 0" : err);
 		return EX_USAGE;
 	}
-	if ((rc = round_open(&r, g, argc - 1, argv, LOCK_WAIT_MS)) != -1)
+	if ((rc = cmd_round_open(g, argc - 1, argv, LOCK_WAIT_MS, &ss, &r)) !=
+	    -1)
 		return rc;
+	round_read(&r);		/* sites met for the first time */
 	for (i = 0; i < r.nsites; i++) {
 		struct state_site *x = round_site_state(&r, i);
 		char text[512];
@@ -104,19 +108,13 @@ cmd_flip(const struct globals *g, int argc, char **argv)
 		if (g->reason != NULL)
 			snprintf(text + strlen(text), sizeof(text) -
 			    strlen(text), ": %s", g->reason);
-		round_event(&r, EV_FLIP, r.sites[i], x->st.side, side,
+		session_event(&ss, EV_FLIP, r.sites[i], x->st.side, side,
 		    side == SIDE_PRIMARY ? r.sites[i]->primary :
 		    r.sites[i]->failover, side == SIDE_PRIMARY ?
 		    r.sites[i]->nprimary : r.sites[i]->nfailover, text);
 		warn_down(r.sites[i], &x->st, side);
-		x->st.hold.active = true;
-		x->st.hold.side = side;
-		x->st.hold.until = ms ? r.now + (time_t)((ms + 999) / 1000) : 0;
-		str_copy(x->st.hold.who, who(), sizeof(x->st.hold.who));
-		str_copy(x->st.hold.reason, g->reason ? g->reason : "",
-		    sizeof(x->st.hold.reason));
-		x->st.drift = false;	/* flip writes unconditionally */
-		x->st.side = side;
+		health_flip(&x->st, side, ms ? ss.now + (time_t)((ms + 999) /
+		    1000) : 0, who(), g->reason ? g->reason : "");
 		x->pending = false;
 	}
 	round_apply(&r);
@@ -125,7 +123,7 @@ cmd_flip(const struct globals *g, int argc, char **argv)
 		if (r.d[i].action == HA_HELD)
 			log_info("%s: %s (already published)", r.sites[i]->name,
 			    r.d[i].reason);
-	return round_close(&r);
+	return cmd_round_close(&ss, &r);
 }
 
 /*
@@ -170,6 +168,7 @@ int
 cmd_release(const struct globals *g, int argc, char **argv)
 {
 	struct addr *pub, none;
+	struct session ss;
 	struct round r;
 	size_t i, npub = 0;
 	char text[512];
@@ -181,8 +180,9 @@ cmd_release(const struct globals *g, int argc, char **argv)
 		fprintf(stderr, "dnsfailover: usage: release SITE...\n");
 		return EX_USAGE;
 	}
-	if ((rc = round_open(&r, g, argc, argv, LOCK_WAIT_MS)) != -1)
+	if ((rc = cmd_round_open(g, argc, argv, LOCK_WAIT_MS, &ss, &r)) != -1)
 		return rc;
+	round_read(&r);		/* sites met for the first time */
 	for (i = 0; i < r.nsites; i++) {
 		struct state_site *x = round_site_state(&r, i);
 		const struct site *s = r.sites[i];
@@ -192,19 +192,17 @@ cmd_release(const struct globals *g, int argc, char **argv)
 			r.failed = true;
 			continue;
 		}
-		health_published(&x->st, pub, npub, r.now, "released");
+		health_release(&x->st, pub, npub, ss.now);
 		if (pub != &none)
 			free(pub);
-		x->st.hold.active = false;
-		x->st.drift = false;
 		x->pending = false;
 		snprintf(text, sizeof(text), "released by %s%s%s; automatic "
 		    "control again", who(), g->reason ? ": " : "", g->reason ?
 		    g->reason : "");
 		log_info("%s: %s", s->name, text);
-		round_event(&r, EV_RELEASE, s, x->st.side, x->st.side, NULL, 0,
-		    text);
+		session_event(&ss, EV_RELEASE, s, x->st.side, x->st.side, NULL,
+		    0, text);
 	}
 	round_apply(&r);
-	return round_close(&r);
+	return cmd_round_close(&ss, &r);
 }

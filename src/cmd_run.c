@@ -54,6 +54,7 @@
 #include "notify.h"
 #include "probe.h"
 #include "round.h"
+#include "session.h"
 #include "state.h"
 #include "util.h"
 
@@ -99,7 +100,8 @@ struct retired {
 
 struct daemon {
 	const struct globals	*g;
-	struct round		 w;	/* cfg, st, path, lock, notify */
+	struct session		 ss;	/* cfg, st, path, lock, notify */
+	struct round		 w;	/* the round at hand */
 	struct dsite		*ds;
 	size_t			 nds;
 	struct dsite		**byname;	/* ds sorted by name */
@@ -212,7 +214,7 @@ job_queue(struct daemon *dm, struct pubjob *pj, uint64_t t0)
 	struct job *j = xcalloc(1, sizeof(*j)), **t;
 
 	j->pj = pj;
-	j->cfg = dm->w.cfg;
+	j->cfg = dm->ss.cfg;
 	j->t0 = t0;
 	dm->cur_jobs++;
 	pthread_mutex_lock(&dm->mu);
@@ -283,11 +285,11 @@ dsite_find(struct daemon *dm, const char *name)
 static void
 dsites_build(struct daemon *dm, uint64_t now)
 {
-	struct dsite *ds = xcalloc(dm->w.cfg->nsites + 1, sizeof(*ds)), *old;
-	size_t i, k, n = dm->w.cfg->nsites;
+	struct dsite *ds = xcalloc(dm->ss.cfg->nsites + 1, sizeof(*ds)), *old;
+	size_t i, k, n = dm->ss.cfg->nsites;
 
 	for (i = 0; i < n; i++) {
-		const struct site *s = &dm->w.cfg->sites[i];
+		const struct site *s = &dm->ss.cfg->sites[i];
 		size_t na = s->nprimary + s->nfailover;
 
 		ds[i].site = s;
@@ -339,7 +341,7 @@ canary_done(void *arg, const struct probe_req *req, struct probe_result *res)
 	(void)res;
 	if (--dm->cout > 0)
 		return;
-	for (i = 0; i < dm->w.cfg->ncanaries; i++) {
+	for (i = 0; i < dm->ss.cfg->ncanaries; i++) {
 		ok += dm->cres[i].reason == PROBE_OK;
 		counted += probe_counts(&dm->cres[i]);
 		log_debug("canary %s: %s (%s)", dm->creq[i].url,
@@ -363,12 +365,12 @@ schedule(struct daemon *dm, uint64_t now)
 
 	if (dm->stop || dm->next != NULL)	/* a swap waits for quiet */
 		return next;
-	if (dm->w.cfg->ncanaries > 0 && dm->cout == 0) {
+	if (dm->ss.cfg->ncanaries > 0 && dm->cout == 0) {
 		if (dm->cdue <= now + dm->slack) {
-			for (i = 0; i < dm->w.cfg->ncanaries; i++)
+			for (i = 0; i < dm->ss.cfg->ncanaries; i++)
 				prober_submit(dm->prober, &dm->creq[i],
 				    &dm->cres[i], canary_done, dm);
-			dm->cout = dm->w.cfg->ncanaries;
+			dm->cout = dm->ss.cfg->ncanaries;
 			dm->cdue = now + dm->cevery;
 		}
 		next = dm->cdue - now;
@@ -404,7 +406,7 @@ foreign_write(struct daemon *dm)
 {
 	struct stat sb;
 
-	if (stat(dm->w.path, &sb) == -1)
+	if (stat(dm->ss.path, &sb) == -1)
 		return false;		/* none yet: nothing to take in */
 	return !dm->have_saved || sb.st_ino != dm->saved.st_ino ||
 	    sb.st_dev != dm->saved.st_dev ||
@@ -415,7 +417,7 @@ foreign_write(struct daemon *dm)
 static void
 note_saved(struct daemon *dm)
 {
-	dm->have_saved = stat(dm->w.path, &dm->saved) == 0;
+	dm->have_saved = stat(dm->ss.path, &dm->saved) == 0;
 }
 
 /* A foreign write found damaged and moved aside: ours is the good one. */
@@ -427,10 +429,10 @@ foreign_broken(struct daemon *dm, struct diags *d, const char *moved)
 	diags_first(d, what, sizeof(what));
 	cmd_diags_log(d);
 	log_warnx("error: %s was changed and is damaged: moved aside to %s; "
-	    "keeping what this daemon knows", dm->w.path, moved);
+	    "keeping what this daemon knows", dm->ss.path, moved);
 	why = xasprintf("the state file was changed and is damaged (%s); "
 	    "moved aside to %s; keeping what this daemon knows", what, moved);
-	round_event(&dm->w, EV_STATE_BROKEN, NULL, SIDE_PRIMARY, SIDE_PRIMARY,
+	session_event(&dm->ss, EV_STATE_BROKEN, NULL, SIDE_PRIMARY, SIDE_PRIMARY,
 	    NULL, 0, why);
 	free(why);
 	dm->unmerged = false;
@@ -453,7 +455,7 @@ merge_foreign(struct daemon *dm)
 	int rc;
 
 	diags_init(&d);
-	rc = state_load_or_move(dm->w.path, &f, &d, time(NULL), moved,
+	rc = state_load_or_move(dm->ss.path, &f, &d, time(NULL), moved,
 	    sizeof(moved));
 	if (rc == 1) {
 		foreign_broken(dm, &d, moved);
@@ -469,7 +471,7 @@ merge_foreign(struct daemon *dm)
 		if (!dm->unmerged) {
 			cmd_diags_log(&d);
 			log_warnx("%s was changed and cannot be %s; not saving "
-			    "over it until it can", dm->w.path, rc == -2 ?
+			    "over it until it can", dm->ss.path, rc == -2 ?
 			    "moved aside" : "read");
 		}
 		dm->unmerged = true;
@@ -479,10 +481,10 @@ merge_foreign(struct daemon *dm)
 	diags_clear(&d);
 	if (dm->unmerged)
 		log_info("%s can be read again; its changes are taken in",
-		    dm->w.path);
+		    dm->ss.path);
 	dm->unmerged = false;
 	for (i = 0; i < f.nsites; i++) {
-		struct state_site *x = state_find(&dm->w.st, f.sites[i].name);
+		struct state_site *x = state_find(&dm->ss.st, f.sites[i].name);
 		struct state_site *y = &f.sites[i];
 		struct site_state *a, *b;
 
@@ -525,11 +527,11 @@ lock_take(struct daemon *dm, unsigned wait_ms)
 {
 	if (dm->g->dry_run)
 		return true;
-	if (dm->w.lock != -1)
+	if (dm->ss.lock != -1)
 		return true;
-	if ((dm->w.lock = state_lock(dm->w.path, wait_ms)) == -1) {
+	if ((dm->ss.lock = state_lock(dm->ss.path, wait_ms)) == -1) {
 		if (errno != EWOULDBLOCK)
-			log_warn("cannot lock %s.lock", dm->w.path);
+			log_warn("cannot lock %s.lock", dm->ss.path);
 		return false;
 	}
 	if (foreign_write(dm))
@@ -540,8 +542,8 @@ lock_take(struct daemon *dm, unsigned wait_ms)
 static void
 lock_release(struct daemon *dm)
 {
-	state_unlock(dm->w.lock);
-	dm->w.lock = -1;
+	state_unlock(dm->ss.lock);
+	dm->ss.lock = -1;
 }
 
 static void
@@ -558,15 +560,15 @@ save(struct daemon *dm, uint64_t now)
 		dm->last_save = now;
 		return;
 	}
-	if (state_save(dm->w.path, &dm->w.st) == -1) {
+	if (state_save(dm->ss.path, &dm->ss.st) == -1) {
 		if (!dm->save_failed)
-			log_warn("cannot save the state to %s", dm->w.path);
+			log_warn("cannot save the state to %s", dm->ss.path);
 		dm->save_failed = true;	/* flip must not wait on us */
 		dm->last_save = now;	/* tried again after the gap */
 		return;
 	}
 	if (dm->save_failed)
-		log_info("the state is saved to %s again", dm->w.path);
+		log_info("the state is saved to %s again", dm->ss.path);
 	dm->save_failed = false;
 	note_saved(dm);
 	dm->dirty = dm->major = false;
@@ -579,13 +581,13 @@ metrics(struct daemon *dm, uint64_t now, bool force)
 	struct metrics_round m = { dm->last_round, dm->last_round_at, dm->iso,
 	    true };
 
-	if (dm->g->dry_run || dm->w.cfg->metrics_file == NULL ||
+	if (dm->g->dry_run || dm->ss.cfg->metrics_file == NULL ||
 	    (!force && now - dm->last_metrics < METRICS_MIN_MS))
 		return;
-	if (metrics_write(dm->w.cfg->metrics_file, dm->w.cfg, &dm->w.st,
+	if (metrics_write(dm->ss.cfg->metrics_file, dm->ss.cfg, &dm->ss.st,
 	    &m) == -1)
 		log_warn("cannot write the metrics file %s",
-		    dm->w.cfg->metrics_file);
+		    dm->ss.cfg->metrics_file);
 	dm->last_metrics = now;
 }
 
@@ -604,7 +606,7 @@ settle(struct daemon *dm, uint64_t now)
 
 	if (want && lock_take(dm, 0))
 		save(dm, now);
-	if (dm->inflight == 0 && dm->w.lock != -1 &&
+	if (dm->inflight == 0 && dm->ss.lock != -1 &&
 	    (!dm->major || dm->g->dry_run || dm->save_failed))
 		lock_release(dm);
 }
@@ -619,49 +621,45 @@ decide_ready(struct daemon *dm, uint64_t now)
 	struct probe_result **per;
 	struct pubjob *pj;
 	struct dsite **which;
+	const struct site **sites;
 	uint64_t first = now, last = 0;
 	bool *busy, *pending;
 	time_t blind0;
-	size_t i, n = 0;
+	size_t i, k = 0, n = 0;
 
 	for (i = 0; i < dm->nds; i++)
 		n += dm->ds[i].ready;
 	if (n == 0 || !lock_take(dm, 0))
 		return;			/* flip holds it: soon */
-	r->sites = xcalloc(n, sizeof(*r->sites));
-	r->idx = xcalloc(n, sizeof(*r->idx));
+	sites = xcalloc(n, sizeof(*sites));
 	per = xcalloc(n, sizeof(*per));
 	which = xcalloc(n, sizeof(*which));
 	busy = xcalloc(n, sizeof(*busy));
 	pending = xcalloc(n, sizeof(*pending));
 	for (i = 0; i < dm->nds; i++) {
 		struct dsite *d = &dm->ds[i];
-		struct state_site *x;
 
 		if (!d->ready)
 			continue;
-		x = state_find(&r->st, d->site->name);
-		if (x == NULL)
-			fatalx("%s: no state (internal error)", d->site->name);
-		r->sites[r->nsites] = d->site;
-		r->idx[r->nsites] = (size_t)(x - r->st.sites);
-		per[r->nsites] = d->res;
-		busy[r->nsites] = d->busy;
-		which[r->nsites++] = d;
+		sites[k] = d->site;
+		per[k] = d->res;
+		busy[k] = d->busy;
+		which[k++] = d;
 		d->ready = d->probing = false;
 		if (d->started < first)
 			first = d->started;
 		if (d->back > last)
 			last = d->back;
 	}
+	round_batch(r, &dm->ss, sites, n);
 	r->busy = busy;
-	r->now = time(NULL);
+	dm->ss.now = time(NULL);
 	r->failed = false;
 	for (i = 0; i < r->nsites; i++)
 		pending[i] = round_site_state(r, i)->pending;
-	blind0 = r->st.blind_since;
+	blind0 = dm->ss.st.blind_since;
 	round_decide(r, per, dm->iso);
-	if (r->st.blind_since != blind0)
+	if (dm->ss.st.blind_since != blind0)
 		dm->major = true;	/* status tells it at once */
 	for (i = 0; i < r->nsites; i++) {
 		const struct health_decision *d = &r->d[i];
@@ -696,7 +694,7 @@ job_unborrow(struct daemon *dm, const struct config *cfg)
 {
 	struct retired **p, *r;
 
-	if (cfg == dm->w.cfg) {
+	if (cfg == dm->ss.cfg) {
 		dm->cur_jobs--;
 		return;
 	}
@@ -727,7 +725,7 @@ collect_jobs(struct daemon *dm)
 	pthread_mutex_unlock(&dm->mu);
 	for (; j != NULL; j = next) {
 		next = j->next;
-		dm->w.now = time(NULL);
+		dm->ss.now = time(NULL);
 		dm->w.failed = false;
 		/* the figure behind "confirming probe to served" */
 		log_debug("updates of %zu sites done %llu ms after their "
@@ -766,8 +764,9 @@ same_notify(const struct config *a, const struct config *b)
 static void
 configure(struct daemon *dm, uint64_t now)
 {
-	struct config *cfg = dm->w.cfg;
+	struct config *cfg = dm->ss.cfg;
 	uint64_t min = UINT64_MAX, max = 0;
+	const struct site **sites;
 	size_t i;
 
 	dsites_build(dm, now);
@@ -793,19 +792,13 @@ configure(struct daemon *dm, uint64_t now)
 		dm->creq[i].url = cfg->canaries[i];
 		dm->creq[i].check = &dm->cspec;
 	}
-	free(dm->w.sites);
-	dm->w.sites = xcalloc(cfg->nsites + 1, sizeof(*dm->w.sites));
+	sites = xcalloc(cfg->nsites + 1, sizeof(*sites));
 	for (i = 0; i < cfg->nsites; i++)
-		dm->w.sites[i] = &cfg->sites[i];
-	dm->w.nsites = cfg->nsites;
-	free(dm->w.idx);
-	dm->w.idx = NULL;
-	round_align(&dm->w);	/* lazy: new sites are read by their first job */
-	free(dm->w.sites);
-	free(dm->w.idx);
-	dm->w.sites = NULL;
-	dm->w.idx = NULL;
-	dm->w.nsites = 0;
+		sites[i] = &cfg->sites[i];
+	state_prune(&dm->ss.st, cfg);
+	/* new sites start unknown: the read stage of their first round */
+	round_begin(&dm->w, &dm->ss, sites, cfg->nsites);
+	round_batch_clear(&dm->w);
 	if (dm->prober == NULL ||
 	    prober_parallel(dm->prober) != cfg->max_parallel) {
 		prober_free(dm->prober);
@@ -963,7 +956,7 @@ reload_join(struct daemon *dm)
 static void
 reload_swap(struct daemon *dm)
 {
-	struct config *cfg = dm->next, *old = dm->w.cfg;
+	struct config *cfg = dm->next, *old = dm->ss.cfg;
 	uint64_t now = mono_ms();
 
 	if (!lock_take(dm, 0)) {
@@ -976,22 +969,22 @@ reload_swap(struct daemon *dm)
 		return;
 	}
 	dm->next = NULL;
-	if (strcmp(cmd_state_path(dm->g, cfg), dm->w.path) != 0)
+	if (strcmp(cmd_state_path(dm->g, cfg), dm->ss.path) != 0)
 		log_warnx("state_file changed to %s: takes effect when the "
 		    "daemon is restarted; still using %s",
-		    cmd_state_path(dm->g, cfg), dm->w.path);
-	dm->w.cfg = cfg;
+		    cmd_state_path(dm->g, cfg), dm->ss.path);
+	dm->ss.cfg = cfg;
 	configure(dm, now);
 	if (!same_notify(old, cfg)) {
 		/* the old one delivers what is queued, on its own time;
 		 * what is left of it at the stop is dropped, logged */
-		if (dm->w.notify != NULL) {
-			notify_retire(dm->w.notify);
+		if (dm->ss.notify != NULL) {
+			notify_retire(dm->ss.notify);
 			dm->old_notify = xreallocarray(dm->old_notify,
 			    dm->nold_notify + 1, sizeof(*dm->old_notify));
-			dm->old_notify[dm->nold_notify++] = dm->w.notify;
+			dm->old_notify[dm->nold_notify++] = dm->ss.notify;
 		}
-		dm->w.notify = dm->g->dry_run ? NULL : notify_new(cfg);
+		dm->ss.notify = dm->g->dry_run ? NULL : notify_new(cfg);
 	}
 	if (dm->cur_jobs > 0) {
 		struct retired *r = xcalloc(1, sizeof(*r));
@@ -1134,17 +1127,17 @@ cmd_run(const struct globals *g, int argc, char **argv)
 	}
 	dm = xcalloc(1, sizeof(*dm));
 	dm->g = g;
-	dm->w.g = g;
-	dm->w.lock = -1;
-	dm->w.lazy = true;	/* no DNS on the main thread */
+	dm->ss.lock = -1;
+	dm->ss.dry_run = g->dry_run;
+	dm->w.ss = &dm->ss;
 	dm->w.once = true;	/* lasting conditions: said when they change */
 	dm->w.last_counted = time(NULL);	/* blind only after a window */
-	if ((dm->w.cfg = cmd_config_load(g, true)) == NULL) {
+	if ((dm->ss.cfg = cmd_config_load(g, true)) == NULL) {
 		free(dm);
 		return EX_CONFIG;
 	}
 	/* the path outlives reloads: a new state_file needs a restart */
-	dm->w.path = dm->statepath = xstrdup(cmd_state_path(g, dm->w.cfg));
+	dm->ss.path = dm->statepath = xstrdup(cmd_state_path(g, dm->ss.cfg));
 	round_canary_spec(&dm->cspec);
 	/* signals first: a SIGTERM during start-up is not lost */
 	dm->sigfd = signals_open(&oldmask);
@@ -1156,13 +1149,13 @@ cmd_run(const struct globals *g, int argc, char **argv)
 		fatalx("cannot start the DNS thread");
 	note_saved(dm);		/* read below, not merged into nothing */
 	if (!lock_take(dm, STOP_LOCK_MS)) {
-		log_warnx("another dnsfailover holds %s.lock", dm->w.path);
+		log_warnx("another dnsfailover holds %s.lock", dm->ss.path);
 		rc = EX_TEMPFAIL;
 		goto out;
 	}
-	dm->w.notify = g->dry_run ? NULL : notify_new(dm->w.cfg);
-	dm->w.now = time(NULL);
-	if (!g->dry_run && round_state_load(&dm->w) == -1) {
+	dm->ss.notify = g->dry_run ? NULL : notify_new(dm->ss.cfg);
+	dm->ss.now = time(NULL);
+	if (!g->dry_run && session_state_load(&dm->ss) == -1) {
 		rc = 1;
 		goto out;
 	}
@@ -1170,8 +1163,8 @@ cmd_run(const struct globals *g, int argc, char **argv)
 	configure(dm, mono_ms());
 	dm->major = dm->dirty = true;
 	settle(dm, mono_ms());
-	log_info("watching %zu sites (state %s)", dm->w.cfg->nsites,
-	    dm->w.path);
+	log_info("watching %zu sites (state %s)", dm->ss.cfg->nsites,
+	    dm->ss.path);
 	sd_notify_msg("READY=1\nSTATUS=watching sites");
 	loop(dm);
 	sd_notify_msg("STOPPING=1");
@@ -1188,7 +1181,7 @@ out:
 	pthread_cond_signal(&dm->cv);
 	pthread_mutex_unlock(&dm->mu);
 	pthread_join(dm->th, NULL);
-	notify_free_by(dm->w.notify, stop_deadline(dm));
+	notify_free_by(dm->ss.notify, stop_deadline(dm));
 	for (i = 0; i < dm->nold_notify; i++)
 		notify_free_by(dm->old_notify[i], stop_deadline(dm));
 	free(dm->old_notify);
@@ -1211,8 +1204,8 @@ out:
 	free(dm->byname);
 	free(dm->creq);
 	free(dm->cres);
-	state_clear(&dm->w.st);
-	config_free(dm->w.cfg);
+	state_clear(&dm->ss.st);
+	config_free(dm->ss.cfg);
 	free(dm->statepath);
 	free(dm);
 	return rc;

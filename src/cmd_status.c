@@ -52,7 +52,7 @@ mode(const struct site_state *st)
 static void
 text_addrs(const char *side, const struct addr_state *a, size_t n)
 {
-	char e[4 * HEALTH_TEXT];
+	char e[4 * HEALTH_TEXT], t[32];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -63,6 +63,10 @@ text_addrs(const char *side, const struct addr_state *a, size_t n)
 			    SAFE(e, a[i].last_error));
 		else
 			printf(" %u ok", a[i].ok_run);
+		if (a[i].cert_expires > 0) {	/* rule 19 */
+			time_rfc3339((time_t)a[i].cert_expires, t, sizeof(t));
+			printf(", certificate expires %s", t);
+		}
 		printf("\n");
 	}
 }
@@ -150,6 +154,9 @@ json_addr_states(const char *side, const struct addr_state *a, size_t n,
 		    "\"last_error\":", health_str(a[i].health), a[i].ok_run,
 		    a[i].fail_run);
 		json_str(a[i].last_error);
+		if (a[i].cert_expires > 0)
+			printf(",\"cert_expires\":%lld",
+			    (long long)a[i].cert_expires);
 		putchar('}');
 	}
 }

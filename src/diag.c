@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "log.h"
 #include "util.h"
 
 void
@@ -130,6 +131,18 @@ diags_print(const struct diags *d, FILE *fp)
 	for (i = 0; i < d->n; i++) {
 		diag_format(d, i, buf, sizeof(buf));
 		fprintf(fp, "%s\n", buf);
+	}
+}
+
+void
+diags_log(const struct diags *d)
+{
+	char buf[2048];
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		diag_format(d, i, buf, sizeof(buf));
+		log_warnx("%s", buf);
 	}
 }
 

@@ -144,7 +144,8 @@ health_learned(struct site_state *st, const struct site *s,
 {
 	set_published(st, published, n);
 	/* a restart while on failover must not rush back to primary */
-	if (n > 0 && addr_subset(published, n, s->failover, s->nfailover))
+	if (!st->hold.active && n > 0 && addr_subset(published, n,
+	    s->failover, s->nfailover))
 		st->side = SIDE_FAILOVER;
 }
 
@@ -198,16 +199,34 @@ transition(struct health_decision *d, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Rule 19: the first expiring certificate of the round, in words. */
+static void
+cert_warning(struct health_decision *d, const struct addr_state *a,
+    const char *side, time_t now)
+{
+	char when[32], left[32];
+
+	time_rfc3339((time_t)a->cert_expires, when, sizeof(when));
+	duration_short(a->cert_expires - (int64_t)now, left,
+	    sizeof(left));
+	snprintf(d->cert_warning, sizeof(d->cert_warning), "the certificate "
+	    "of %s %s expires %s (in %s)", side, a->addr.text, when, left);
+}
+
 /* Rule 1: counts one probe of one address. */
 static void
 observe(struct addr_state *a, const char *side, const struct probe_result *r,
-    const struct site *s, struct health_decision *d)
+    const struct site *s, time_t now, struct health_decision *d)
 {
 	if (!probe_counts(r))
 		return;			/* our fault, not the server's */
 	a->last_reason = r->reason;
 	a->last_ms = r->total_ms;
 	a->probed = true;
+	if (r->cert_expires != 0)
+		a->cert_expires = r->cert_expires;
+	if (r->cert_expiring && d->cert_warning[0] == '\0')
+		cert_warning(d, a, side, now);
 	if (r->reason == PROBE_OK) {
 		a->last_error[0] = '\0';
 		a->fail_run = 0;
@@ -363,10 +382,10 @@ health_step(const struct site *s, struct site_state *st,
 		return;
 	}
 	for (i = 0; res != NULL && i < st->nprimary; i++)
-		observe(&st->primary[i], "primary", &res[i], s, d);
+		observe(&st->primary[i], "primary", &res[i], s, now, d);
 	for (i = 0; res != NULL && i < st->nfailover; i++)
 		observe(&st->failover[i], "failover", &res[st->nprimary + i], s,
-		    d);
+		    now, d);
 	if (st->hold.active && st->hold.until != 0 && now >= st->hold.until) {
 		st->hold.active = false;
 		d->hold_expired = true;

@@ -84,9 +84,32 @@ addr_labels(FILE *fp, const struct state_site *s, const char *role,
 	fputc('}', fp);
 }
 
-/* up (1, 0, NaN when unknown) or the last probe's duration. */
+enum addr_value { AV_UP, AV_DURATION, AV_CERT };
+
+static bool
+addr_value(FILE *fp, const struct addr_state *a, enum addr_value v)
+{
+	switch (v) {
+	case AV_DURATION:
+		if (!a->probed)
+			return false;
+		fprintf(fp, P "address_probe_duration_seconds");
+		return true;
+	case AV_CERT:
+		if (a->cert_expires <= 0)
+			return false;
+		fprintf(fp, P "address_cert_expiry_timestamp_seconds");
+		return true;
+	default:
+		fprintf(fp, P "address_up");
+		return true;
+	}
+}
+
+/* up (1, 0, NaN when unknown), the last probe's duration, or when the
+ * address's certificate expires (rule 19). */
 static void
-per_address(FILE *fp, const struct state *st, bool duration)
+per_address(FILE *fp, const struct state *st, enum addr_value v)
 {
 	static const char *const roles[] = { "primary", "failover" };
 	size_t i, k, r;
@@ -100,14 +123,15 @@ per_address(FILE *fp, const struct state *st, bool duration)
 			size_t n = r ? ss->nfailover : ss->nprimary;
 
 			for (k = 0; k < n; k++) {
-				if (duration && !a[k].probed)
+				if (!addr_value(fp, &a[k], v))
 					continue;
-				fputs(duration ? P "address_probe_duration_"
-				    "seconds" : P "address_up", fp);
 				addr_labels(fp, &st->sites[i], roles[r], &a[k]);
-				if (duration)
+				if (v == AV_DURATION)
 					fprintf(fp, " %.3f\n",
 					    a[k].last_ms / 1000.0);
+				else if (v == AV_CERT)
+					fprintf(fp, " %lld\n",
+					    (long long)a[k].cert_expires);
 				else
 					fprintf(fp, " %s\n", a[k].health ==
 					    HEALTH_UP ? "1" : a[k].health ==
@@ -133,10 +157,14 @@ write_all(FILE *fp, const struct config *cfg, const struct state *st,
 	    SV_PENDING);
 	family(fp, "address_up", "gauge", "Confirmed health of the address: "
 	    "1 up, 0 down, NaN not confirmed yet.");
-	per_address(fp, st, false);
+	per_address(fp, st, AV_UP);
 	family(fp, "address_probe_duration_seconds", "gauge", "Duration of "
 	    "the address's last probe that counted.");
-	per_address(fp, st, true);
+	per_address(fp, st, AV_DURATION);
+	family(fp, "address_cert_expiry_timestamp_seconds", "gauge", "When "
+	    "the address's TLS certificate expires, in seconds since the "
+	    "epoch (https checks with cert_warn).");
+	per_address(fp, st, AV_CERT);
 	per_site(fp, st, "switches_total", "counter", "Automatic changes of "
 	    "side applied in DNS.", SV_SWITCHES);
 	per_site(fp, st, "updates_applied_total", "counter", "DNS updates of "

@@ -76,6 +76,7 @@ static const char *const kinds[] = {
 	[EV_DRIFT] = "drift",
 	[EV_MONITOR_ISOLATED] = "monitor_isolated",
 	[EV_STATE_BROKEN] = "state_broken",
+	[EV_CERT_EXPIRING] = "cert_expiring",
 };
 
 const char *
@@ -92,15 +93,6 @@ event_init(struct event *ev, enum event_kind k, const char *site, time_t now)
 	if (site != NULL)
 		str_copy(ev->site, site, sizeof(ev->site));
 	ev->time = now;
-}
-
-static void
-rfc3339(time_t t, char *buf, size_t size)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* ---- the JSON body ---- */
@@ -131,7 +123,7 @@ notify_json(const struct event *ev, const char *host)
 
 	if (fp == NULL)
 		fatal("open_memstream");
-	rfc3339(ev->time, when, sizeof(when));
+	time_rfc3339(ev->time, when, sizeof(when));
 	fputs("{\"event\":", fp);
 	json_str(fp, event_str(ev->kind));
 	fputs(",\"site\":", fp);
@@ -210,7 +202,7 @@ run_exec(struct notifier *n, const struct event *ev)
 		if (strncmp(environ[i], "DNSFAILOVER_", 12) != 0)
 			envp[k++] = environ[i];
 	i = k;
-	rfc3339(ev->time, when, sizeof(when));
+	time_rfc3339(ev->time, when, sizeof(when));
 	envp[k++] = env_var("DNSFAILOVER_EVENT", event_str(ev->kind));
 	envp[k++] = env_var("DNSFAILOVER_SITE", ev->site);
 	envp[k++] = env_var("DNSFAILOVER_FROM", ev->from);

@@ -1,151 +1,88 @@
 /*
- * round.c: one round over some sites, shared by check, flip and release
- * (and later the daemon):
+ * round.c: one round over some sites, in the stages round.h lists.
  *
- *	lock the state, load it, bring it in line with sitelist.yaml
- *	(new sites start from what the server publishes now);
- *	probe the canaries, then every address of every site in one batch;
- *	step each site's health; log every change with its reason;
- *	one UPDATE per zone for every site that must change, with
- *	compare-and-swap prerequisites, verified;
- *	save the state.
+ *	align:   sites no longer configured go, new ones start unknown;
+ *	probe:   the canaries, then every address of every site in one
+ *		 batch (check);
+ *	read:    what DNS serves, where the state does not know it;
+ *	decide:  each site's health step; every change logged with its
+ *		 reason (rule 9), events raised;
+ *	publish: one UPDATE per zone for every site that must change,
+ *		 with compare-and-swap prerequisites, verified; outcomes
+ *		 written back.
  */
-#include <errno.h>
-#include <fnmatch.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <time.h>
 
-#include "cmd.h"
 #include "config.h"
 #include "dnsupdate.h"
 #include "health.h"
 #include "log.h"
-#include "metrics.h"
 #include "notify.h"
 #include "probe.h"
 #include "round.h"
 #include "state.h"
 #include "util.h"
 
-
 struct state_site *
 round_site_state(struct round *r, size_t i)
 {
-	return &r->st.sites[r->idx[i]];
+	return &r->ss->st.sites[r->idx[i]];
 }
 
-/* The sites named (names or globs), or all; -1 for a name that matches
- * nothing. */
-static int
-select_sites(struct round *r, int argc, char **argv)
+static size_t
+state_index(struct round *r, const struct site *s)
 {
-	size_t i;
-	int a, hit;
+	struct state_site *x = state_find(&r->ss->st, s->name);
 
-	r->sites = xcalloc(r->cfg->nsites + 1, sizeof(*r->sites));
-	for (i = 0; i < r->cfg->nsites; i++) {
-		for (a = 1, hit = argc == 1; a < argc && !hit; a++)
-			hit = fnmatch(argv[a], r->cfg->sites[i].name,
-			    FNM_CASEFOLD) == 0;
-		if (hit)
-			r->sites[r->nsites++] = &r->cfg->sites[i];
-	}
-	for (a = 1; a < argc; a++) {
-		for (i = 0, hit = 0; i < r->nsites && !hit; i++)
-			hit = fnmatch(argv[a], r->sites[i]->name,
-			    FNM_CASEFOLD) == 0;
-		if (!hit) {
-			fprintf(stderr, "dnsfailover: no site matches %s\n",
-			    argv[a]);
-			return -1;
-		}
-	}
-	return 0;
+	if (x == NULL)
+		fatalx("%s: no state (internal error)", s->name);
+	return (size_t)(x - r->ss->st.sites);
 }
 
-/*
- * What the server publishes for the site now; NULL (and a warning) if it
- * cannot be read.  *none stands for "known, no address".
- */
-static struct addr *
-published_now(const struct site *site, size_t *n, struct addr *none)
-{
-	struct addr *pub = NULL;
-	char err[256];
-
-	if (dnsupdate_read_addrs(site->dns, &site->records[0], 1, &pub, n, err,
-	    sizeof(err)) == -1) {
-		log_warnx("%s: cannot read the published addresses: %s",
-		    site->name, err);
-		return NULL;
-	}
-	return pub != NULL ? pub : none;
-}
-
-/* A new site starts from what its server publishes now (rule 5). */
-static void
-site_fresh(struct site_state *st, const struct site *site)
-{
-	struct addr none, *pub;
-	size_t npub = 0;
-
-	pub = published_now(site, &npub, &none);
-	health_init(st, site, pub, npub);	/* NULL: unknown */
-	if (pub != &none)
-		free(pub);
-}
-
-/* A site whose published set could not be read before: try again. */
-static void
-site_reread(struct site_state *st, const struct site *site)
-{
-	struct addr none, *pub;
-	size_t npub = 0;
-
-	if ((pub = published_now(site, &npub, &none)) == NULL)
-		return;
-	health_published(st, pub, npub, st->last_change, st->last_reason);
-	if (pub != &none)
-		free(pub);
-}
-
-/*
- * Brings the state in line with sitelist.yaml: removed sites go, new
- * ones start fresh, known ones keep the counters of the addresses still
- * configured.
- */
 void
-round_align(struct round *r)
+round_begin(struct round *r, struct session *ss, const struct site **sites,
+    size_t n)
 {
-	bool *fresh = xcalloc(r->nsites + 1, sizeof(bool));
+	struct state *st = &ss->st;
 	size_t i;
 
-	state_prune(&r->st, r->cfg);
-	for (i = 0; i < r->nsites; i++)
-		if ((fresh[i] = state_find(&r->st, r->sites[i]->name) == NULL))
-			state_add(&r->st, r->sites[i]->name);
-	r->idx = xcalloc(r->nsites + 1, sizeof(size_t));
-	for (i = 0; i < r->nsites; i++) {
-		r->idx[i] = (size_t)(state_find(&r->st, r->sites[i]->name) -
-		    r->st.sites);
-		if (fresh[i] && r->lazy)	/* read by its first update */
-			health_init(&round_site_state(r, i)->st, r->sites[i],
-			    NULL, 0);
-		else if (fresh[i])
-			site_fresh(&round_site_state(r, i)->st, r->sites[i]);
-		else {
-			health_adopt(&round_site_state(r, i)->st, r->sites[i]);
-			if (!round_site_state(r, i)->st.published_known &&
-			    !r->lazy)
-				site_reread(&round_site_state(r, i)->st,
-				    r->sites[i]);
-		}
+	for (i = 0; i < n; i++)
+		if (state_find(st, sites[i]->name) == NULL)
+			health_init(&state_add(st, sites[i]->name)->st,
+			    sites[i], NULL, 0);
+	round_batch(r, ss, sites, n);
+	for (i = 0; i < n; i++)
+		health_adopt(&round_site_state(r, i)->st, sites[i]);
+}
+
+void
+round_batch(struct round *r, struct session *ss, const struct site **sites,
+    size_t n)
+{
+	size_t i;
+
+	r->ss = ss;
+	r->sites = sites;
+	r->nsites = n;
+	r->idx = xcalloc(n + 1, sizeof(size_t));
+	for (i = 0; i < n; i++)
+		r->idx[i] = state_index(r, sites[i]);
+}
+
+void
+round_site_reqs(const struct site *s, struct probe_req *q)
+{
+	size_t j;
+
+	for (j = 0; j < s->nprimary + s->nfailover; j++) {
+		q[j].host = s->check.host ? s->check.host : s->name;
+		q[j].addr = j < s->nprimary ? &s->primary[j] :
+		    &s->failover[j - s->nprimary];
+		q[j].check = &s->check;
 	}
-	free(fresh);
 }
 
 void
@@ -201,22 +138,16 @@ probe_all(struct round *r, struct prober *p)
 	struct probe_result **per = xcalloc(r->nsites + 1, sizeof(*per));
 	struct probe_result *res;
 	struct probe_req *q;
-	size_t i, j, n = 0, k = 0;
+	size_t i, n = 0, k = 0;
 
 	for (i = 0; i < r->nsites; i++)
 		n += r->sites[i]->nprimary + r->sites[i]->nfailover;
 	q = xcalloc(n + 1, sizeof(*q));
 	res = xcalloc(n + 1, sizeof(*res));
 	for (i = 0; i < r->nsites; i++) {
-		const struct site *s = r->sites[i];
-
 		per[i] = &res[k];
-		for (j = 0; j < s->nprimary + s->nfailover; j++, k++) {
-			q[k].host = s->check.host ? s->check.host : s->name;
-			q[k].addr = j < s->nprimary ? &s->primary[j] :
-			    &s->failover[j - s->nprimary];
-			q[k].check = &s->check;
-		}
+		round_site_reqs(r->sites[i], &q[k]);
+		k += r->sites[i]->nprimary + r->sites[i]->nfailover;
 	}
 	probe_run(p, q, n, res);
 	for (i = 0; i < n; i++)
@@ -265,42 +196,6 @@ log_decision(const struct site *s, const struct health_decision *d)
 		log_warnx("%s: %s", s->name, line);
 	else
 		log_info("%s: %s", s->name, line);
-}
-
-/* ---- events ---- */
-
-void
-round_event(struct round *r, enum event_kind k, const struct site *s,
-    enum side from, enum side to, const struct addr *a, size_t n,
-    const char *reason)
-{
-	struct event ev;
-
-	if (r->notify == NULL || r->g->dry_run)
-		return;
-	event_init(&ev, k, s ? s->name : NULL, r->now);
-	if (s != NULL) {
-		str_copy(ev.from, side_str(from), sizeof(ev.from));
-		str_copy(ev.to, side_str(to), sizeof(ev.to));
-		addr_list_str(a, n, ev.addresses, sizeof(ev.addresses));
-	}
-	str_copy(ev.reason, reason, sizeof(ev.reason));
-	notify_send(r->notify, &ev);
-}
-
-/*
- * A condition that lasts (both down, an update that keeps failing, the
- * monitor cut off) is told when it starts, then again every
- * notify.repeat while it lasts; *last is when it was last told.
- */
-static bool
-alert_due(const struct round *r, time_t *last)
-{
-	if (*last != 0 && (uint64_t)(r->now - *last) * 1000 <
-	    r->cfg->notify_repeat_ms)
-		return false;
-	*last = r->now;
-	return true;
 }
 
 /* ---- decisions ---- */
@@ -352,20 +247,20 @@ blind_cause(const struct round *r, struct probe_result **per)
 static void
 note_blind(struct round *r, const char *cause)
 {
-	struct state *st = &r->st;
+	struct state *st = &r->ss->st;
 
 	if (cause == NULL) {
-		r->last_counted = r->now;
+		r->last_counted = r->ss->now;
 		if (st->blind_since != 0)
 			log_info("probes run again (none could since %lld s "
-			    "ago)", (long long)(r->now - st->blind_since));
+			    "ago)", (long long)(r->ss->now - st->blind_since));
 		st->blind_since = 0;
 		st->blind_cause[0] = '\0';
 		return;
 	}
 	/* one daemon batch whose probes could not run (an unreadable
 	 * ca_file, no IPv6 route) is that site's trouble, not blindness */
-	if (r->once && r->now - r->last_counted < (time_t)r->blind_window)
+	if (r->once && r->ss->now - r->last_counted < (time_t)r->blind_window)
 		return;
 	r->failed = true;
 	st->blind_rounds++;
@@ -374,8 +269,28 @@ note_blind(struct round *r, const char *cause)
 		    "for no site and outages go unseen until probes run "
 		    "again", cause);
 	if (st->blind_since == 0)
-		st->blind_since = r->now;
+		st->blind_since = r->ss->now;
 	str_copy(st->blind_cause, cause, sizeof(st->blind_cause));
+}
+
+/*
+ * Rule 19: an expiring certificate is told when it is first seen, then
+ * every notify.repeat; the address stays up.
+ */
+static void
+cert_warn(struct round *r, size_t i, const struct health_decision *d)
+{
+	struct state_site *x = round_site_state(r, i);
+
+	if (d->cert_warning[0] == '\0') {
+		x->alert_cert_expiring = 0;
+		return;
+	}
+	if (!session_alert_due(r->ss, &x->alert_cert_expiring))
+		return;
+	log_warnx("%s: %s", r->sites[i]->name, d->cert_warning);
+	session_event(r->ss, EV_CERT_EXPIRING, r->sites[i], x->st.side,
+	    x->st.side, NULL, 0, d->cert_warning);
 }
 
 void
@@ -393,35 +308,115 @@ round_decide(struct round *r, struct probe_result **per, bool iso)
 		if (!iso)
 			count_probes(r, i, per ? per[i] : NULL);
 		health_step(r->sites[i], &x->st, per ? per[i] : NULL,
-		    iso || blind != NULL, r->now, &r->d[i]);
+		    iso || blind != NULL, r->ss->now, &r->d[i]);
 		due = d->action == HA_BOTH_DOWN &&
-		    alert_due(r, &x->alert_both_down);
+		    session_alert_due(r->ss, &x->alert_both_down);
 		/* a publish is told with its outcome, in finish_site(); a
 		 * lasting both-down as often as its event, or when an
 		 * address changes */
-		if ((d->action != HA_PUBLISH || r->g->dry_run) &&
+		if ((d->action != HA_PUBLISH || r->ss->dry_run) &&
 		    (d->action != HA_BOTH_DOWN || due || d->ntransitions > 0))
 			log_decision(r->sites[i], d);
 		/* DNS already matches: whatever was pending is moot */
 		if (d->action == HA_NONE)
 			x->pending = false;
 		if (due)
-			round_event(r, EV_BOTH_DOWN, r->sites[i], x->st.side,
-			    x->st.side, NULL, 0, d->reason);
+			session_event(r->ss, EV_BOTH_DOWN, r->sites[i],
+			    x->st.side, x->st.side, NULL, 0, d->reason);
 		else if (d->action != HA_BOTH_DOWN && d->action != HA_ISOLATED)
 			x->alert_both_down = 0;
+		if (per != NULL && per[i] != NULL && !iso)
+			cert_warn(r, i, d);
 	}
 	if (iso) {
 		log_warnx("every canary failed: this monitor seems cut off; "
 		    "nothing changes this round");
-		if (alert_due(r, &r->st.alert_isolated))
-			round_event(r, EV_MONITOR_ISOLATED, NULL, SIDE_PRIMARY,
-			    SIDE_PRIMARY, NULL, 0, "every canary failed: "
-			    "this monitor seems cut off; nothing changes");
+		if (session_alert_due(r->ss, &r->ss->st.alert_isolated))
+			session_event(r->ss, EV_MONITOR_ISOLATED, NULL,
+			    SIDE_PRIMARY, SIDE_PRIMARY, NULL, 0, "every canary "
+			    "failed: this monitor seems cut off; nothing "
+			    "changes");
 	} else if (per != NULL && blind == NULL)
-		r->st.alert_isolated = 0;
+		r->ss->st.alert_isolated = 0;
 	if (per != NULL && !iso)
 		note_blind(r, blind);
+}
+
+/* ---- reading ---- */
+
+struct readjob *
+round_readjob(struct round *r)
+{
+	struct readjob *j;
+	size_t i;
+
+	for (i = 0; i < r->nsites; i++)
+		if (!round_site_state(r, i)->st.published_known &&
+		    (r->busy == NULL || !r->busy[i]))
+			break;
+	if (i == r->nsites)
+		return NULL;
+	j = xcalloc(1, sizeof(*j));
+	j->s = xcalloc(r->nsites + 1, sizeof(*j->s));
+	for (; i < r->nsites; i++)
+		if (!round_site_state(r, i)->st.published_known &&
+		    (r->busy == NULL || !r->busy[i]))
+			j->s[j->n++].site = r->sites[i];
+	return j;
+}
+
+void
+readjob_run(struct readjob *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->n; i++) {
+		struct readsite *p = &j->s[i];
+		const struct site *s = p->site;
+
+		p->ok = dnsupdate_read_addrs(s->dns, &s->records[0], 1,
+		    &p->addrs, &p->naddrs, p->err, sizeof(p->err)) == 0;
+	}
+}
+
+void
+round_readjob_done(struct round *r, const struct readjob *j)
+{
+	struct state_site *x;
+	char set[256];
+	size_t i;
+
+	for (i = 0; i < j->n; i++) {
+		const struct readsite *p = &j->s[i];
+		const struct site *s = p->site;
+
+		if ((x = state_find(&r->ss->st, s->name)) == NULL ||
+		    x->st.published_known)
+			continue;	/* removed, or known meanwhile */
+		if (!p->ok) {
+			log_warnx("%s: cannot read the published addresses: "
+			    "%s", s->name, p->err);
+			continue;
+		}
+		health_learned(&x->st, s, p->addrs, p->naddrs);
+		addr_list_str(p->addrs, p->naddrs, set, sizeof(set));
+		log_debug("%s: the server publishes %s; deciding from that",
+		    s->name,
+		    p->naddrs ? set : "no address");
+	}
+}
+
+void
+readjob_free(struct readjob *j)
+{
+	size_t i;
+
+	if (j == NULL)
+		return;
+	for (i = 0; i < j->n; i++)
+		free(j->s[i].addrs);
+	free(j->s);
+	free(j);
 }
 
 /* ---- publishing ---- */
@@ -434,113 +429,88 @@ type_str(uint16_t t)
 
 /* -n: the exact change, in words. */
 static void
-print_change(const struct du_change *c)
+print_change(FILE *fp, const struct du_change *c)
 {
 	size_t i, j;
 
-	printf("  %s:", c->name);
+	fprintf(fp, "  %s:", c->name);
 	for (i = 0; i < c->nprereqs; i++) {
 		const struct du_prereq *p = &c->prereqs[i];
 
-		printf(" require %s %s", type_str(p->set.type),
+		fprintf(fp, " require %s %s", type_str(p->set.type),
 		    p->kind == DU_PRE_ABSENT ? "absent" : "=");
 		for (j = 0; j < p->set.nrdata; j++)
-			printf(" %s", p->set.rdata[j]);
-		printf(";");
+			fprintf(fp, " %s", p->set.rdata[j]);
+		fprintf(fp, ";");
 	}
 	for (i = 0; i < c->nsets; i++) {
 		if (du_set_noop(c, &c->sets[i]))
 			continue;	/* not sent */
-		printf(" %s %s", c->sets[i].nrdata ? "set" : "delete",
+		fprintf(fp, " %s %s", c->sets[i].nrdata ? "set" : "delete",
 		    type_str(c->sets[i].type));
 		for (j = 0; j < c->sets[i].nrdata; j++)
-			printf(" %s", c->sets[i].rdata[j]);
+			fprintf(fp, " %s", c->sets[i].rdata[j]);
 		if (c->sets[i].nrdata)
-			printf(" (ttl %u)", c->ttl);
-		printf(";");
+			fprintf(fp, " (ttl %u)", c->ttl);
+		fprintf(fp, ";");
 	}
-	printf("\n");
+	fprintf(fp, "\n");
+}
+
+/* One site's part of the job: what is published now, what is wanted. */
+static void
+pubsite_init(struct pubsite *p, const struct site *s, struct state_site *x,
+    struct health_decision *d)
+{
+	size_t k;
+
+	p->site = s;
+	p->d = *d;		/* takes want over */
+	d->want = NULL;
+	d->nwant = 0;
+	p->cas = !x->st.hold.active;
+	p->result = PUB_FAILED;
+	p->recs = xcalloc(s->nrecords, sizeof(*p->recs));
+	p->o = xcalloc(s->nrecords, sizeof(*p->o));
+	/* compare-and-swap needs the current set (a flip does not) */
+	if (!x->st.published_known && p->cas) {
+		p->skip = true;
+		str_copy(p->why, "the published addresses are unknown (they "
+		    "could not be read); not changing them blindly",
+		    sizeof(p->why));
+		return;
+	}
+	p->nexpect = x->st.npublished;
+	p->expect = xcalloc(p->nexpect + 1, sizeof(*p->expect));
+	if (p->nexpect > 0)
+		memcpy(p->expect, x->st.published, p->nexpect *
+		    sizeof(*p->expect));
+	for (k = 0; k < s->nrecords; k++)
+		du_addrs_init(&p->recs[k], s->records[k], s->ttl, p->d.want,
+		    p->d.nwant, p->expect, p->nexpect, p->cas);
 }
 
 struct pubjob *
 round_pubjob(struct round *r)
 {
 	struct pubjob *j = xcalloc(1, sizeof(*j));
-	size_t i, k;
+	size_t i;
 
 	j->s = xcalloc(r->nsites + 1, sizeof(*j->s));
-	j->dry_run = r->g->dry_run;
+	j->dry_run = r->ss->dry_run;
 	j->manual = r->manual;
 	for (i = 0; i < r->nsites; i++) {
-		const struct site *s = r->sites[i];
-		struct state_site *x = round_site_state(r, i);
-		struct pubsite *p;
-
 		if (r->d[i].action != HA_PUBLISH)
 			continue;
-		if (r->busy != NULL && r->busy[i]) {
-			/* decided again when the update in flight is done;
-			 * a switch must still be told as one then */
-			if (r->d[i].side_changed)
-				x->st.side = r->d[i].want_side == SIDE_PRIMARY ?
-				    SIDE_FAILOVER : SIDE_PRIMARY;
-			continue;
-		}
-		p = &j->s[j->n++];
-		p->site = s;
-		p->d = r->d[i];		/* takes want over */
-		r->d[i].want = NULL;
-		r->d[i].nwant = 0;
-		p->cas = !x->st.hold.active;
-		p->result = PUB_FAILED;
-		p->recs = xcalloc(s->nrecords, sizeof(*p->recs));
-		p->o = xcalloc(s->nrecords, sizeof(*p->o));
-		/* compare-and-swap needs the current set (a flip does not):
-		 * unknown, it is read first, in pubjob_run() */
-		if (!x->st.published_known && p->cas) {
-			p->reread = true;
-			continue;
-		}
-		p->nexpect = x->st.npublished;
-		p->expect = xcalloc(p->nexpect + 1, sizeof(*p->expect));
-		if (p->nexpect > 0)
-			memcpy(p->expect, x->st.published, p->nexpect *
-			    sizeof(*p->expect));
-		for (k = 0; k < s->nrecords; k++)
-			du_addrs_init(&p->recs[k], s->records[k], s->ttl,
-			    p->d.want, p->d.nwant, p->expect, p->nexpect, p->cas);
+		/* decided again when the update in flight is done; a switch
+		 * must still be told as one then */
+		if (r->busy != NULL && r->busy[i])
+			health_unswitch(&round_site_state(r, i)->st, &r->d[i]);
+		else
+			pubsite_init(&j->s[j->n++], r->sites[i],
+			    round_site_state(r, i), &r->d[i]);
 	}
 	return j;
-}
-
-/*
- * The published set of p's site, read now: -1 (and why) if it cannot be
- * read, 1 if it is not what the decision was based on (the side must be
- * decided again from it: a restart on failover must not rush back to
- * unconfirmed primaries), 0 to go on with the update.
- */
-static int
-reread(struct pubsite *p)
-{
-	const struct site *s = p->site;
-	char err[200];
-	size_t k;
-
-	if (dnsupdate_read_addrs(s->dns, &s->records[0], 1, &p->expect,
-	    &p->nexpect, err, sizeof(err)) == -1) {
-		snprintf(p->why, sizeof(p->why), "the published addresses "
-		    "are unknown (%s); not changing them blindly", err);
-		return -1;
-	}
-	if (p->expect == NULL)
-		p->expect = xcalloc(1, sizeof(*p->expect));
-	p->learned = true;
-	if (!addr_same_set(p->expect, p->nexpect, p->d.want, p->d.nwant))
-		return 1;
-	for (k = 0; k < s->nrecords; k++)
-		du_addrs_init(&p->recs[k], s->records[k], s->ttl, p->d.want,
-		    p->d.nwant, p->expect, p->nexpect, p->cas);
-	return 0;
 }
 
 /*
@@ -587,6 +557,25 @@ judge_site(struct pubsite *p, const struct du_report *rep)
 		str_copy(p->why, rep->msg, sizeof(p->why));
 }
 
+/* -n: each site's plan, as text for the command to print. */
+static void
+plan_group(struct pubsite **g, size_t n, const struct du_change *ch)
+{
+	size_t i, k, nch = 0, len;
+	FILE *fp;
+
+	for (i = 0; i < n; i++) {
+		if ((fp = open_memstream(&g[i]->plan, &len)) == NULL)
+			fatal("open_memstream");
+		fprintf(fp, "%s: would publish %s in zone %s:\n",
+		    g[i]->site->name, side_str(g[i]->d.want_side), g[i]->zone);
+		for (k = 0; k < g[i]->site->nrecords; k++)
+			print_change(fp, &ch[nch++]);
+		fclose(fp);
+		g[i]->result = PUB_DRY;
+	}
+}
+
 /* Sites with the same DNS settings and zone: one call, one message. */
 static void
 run_group(struct pubsite **g, size_t n, bool dry_run)
@@ -604,17 +593,9 @@ run_group(struct pubsite **g, size_t n, bool dry_run)
 	for (i = 0, nch = 0; i < n; i++)
 		for (k = 0; k < g[i]->site->nrecords; k++)
 			ch[nch++] = g[i]->recs[k].change;
-	if (dry_run) {
-		for (i = 0, nch = 0; i < n; i++) {
-			printf("%s: would publish %s in zone %s:\n",
-			    g[i]->site->name, side_str(g[i]->d.want_side),
-			    g[i]->zone);
-			for (k = 0; k < g[i]->site->nrecords; k++)
-				print_change(&ch[nch++]);
-			g[i]->result = PUB_DRY;
-		}
-		fflush(stdout);
-	} else {
+	if (dry_run)
+		plan_group(g, n, ch);
+	else {
 		dnsupdate_apply(dns, g[0]->zone, ch, nch, o, &rep);
 		log_debug("zone %s: %zu records, %zu messages, %s", g[0]->zone,
 		    nch, rep.nmessages, du_outcome_str(rep.outcome));
@@ -649,18 +630,12 @@ pubjob_run(struct pubjob *j)
 	bool *done = xcalloc(j->n + 1, sizeof(bool));
 	size_t i, k, ng;
 	char err[256];
-	int rr;
 
 	for (i = 0; i < j->n; i++) {
 		struct pubsite *p = &j->s[i];
 
 		if (p->skip)
 			continue;
-		if (p->reread && (rr = reread(p)) != 0) {
-			p->skip = true;
-			p->result = rr == 1 ? PUB_LEARNED : PUB_FAILED;
-			continue;
-		}
 		if (p->site->zone != NULL)
 			str_copy(p->zone, p->site->zone, sizeof(p->zone));
 		else if (dnsupdate_find_zone(p->site->dns, p->site->records[0],
@@ -692,12 +667,16 @@ finish_site(struct round *r, const struct pubjob *j, const struct pubsite *p)
 {
 	const struct site *s = p->site;
 	const struct health_decision *d = &p->d;
-	struct state_site *x = state_find(&r->st, s->name);
+	struct state_site *x = state_find(&r->ss->st, s->name);
 	enum side from = d->side_changed ? !d->want_side : d->want_side;
 	char line[2048];
 
-	if (p->result == PUB_DRY)
+	if (p->result == PUB_DRY) {
+		r->plans = xreallocarray(r->plans, r->nplans + 1,
+		    sizeof(*r->plans));
+		r->plans[r->nplans++] = xstrdup(p->plan);
 		return;
+	}
 	decision_line(d, line, sizeof(line));
 	if (x == NULL) {	/* removed by a reload meanwhile */
 		log_info("%s: %s (%s; the site is no longer configured)",
@@ -705,23 +684,9 @@ finish_site(struct round *r, const struct pubjob *j, const struct pubsite *p)
 		    p->why);
 		return;
 	}
-	if (p->learned)		/* what compare-and-swap was based on */
-		health_published(&x->st, p->expect, p->nexpect,
-		    x->st.last_change, x->st.last_reason);
-	if (p->result == PUB_LEARNED) {
-		char set[256];
-
-		/* as health_init() does for a site it meets */
-		if (p->nexpect > 0 && addr_subset(p->expect, p->nexpect,
-		    s->failover, s->nfailover))
-			x->st.side = SIDE_FAILOVER;
-		addr_list_str(p->expect, p->nexpect, set, sizeof(set));
-		log_info("%s: the server publishes %s; deciding from that "
-		    "next round", s->name, p->nexpect ? set : "no address");
-		return;
-	}
 	if (p->result == PUB_APPLIED) {
-		health_published(&x->st, d->want, d->nwant, r->now, d->reason);
+		health_published(&x->st, d->want, d->nwant, r->ss->now,
+		    d->reason);
 		x->pending = false;
 		x->alert_update_failed = 0;
 		x->n.updates_applied++;
@@ -730,22 +695,23 @@ finish_site(struct round *r, const struct pubjob *j, const struct pubsite *p)
 			return;		/* the flip or release event says it */
 		if (d->side_changed)
 			x->n.switches++;
-		round_event(r, d->side_changed ? EV_SWITCH : EV_UPDATE_APPLIED,
-		    s, from, d->want_side, d->want, d->nwant, line);
+		session_event(r->ss, d->side_changed ? EV_SWITCH :
+		    EV_UPDATE_APPLIED, s, from, d->want_side, d->want,
+		    d->nwant, line);
 		return;
 	}
 	if (p->result == PUB_DRIFT) {
-		x->st.drift = true;
+		health_drift(&x->st);
 		x->pending = false;
 		log_warnx("%s: %s; not done: the records were changed by "
 		    "someone else (%s); no automatic change until flip or "
 		    "release", s->name, line, p->why);
-		round_event(r, EV_DRIFT, s, from, d->want_side, d->want,
+		session_event(r->ss, EV_DRIFT, s, from, d->want_side, d->want,
 		    d->nwant, p->why);
 		return;
 	}
 	if (!x->pending)
-		x->pending_since = r->now;
+		x->pending_since = r->ss->now;
 	x->pending = true;
 	free(x->want);
 	x->want = xcalloc(d->nwant + 1, sizeof(*x->want));
@@ -757,9 +723,9 @@ finish_site(struct round *r, const struct pubjob *j, const struct pubsite *p)
 	log_warnx("%s: %s; not %s: %s; kept pending", s->name, line, p->skip ?
 	    "done" : "applied yet", p->why);
 	r->failed = true;
-	if (alert_due(r, &x->alert_update_failed))
-		round_event(r, EV_UPDATE_FAILED, s, from, d->want_side, d->want,
-		    d->nwant, p->why);
+	if (session_alert_due(r->ss, &x->alert_update_failed))
+		session_event(r->ss, EV_UPDATE_FAILED, s, from, d->want_side,
+		    d->want, d->nwant, p->why);
 }
 
 void
@@ -787,9 +753,22 @@ pubjob_free(struct pubjob *j)
 		free(p->o);
 		free(p->expect);
 		health_decision_clear(&p->d);
+		free(p->plan);
 	}
 	free(j->s);
 	free(j);
+}
+
+void
+round_read(struct round *r)
+{
+	struct readjob *j = round_readjob(r);
+
+	if (j == NULL)
+		return;
+	readjob_run(j);
+	round_readjob_done(r, j);
+	readjob_free(j);
 }
 
 static void
@@ -803,22 +782,21 @@ publish(struct round *r)
 }
 
 void
-round_check(struct round *r)
+round_check(struct round *r, struct prober *p)
 {
 	uint64_t t0 = mono_ms();
-	struct prober *p = prober_new(r->cfg->max_parallel);
 	struct probe_result **per = NULL;
-	bool iso = round_canaries(r->cfg, p);
+	bool iso = round_canaries(r->ss->cfg, p);
 
 	r->isolated = iso;
 	if (!iso)
 		per = probe_all(r, p);
+	round_read(r);
 	round_decide(r, per, iso);
 	publish(r);
 	if (per != NULL)
 		free(per[0]);
 	free(per);
-	prober_free(p);
 	r->seconds = (double)(mono_ms() - t0) / 1000;
 }
 
@@ -837,129 +815,15 @@ round_batch_clear(struct round *r)
 
 	for (i = 0; r->d != NULL && i < r->nsites; i++)
 		health_decision_clear(&r->d[i]);
+	for (i = 0; i < r->nplans; i++)
+		free(r->plans[i]);
+	free(r->plans);
 	free(r->d);
 	free(r->sites);
 	free(r->idx);
 	r->d = NULL;
 	r->sites = NULL;
 	r->idx = NULL;
-	r->nsites = 0;
-}
-
-static void
-round_clear(struct round *r)
-{
-	round_batch_clear(r);
-	notify_free(r->notify);		/* waits for the hooks */
-	state_clear(&r->st);
-	config_free(r->cfg);
-	memset(r, 0, sizeof(*r));
-	r->lock = -1;
-}
-
-int
-round_state_load(struct round *r)
-{
-	char moved[PATH_MAX], what[512], *why;
-	struct diags d;
-	int rc, saved;
-
-	diags_init(&d);
-	rc = state_load_or_move(r->path, &r->st, &d, r->now,
-	    r->g->dry_run ? NULL : moved, sizeof(moved));
-	saved = errno;		/* of the rename, before logging */
-	if (rc != 0) {
-		r->state_broken = true;
-		diags_first(&d, what, sizeof(what));
-		cmd_diags_log(&d);
-	}
-	diags_clear(&d);
-	if (rc == -1)		/* not damaged: nothing to set aside */
-		return -1;
-	if (rc == -2) {
-		errno = saved;
-		log_warn("error: %s is damaged and cannot be moved aside",
-		    r->path);
-		return -1;
-	}
-	if (rc == 1 && r->g->dry_run)
-		log_warnx("error: %s is damaged; without -n it is moved aside "
-		    "and the sites start again from what the DNS servers "
-		    "serve", r->path);
-	if (rc != 1 || r->g->dry_run)
-		return 0;
-	log_warnx("error: %s is damaged: moved aside to %s; the sites start "
-	    "again from what the DNS servers serve", r->path, moved);
-	why = xasprintf("the state file is damaged (%s); moved aside to "
-	    "%s; the sites start again from what the DNS servers serve",
-	    what, moved);
-	round_event(r, EV_STATE_BROKEN, NULL, SIDE_PRIMARY, SIDE_PRIMARY,
-	    NULL, 0, why);
-	free(why);
-	return 0;
-}
-
-int
-round_open(struct round *r, const struct globals *g, int argc, char **argv,
-    unsigned lock_wait_ms)
-{
-	int rc;
-
-	memset(r, 0, sizeof(*r));
-	r->lock = -1;
-	r->g = g;
-	r->now = time(NULL);
-	if ((r->cfg = cmd_config_load(g, false)) == NULL)
-		return EX_CONFIG;
-	if (select_sites(r, argc, argv) == -1) {
-		round_clear(r);
-		return EX_USAGE;
-	}
-	r->path = cmd_state_path(g, r->cfg);
-	if (!g->dry_run && (r->lock = state_lock(r->path, lock_wait_ms)) ==
-	    -1) {
-		rc = errno == EWOULDBLOCK ? EX_TEMPFAIL : 1;
-		if (rc == EX_TEMPFAIL)
-			log_warnx("another dnsfailover holds %s.lock; %s",
-			    r->path, lock_wait_ms ? "try again" :
-			    "this round is skipped");
-		else
-			log_warn("cannot lock %s.lock", r->path);
-		round_clear(r);
-		return rc;
-	}
-	if (!g->dry_run)
-		r->notify = notify_new(r->cfg);
-	if (round_state_load(r) == -1) {
-		state_unlock(r->lock);
-		round_clear(r);
-		return 1;
-	}
-	round_align(r);
-	return -1;
-}
-
-int
-round_close(struct round *r)
-{
-	int rc = r->failed ? EX_TEMPFAIL : EX_OK;
-
-	struct metrics_round m = { r->seconds, time(NULL), r->isolated,
-	    false };
-
-	if (r->state_broken)
-		rc = 1;		/* moved aside: told once, by the exit too */
-
-	if (!r->g->dry_run && state_save(r->path, &r->st) == -1) {
-		log_warn("cannot save the state to %s", r->path);
-		rc = 1;
-	}
-	/* flip and release do not probe: the file keeps the last round's */
-	if (!r->g->dry_run && !r->manual && r->cfg->metrics_file != NULL &&
-	    metrics_write(r->cfg->metrics_file, r->cfg, &r->st, &m) == -1)
-		log_warn("cannot write the metrics file %s",
-		    r->cfg->metrics_file);
-	state_unlock(r->lock);
-	round_clear(r);
-	return rc;
+	r->plans = NULL;
+	r->nsites = r->nplans = 0;
 }

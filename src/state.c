@@ -90,6 +90,8 @@ put_side(FILE *fp, const char *key, const struct addr_state *a, size_t n)
 		put_str(fp, a[i].last_error);
 		if (a[i].probed)
 			fprintf(fp, ", ms: %u", a[i].last_ms);
+		if (a[i].cert_expires > 0)
+			fprintf(fp, ", cert: %lld", (long long)a[i].cert_expires);
 		fprintf(fp, "}\n");
 	}
 }
@@ -136,8 +138,10 @@ put_site(FILE *fp, const struct state_site *s)
 	    (unsigned long long)s->n.updates_failed,
 	    (unsigned long long)s->n.probes,
 	    (unsigned long long)s->n.probes_failed);
-	fprintf(fp, "    alerts: {both_down: %lld, update_failed: %lld}\n",
-	    (long long)s->alert_both_down, (long long)s->alert_update_failed);
+	fprintf(fp, "    alerts: {both_down: %lld, update_failed: %lld, "
+	    "cert_expiring: %lld}\n", (long long)s->alert_both_down,
+	    (long long)s->alert_update_failed,
+	    (long long)s->alert_cert_expiring);
 	put_side(fp, "primary", st->primary, st->nprimary);
 	put_side(fp, "failover", st->failover, st->nfailover);
 }
@@ -331,10 +335,20 @@ a_ms(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	    &loader_of(w)->as->last_ms);
 }
 
+static void
+a_cert(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	time_t t;
+
+	(void)obj;
+	if (get_time(w, key, n, &t))
+		loader_of(w)->as->cert_expires = (int64_t)t;
+}
+
 static const struct yw_field addr_fields[] = {
 	{ "address", a_address }, { "health", a_health }, { "ok", a_ok },
 	{ "fail", a_fail }, { "reason", a_reason }, { "error", a_error },
-	{ "ms", a_ms },
+	{ "ms", a_ms }, { "cert", a_cert },
 };
 
 static void
@@ -384,8 +398,16 @@ al_update_failed(struct yamlwalk *w, const char *key, yaml_node_t *n,
 	get_time(w, key, n, &((struct state_site *)obj)->alert_update_failed);
 }
 
+static void
+al_cert_expiring(struct yamlwalk *w, const char *key, yaml_node_t *n,
+    void *obj)
+{
+	get_time(w, key, n, &((struct state_site *)obj)->alert_cert_expiring);
+}
+
 static const struct yw_field alert_fields[] = {
 	{ "both_down", al_both_down }, { "update_failed", al_update_failed },
+	{ "cert_expiring", al_cert_expiring },
 };
 
 static void

@@ -491,3 +491,28 @@ file_remove_temps(const char *path)
 	free(dir);
 	return n;
 }
+
+void
+time_rfc3339(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, size,
+	    "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "@%lld", (long long)t);
+}
+
+void
+duration_short(int64_t secs, char *buf, size_t size)
+{
+	int64_t d = secs / 86400, h = secs % 86400 / 3600, m = secs % 3600 / 60;
+
+	if (secs < 0)
+		snprintf(buf, size, "%s", "past");
+	else if (d > 0)
+		snprintf(buf, size, "%lldd %lldh", (long long)d, (long long)h);
+	else if (h > 0)
+		snprintf(buf, size, "%lldh %lldm", (long long)h, (long long)m);
+	else
+		snprintf(buf, size, "%lldm", (long long)m);
+}

@@ -230,10 +230,7 @@ START_TEST(test_hold)
 	int i;
 
 	healthy(&s, p, f, &st);
-	st.hold.active = true;
-	st.hold.side = SIDE_FAILOVER;
-	str_copy(st.hold.who, "alice", sizeof(st.hold.who));
-	str_copy(st.hold.reason, "db migration", sizeof(st.hold.reason));
+	health_flip(&st, SIDE_FAILOVER, 0, "alice", "db migration");
 	round_run(&s, &st, "oo", 110, &d);
 	ck_assert_int_eq(d.action, HA_PUBLISH);	/* the flip itself */
 	ck_assert_str_eq(d.want[0].text, F1);
@@ -248,7 +245,7 @@ START_TEST(test_hold)
 	ck_assert_int_eq(st.primary[0].health, HEALTH_DOWN);
 	ck_assert_int_eq(d.action, HA_HELD);
 	/* release: automatic again, primary down so failover stays */
-	st.hold.active = false;
+	health_release(&st, st.published, st.npublished, 139);
 	round_run(&s, &st, "xo", 140, &d);
 	ck_assert_int_eq(d.action, HA_NONE);
 	ck_assert_int_eq(st.side, SIDE_FAILOVER);
@@ -265,9 +262,7 @@ START_TEST(test_hold_expires)
 	struct site s;
 
 	healthy(&s, p, f, &st);
-	st.hold.active = true;
-	st.hold.side = SIDE_FAILOVER;
-	st.hold.until = 200;
+	health_flip(&st, SIDE_FAILOVER, 200, "bob", "");
 	round_run(&s, &st, "oo", 150, &d);
 	ck_assert_int_eq(d.action, HA_PUBLISH);
 	round_run(&s, &st, "oo", 199, &d);
@@ -291,18 +286,185 @@ START_TEST(test_drift)
 	struct site s;
 
 	healthy(&s, p, f, &st);
-	st.drift = true;
+	health_drift(&st);
 	round_run(&s, &st, "xo", 110, &d);
 	round_run(&s, &st, "xo", 111, &d);
 	ck_assert_int_eq(st.primary[0].health, HEALTH_DOWN);
 	ck_assert_int_eq(d.action, HA_DRIFT);
 	ck_assert_int_eq(st.side, SIDE_PRIMARY);
 	/* a flip (hold) overrides drift */
-	st.hold.active = true;
-	st.hold.side = SIDE_FAILOVER;
+	health_flip(&st, SIDE_FAILOVER, 0, "carol", "");
+	ck_assert(!st.drift);
 	round_run(&s, &st, "xo", 112, &d);
 	ck_assert_int_eq(d.action, HA_PUBLISH);
 	health_decision_clear(&d);
+	health_clear(&st);
+}
+END_TEST
+
+/*
+ * The writers of side, hold and drift other than health_step (rules 6, 7
+ * and 12): a row is a start (side, held on, drift, published), one
+ * operation, and the side, hold, drift and published set after it.
+ */
+enum wop { W_FLIP_P, W_FLIP_F, W_FLIP_F_UNTIL, W_RELEASE_P, W_RELEASE_F,
+	W_DRIFT, W_UNSWITCH, W_UNSWITCH_SAME, W_LEARNED_P, W_LEARNED_F,
+	W_FOREIGN_HELD, W_FOREIGN_DRIFT, W_FOREIGN_UNKNOWN };
+
+struct wrow {
+	const char	*name;
+	enum side	 side;
+	int		 held;		/* -1 none, else the held side */
+	bool		 drift;
+	const char	*published;	/* NULL: unknown */
+	enum wop	 op;
+	enum side	 want_side;
+	int		 want_held;
+	bool		 want_drift;
+	const char	*want_published;
+	bool		 changed;	/* health_take_foreign's answer */
+};
+
+static const struct wrow wrows[] = {
+	{ "flip to failover holds it there, drift ends", SIDE_PRIMARY, -1,
+	    true, P1, W_FLIP_F, SIDE_FAILOVER, SIDE_FAILOVER, false, P1,
+	    false },
+	{ "flip to primary over a hold on failover", SIDE_FAILOVER,
+	    SIDE_FAILOVER, false, F1, W_FLIP_P, SIDE_PRIMARY, SIDE_PRIMARY,
+	    false, F1, false },
+	{ "flip --for keeps its end", SIDE_PRIMARY, -1, false, P1,
+	    W_FLIP_F_UNTIL, SIDE_FAILOVER, SIDE_FAILOVER, false, P1, false },
+	{ "release ends hold and drift, adopts what is served",
+	    SIDE_FAILOVER, SIDE_FAILOVER, true, F1, W_RELEASE_P,
+	    SIDE_FAILOVER, -1, false, P1, false },
+	{ "release of a site in drift", SIDE_PRIMARY, -1, true, P1,
+	    W_RELEASE_F, SIDE_PRIMARY, -1, false, F1, false },
+	{ "a failed prerequisite is drift", SIDE_PRIMARY, -1, false, P1,
+	    W_DRIFT, SIDE_PRIMARY, -1, true, P1, false },
+	{ "a switch not carried out goes back", SIDE_FAILOVER, -1, false,
+	    P1, W_UNSWITCH, SIDE_PRIMARY, -1, false, P1, false },
+	{ "a change without a switch stays", SIDE_PRIMARY, -1, false, P1,
+	    W_UNSWITCH_SAME, SIDE_PRIMARY, -1, false, P1, false },
+	{ "learned: primary served", SIDE_PRIMARY, -1, false, NULL,
+	    W_LEARNED_P, SIDE_PRIMARY, -1, false, P1, false },
+	{ "learned: failover served is the failover side", SIDE_PRIMARY,
+	    -1, false, NULL, W_LEARNED_F, SIDE_FAILOVER, -1, false, F1,
+	    false },
+	{ "learned while held: the hold decides", SIDE_PRIMARY,
+	    SIDE_PRIMARY, false, NULL, W_LEARNED_F, SIDE_PRIMARY,
+	    SIDE_PRIMARY, false, F1, false },
+	{ "foreign flip taken in", SIDE_PRIMARY, -1, false, P1,
+	    W_FOREIGN_HELD, SIDE_FAILOVER, SIDE_FAILOVER, false, F1, true },
+	{ "foreign drift taken in", SIDE_PRIMARY, -1, false, P1,
+	    W_FOREIGN_DRIFT, SIDE_PRIMARY, -1, true, P1, true },
+	{ "foreign unknown published set", SIDE_PRIMARY, -1, false, P1,
+	    W_FOREIGN_UNKNOWN, SIDE_PRIMARY, -1, false, NULL, false },
+};
+
+static void
+wrow_start(const struct wrow *w, struct site *s, struct addr *p,
+    struct addr *f, struct site_state *st)
+{
+	static const struct row r = { "", 2, 1, P1, F1, P1, { NULL },
+	    HA_NONE, SIDE_PRIMARY, "", "", false };
+	struct addr pub[4];
+	size_t n;
+
+	site_of(&r, s, p, f);
+	health_init(st, s, NULL, 0);
+	if (w->published != NULL) {
+		parse_addrs(w->published, pub, &n);
+		health_published(st, pub, n, 1, "start");
+	}
+	if (w->held != -1)
+		health_flip(st, (enum side)w->held, 0, "dave", "");
+	st->side = w->side;		/* the start, as a state file has it */
+	st->drift = w->drift;
+}
+
+static bool
+wrow_do(const struct wrow *w, const struct site *s, struct site_state *st)
+{
+	struct health_decision d = { 0 };
+	struct site_state other;
+	bool changed = false;
+
+	switch (w->op) {
+	case W_FLIP_P:
+		health_flip(st, SIDE_PRIMARY, 0, "erin", "test");
+		break;
+	case W_FLIP_F:
+		health_flip(st, SIDE_FAILOVER, 0, "erin", "test");
+		break;
+	case W_FLIP_F_UNTIL:
+		health_flip(st, SIDE_FAILOVER, 500, "erin", "test");
+		ck_assert_int_eq(st->hold.until, 500);
+		ck_assert_str_eq(st->hold.who, "erin");
+		ck_assert_str_eq(st->hold.reason, "test");
+		break;
+	case W_RELEASE_P:
+		health_release(st, s->primary, 1, 10);
+		break;
+	case W_RELEASE_F:
+		health_release(st, s->failover, 1, 10);
+		break;
+	case W_DRIFT:
+		health_drift(st);
+		break;
+	case W_UNSWITCH:
+	case W_UNSWITCH_SAME:
+		d.side_changed = w->op == W_UNSWITCH;
+		d.want_side = st->side;
+		health_unswitch(st, &d);
+		break;
+	case W_LEARNED_P:
+	case W_LEARNED_F:
+		health_learned(st, s, w->op == W_LEARNED_P ? s->primary :
+		    s->failover, 1);
+		break;
+	default:
+		health_copy(&other, st);
+		if (w->op == W_FOREIGN_HELD) {
+			health_flip(&other, SIDE_FAILOVER, 0, "frank", "");
+			health_published(&other, s->failover, 1, 5, "flipped");
+		} else if (w->op == W_FOREIGN_DRIFT)
+			health_drift(&other);
+		else
+			other.published_known = false;
+		other.primary[0].ok_run = 99;	/* counters stay ours */
+		changed = health_take_foreign(st, &other);
+		ck_assert_uint_ne(st->primary[0].ok_run, 99);
+		health_clear(&other);
+	}
+	return changed;
+}
+
+START_TEST(test_writers)
+{
+	const struct wrow *w = &wrows[_i];
+	struct addr p[2], f[2], want[4];
+	struct site_state st;
+	struct site s;
+	size_t n;
+	bool changed;
+
+	wrow_start(w, &s, p, f, &st);
+	changed = wrow_do(w, &s, &st);
+	ck_assert_msg(st.side == w->want_side, "%s: side", w->name);
+	ck_assert_msg(st.hold.active == (w->want_held != -1), "%s: hold",
+	    w->name);
+	if (w->want_held != -1)
+		ck_assert_msg(st.hold.side == (enum side)w->want_held,
+		    "%s: held side", w->name);
+	ck_assert_msg(st.drift == w->want_drift, "%s: drift", w->name);
+	ck_assert_msg(changed == w->changed, "%s: changed", w->name);
+	if (w->want_published == NULL)
+		ck_assert_msg(!st.published_known, "%s: known", w->name);
+	else {
+		parse_addrs(w->want_published, want, &n);
+		ck_assert_msg(st.published_known && addr_same_set(st.published,
+		    st.npublished, want, n), "%s: published", w->name);
+	}
 	health_clear(&st);
 }
 END_TEST
@@ -376,6 +538,7 @@ main(void)
 	tcase_add_test(tc, test_drift);
 	tcase_add_test(tc, test_log_text);
 	tcase_add_test(tc, test_adopt);
+	tcase_add_loop_test(tc, test_writers, 0, (int)NELEM(wrows));
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -1,12 +1,12 @@
 /*
- * check.h: what one probe of an address does, as sitelist.yaml's check:
+ * checkspec.h: what one probe of an address does, as sitelist.yaml's check:
  * section says it.  The probe side owns this: config.c fills it, the
  * probe engine and its check types (src/probe_*.c) read it.  Common
  * parts first, then one part per type; a type reads only its own part
  * and the common one.
  */
-#ifndef DNSFAILOVER_CHECK_H
-#define DNSFAILOVER_CHECK_H
+#ifndef DNSFAILOVER_CHECKSPEC_H
+#define DNSFAILOVER_CHECKSPEC_H
 
 #include <stdbool.h>
 #include <stddef.h>
