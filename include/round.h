@@ -24,9 +24,9 @@
 #include <time.h>
 
 #include "config.h"
-#include "dnsupdate.h"
 #include "health.h"
 #include "probe.h"
+#include "publish.h"
 #include "session.h"
 
 struct round {
@@ -73,9 +73,18 @@ struct state_site *round_site_state(struct round *, size_t i);
  * n = nprimary + nfailover. */
 void	round_site_reqs(const struct site *s, struct probe_req *q);
 
-/* Rule 10: the canary check; round_canaries() probes them all at once
- * and returns true when every one failed (none configured: false). */
+/*
+ * Rule 10: the canary check.  round_canary_spec() is the check of each,
+ * round_canary_reqs() fills q[0..cfg->ncanaries) with it, and
+ * round_canary_verdict() says whether their results mean the monitor
+ * is cut off: every one failed, and at least one could run at all.
+ * round_canaries() does all three for check (none configured: false).
+ */
 void	round_canary_spec(struct check_spec *);
+void	round_canary_reqs(const struct config *, const struct check_spec *,
+	    struct probe_req *q);
+bool	round_canary_verdict(const struct probe_req *q,
+	    const struct probe_result *res, size_t n);
 bool	round_canaries(const struct config *, struct prober *);
 
 /* check: canaries, probes, reads, decisions, updates, all on this thread. */
@@ -132,16 +141,12 @@ enum pub_result { PUB_FAILED, PUB_APPLIED, PUB_DRIFT, PUB_DRY };
 struct pubsite {
 	const struct site	*site;
 	struct health_decision	 d;
-	bool			 cas;	/* with prerequisites */
-	bool			 skip;	/* cannot be tried: why says why */
-	struct addr		*expect;
+	struct addr		*expect;	/* with cas: served now */
 	size_t			 nexpect;
-	struct du_addrs		*recs;	/* one per record */
-	enum du_outcome		*o;
-	char			 zone[DNAME_MAXLEN + 2];
+	struct publish_req	 req;
+	bool			 skip;	/* cannot be tried: why says why */
 	enum pub_result		 result;
 	char			 why[320];
-	char			*plan;	/* dry run: the change in words */
 };
 
 struct pubjob {
@@ -153,6 +158,9 @@ struct pubjob {
 
 struct pubjob	*round_pubjob(struct round *);
 void		 pubjob_run(struct pubjob *);
+/* What p's publisher outcome means (result, why, the dry run's plan);
+ * pubjob_run() calls it for every site it published. */
+void		 round_pubjob_judge(struct pubsite *p);
 void		 round_pubjob_done(struct round *, const struct pubjob *);
 void		 pubjob_free(struct pubjob *);
 

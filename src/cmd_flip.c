@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "dnsupdate.h"
 #include "log.h"
 #include "notify.h"
 #include "parse.h"
+#include "publish.h"
 #include "round.h"
 #include "session.h"
 #include "util.h"
@@ -139,7 +139,7 @@ served_set(const struct site *s, size_t *n, struct addr *none)
 	char err[256];
 	bool same = true;
 
-	if (dnsupdate_read_addrs(s->dns, s->records, s->nrecords, a, na, err,
+	if (publish_read(s->dns, s->records, s->nrecords, a, na, err,
 	    sizeof(err)) == -1) {
 		log_warnx("%s: cannot read the published addresses: %s; not "
 		    "released", s->name, err);

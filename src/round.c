@@ -17,11 +17,11 @@
 #include <time.h>
 
 #include "config.h"
-#include "dnsupdate.h"
 #include "health.h"
 #include "log.h"
 #include "notify.h"
 #include "probe.h"
+#include "publish.h"
 #include "round.h"
 #include "state.h"
 #include "util.h"
@@ -100,35 +100,56 @@ round_canary_spec(struct check_spec *c)
 	c->body_limit = 1;
 }
 
-bool
-round_canaries(const struct config *cfg, struct prober *p)
+void
+round_canary_reqs(const struct config *cfg, const struct check_spec *c,
+    struct probe_req *q)
 {
-	struct check_spec c;
-	struct probe_req *q;
-	struct probe_result *res;
-	size_t i, ok = 0, counted = 0, n = cfg->ncanaries;
+	size_t i;
 
-	if (n == 0)
-		return false;
-	round_canary_spec(&c);
-	q = xcalloc(n, sizeof(*q));
-	res = xcalloc(n, sizeof(*res));
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < cfg->ncanaries; i++) {
+		memset(&q[i], 0, sizeof(q[i]));
 		q[i].url = cfg->canaries[i];
-		q[i].check = &c;
+		q[i].check = c;
 	}
-	probe_run(p, q, n, res);
+}
+
+bool
+round_canary_verdict(const struct probe_req *q,
+    const struct probe_result *res, size_t n)
+{
+	size_t i, ok = 0, counted = 0;
+
 	for (i = 0; i < n; i++) {
 		ok += res[i].reason == PROBE_OK;
 		counted += probe_counts(&res[i]);
 		log_debug("canary %s: %s (%s)", q[i].url,
 		    probe_reason_str(res[i].reason), res[i].detail);
 	}
-	free(q);
-	free(res);
 	/* canaries that could not run at all say nothing about the
 	 * network: the sites' probes then show what this monitor lacks */
 	return ok == 0 && counted > 0;
+}
+
+bool
+round_canaries(const struct config *cfg, struct prober *p)
+{
+	struct check_spec c;
+	struct probe_req *q;
+	struct probe_result *res;
+	size_t n = cfg->ncanaries;
+	bool iso;
+
+	if (n == 0)
+		return false;
+	round_canary_spec(&c);
+	q = xcalloc(n, sizeof(*q));
+	res = xcalloc(n, sizeof(*res));
+	round_canary_reqs(cfg, &c, q);
+	probe_run(p, q, n, res);
+	iso = round_canary_verdict(q, res, n);
+	free(q);
+	free(res);
+	return iso;
 }
 
 /* Every address of every site in one batch; results[i] per site. */
@@ -374,8 +395,8 @@ readjob_run(struct readjob *j)
 		struct readsite *p = &j->s[i];
 		const struct site *s = p->site;
 
-		p->ok = dnsupdate_read_addrs(s->dns, &s->records[0], 1,
-		    &p->addrs, &p->naddrs, p->err, sizeof(p->err)) == 0;
+		p->ok = publish_read(s->dns, &s->records[0], 1, &p->addrs,
+		    &p->naddrs, p->err, sizeof(p->err)) == 0;
 	}
 }
 
@@ -421,59 +442,24 @@ readjob_free(struct readjob *j)
 
 /* ---- publishing ---- */
 
-static const char *
-type_str(uint16_t t)
-{
-	return t == DU_TYPE_A ? "A" : t == DU_TYPE_AAAA ? "AAAA" : "?";
-}
-
-/* -n: the exact change, in words. */
-static void
-print_change(FILE *fp, const struct du_change *c)
-{
-	size_t i, j;
-
-	fprintf(fp, "  %s:", c->name);
-	for (i = 0; i < c->nprereqs; i++) {
-		const struct du_prereq *p = &c->prereqs[i];
-
-		fprintf(fp, " require %s %s", type_str(p->set.type),
-		    p->kind == DU_PRE_ABSENT ? "absent" : "=");
-		for (j = 0; j < p->set.nrdata; j++)
-			fprintf(fp, " %s", p->set.rdata[j]);
-		fprintf(fp, ";");
-	}
-	for (i = 0; i < c->nsets; i++) {
-		if (du_set_noop(c, &c->sets[i]))
-			continue;	/* not sent */
-		fprintf(fp, " %s %s", c->sets[i].nrdata ? "set" : "delete",
-		    type_str(c->sets[i].type));
-		for (j = 0; j < c->sets[i].nrdata; j++)
-			fprintf(fp, " %s", c->sets[i].rdata[j]);
-		if (c->sets[i].nrdata)
-			fprintf(fp, " (ttl %u)", c->ttl);
-		fprintf(fp, ";");
-	}
-	fprintf(fp, "\n");
-}
-
 /* One site's part of the job: what is published now, what is wanted. */
 static void
 pubsite_init(struct pubsite *p, const struct site *s, struct state_site *x,
-    struct health_decision *d)
+    struct health_decision *d, bool dry_run)
 {
-	size_t k;
-
 	p->site = s;
 	p->d = *d;		/* takes want over */
 	d->want = NULL;
 	d->nwant = 0;
-	p->cas = !x->st.hold.active;
 	p->result = PUB_FAILED;
-	p->recs = xcalloc(s->nrecords, sizeof(*p->recs));
-	p->o = xcalloc(s->nrecords, sizeof(*p->o));
-	/* compare-and-swap needs the current set (a flip does not) */
-	if (!x->st.published_known && p->cas) {
+	publish_req_init(&p->req, s->dns, s->records, s->nrecords, s->zone,
+	    s->ttl, p->d.want, p->d.nwant);
+	p->req.dry_run = dry_run;
+	p->req.cas = !x->st.hold.active;	/* a flip writes as it is */
+	if (!p->req.cas)
+		return;
+	/* compare-and-swap needs the current set */
+	if (!x->st.published_known) {
 		p->skip = true;
 		str_copy(p->why, "the published addresses are unknown (they "
 		    "could not be read); not changing them blindly",
@@ -485,9 +471,8 @@ pubsite_init(struct pubsite *p, const struct site *s, struct state_site *x,
 	if (p->nexpect > 0)
 		memcpy(p->expect, x->st.published, p->nexpect *
 		    sizeof(*p->expect));
-	for (k = 0; k < s->nrecords; k++)
-		du_addrs_init(&p->recs[k], s->records[k], s->ttl, p->d.want,
-		    p->d.nwant, p->expect, p->nexpect, p->cas);
+	p->req.expect = p->expect;
+	p->req.nexpect = p->nexpect;
 }
 
 struct pubjob *
@@ -508,208 +493,100 @@ round_pubjob(struct round *r)
 			health_unswitch(&round_site_state(r, i)->st, &r->d[i]);
 		else
 			pubsite_init(&j->s[j->n++], r->sites[i],
-			    round_site_state(r, i), &r->d[i]);
+			    round_site_state(r, i), &r->d[i], j->dry_run);
 	}
 	return j;
 }
 
-/*
- * Whether every record of s already serves want: an earlier update that
- * was applied but not confirmed (its reply or verification lost) makes
- * the retry's prerequisite fail without anyone else being involved.
- */
-static bool
-already_served(const struct site *s, const struct addr *want, size_t n)
+void
+round_pubjob_judge(struct pubsite *p)
 {
-	struct addr **a = xcalloc(s->nrecords, sizeof(*a));
-	size_t *na = xcalloc(s->nrecords, sizeof(*na)), k;
-	char err[256];
-	bool same;
+	const struct publish_req *q = &p->req;
+	char *plan;
 
-	same = dnsupdate_read_addrs(s->dns, s->records, s->nrecords, a, na,
-	    err, sizeof(err)) == 0;
-	for (k = 0; k < s->nrecords; k++) {
-		same = same && addr_same_set(a[k], na[k], want, n);
-		free(a[k]);
+	switch (q->outcome) {
+	case PUBLISH_APPLIED:
+	case PUBLISH_ALREADY:
+		p->result = PUB_APPLIED;
+		return;
+	case PUBLISH_PLANNED:
+		plan = xasprintf("%s: would publish %s in zone %s:\n%s",
+		    p->site->name, side_str(p->d.want_side), q->zone_found,
+		    q->plan != NULL ? q->plan : "");
+		free(p->req.plan);
+		p->req.plan = plan;
+		p->result = PUB_DRY;
+		return;
+	case PUBLISH_CHANGED:
+		p->result = PUB_DRIFT;
+		break;
+	default:
+		p->result = PUB_FAILED;
 	}
-	free(a);
-	free(na);
-	return same;
-}
-
-/* One site's outcomes, in words. */
-static void
-judge_site(struct pubsite *p, const struct du_report *rep)
-{
-	const struct site *s = p->site;
-	size_t k, applied = 0, prereq = 0;
-
-	for (k = 0; k < s->nrecords; k++) {
-		applied += p->o[k] == DU_APPLIED;
-		prereq += p->o[k] == DU_PREREQ_FAILED;
-	}
-	if (applied < s->nrecords && prereq > 0 &&
-	    already_served(s, p->d.want, p->d.nwant))
-		applied = s->nrecords;
-	p->result = applied == s->nrecords ? PUB_APPLIED : prereq > 0 ?
-	    PUB_DRIFT : PUB_FAILED;
-	if (p->result != PUB_APPLIED)
-		str_copy(p->why, rep->msg, sizeof(p->why));
-}
-
-/* -n: each site's plan, as text for the command to print. */
-static void
-plan_group(struct pubsite **g, size_t n, const struct du_change *ch)
-{
-	size_t i, k, nch = 0, len;
-	FILE *fp;
-
-	for (i = 0; i < n; i++) {
-		if ((fp = open_memstream(&g[i]->plan, &len)) == NULL)
-			fatal("open_memstream");
-		fprintf(fp, "%s: would publish %s in zone %s:\n",
-		    g[i]->site->name, side_str(g[i]->d.want_side), g[i]->zone);
-		for (k = 0; k < g[i]->site->nrecords; k++)
-			print_change(fp, &ch[nch++]);
-		fclose(fp);
-		g[i]->result = PUB_DRY;
-	}
-}
-
-/* Sites with the same DNS settings and zone: one call, one message. */
-static void
-run_group(struct pubsite **g, size_t n, bool dry_run)
-{
-	const struct dns_conf *dns = g[0]->site->dns;
-	struct du_change *ch;
-	enum du_outcome *o;
-	struct du_report rep;
-	size_t i, k, nch = 0;
-
-	for (i = 0; i < n; i++)
-		nch += g[i]->site->nrecords;
-	ch = xcalloc(nch + 1, sizeof(*ch));
-	o = xcalloc(nch + 1, sizeof(*o));
-	for (i = 0, nch = 0; i < n; i++)
-		for (k = 0; k < g[i]->site->nrecords; k++)
-			ch[nch++] = g[i]->recs[k].change;
-	if (dry_run)
-		plan_group(g, n, ch);
-	else {
-		dnsupdate_apply(dns, g[0]->zone, ch, nch, o, &rep);
-		log_debug("zone %s: %zu records, %zu messages, %s", g[0]->zone,
-		    nch, rep.nmessages, du_outcome_str(rep.outcome));
-		for (i = 0, nch = 0; i < n; i++) {
-			size_t nr = g[i]->site->nrecords;
-			struct du_report one = rep;
-
-			memcpy(g[i]->o, &o[nch], nr * sizeof(*o));
-			/*
-			 * A failed prerequisite fails the whole message: try
-			 * each site alone, so one site changed by hand does
-			 * not hold back the others.
-			 */
-			for (k = 0; n > 1 && k < nr; k++)
-				if (o[nch + k] == DU_PREREQ_FAILED)
-					break;
-			if (n > 1 && k < nr)
-				dnsupdate_apply(dns, g[0]->zone, &ch[nch], nr,
-				    g[i]->o, &one);
-			judge_site(g[i], &one);
-			nch += nr;
-		}
-	}
-	free(ch);
-	free(o);
+	str_copy(p->why, q->why, sizeof(p->why));
 }
 
 void
 pubjob_run(struct pubjob *j)
 {
-	struct pubsite **g = xcalloc(j->n + 1, sizeof(*g));
-	bool *done = xcalloc(j->n + 1, sizeof(bool));
-	size_t i, k, ng;
-	char err[256];
+	struct publish_req **q = xcalloc(j->n + 1, sizeof(*q));
+	size_t i, n = 0;
 
-	for (i = 0; i < j->n; i++) {
-		struct pubsite *p = &j->s[i];
-
-		if (p->skip)
-			continue;
-		if (p->site->zone != NULL)
-			str_copy(p->zone, p->site->zone, sizeof(p->zone));
-		else if (dnsupdate_find_zone(p->site->dns, p->site->records[0],
-		    p->zone, sizeof(p->zone), err, sizeof(err)) == -1) {
-			str_copy(p->why, err, sizeof(p->why));
-			p->skip = true;
-		}
-	}
-	for (i = 0; i < j->n; i++) {
-		if (done[i] || j->s[i].skip)
-			continue;
-		for (k = i, ng = 0; k < j->n; k++) {
-			if (done[k] || j->s[k].skip || j->s[k].site->dns !=
-			    j->s[i].site->dns || strcmp(j->s[k].zone,
-			    j->s[i].zone) != 0)
-				continue;
-			g[ng++] = &j->s[k];
-			done[k] = true;
-		}
-		run_group(g, ng, j->dry_run);
-	}
-	free(g);
-	free(done);
+	for (i = 0; i < j->n; i++)
+		if (!j->s[i].skip)
+			q[n++] = &j->s[i].req;
+	publish_run(q, n);
+	for (i = 0; i < j->n; i++)
+		if (!j->s[i].skip)
+			round_pubjob_judge(&j->s[i]);
+	free(q);
 }
 
-/* What one site's outcome means for its state, the log and the events. */
 static void
-finish_site(struct round *r, const struct pubjob *j, const struct pubsite *p)
+site_applied(struct round *r, const struct pubjob *j, const struct pubsite *p,
+    struct state_site *x, const char *line)
 {
-	const struct site *s = p->site;
 	const struct health_decision *d = &p->d;
-	struct state_site *x = state_find(&r->ss->st, s->name);
 	enum side from = d->side_changed ? !d->want_side : d->want_side;
-	char line[2048];
 
-	if (p->result == PUB_DRY) {
-		r->plans = xreallocarray(r->plans, r->nplans + 1,
-		    sizeof(*r->plans));
-		r->plans[r->nplans++] = xstrdup(p->plan);
-		return;
-	}
-	decision_line(d, line, sizeof(line));
-	if (x == NULL) {	/* removed by a reload meanwhile */
-		log_info("%s: %s (%s; the site is no longer configured)",
-		    s->name, line, p->result == PUB_APPLIED ? "applied" :
-		    p->why);
-		return;
-	}
-	if (p->result == PUB_APPLIED) {
-		health_published(&x->st, d->want, d->nwant, r->ss->now,
-		    d->reason);
-		x->pending = false;
-		x->alert_update_failed = 0;
-		x->n.updates_applied++;
-		log_info("%s: %s", s->name, line);
-		if (j->manual)
-			return;		/* the flip or release event says it */
-		if (d->side_changed)
-			x->n.switches++;
-		session_event(r->ss, d->side_changed ? EV_SWITCH :
-		    EV_UPDATE_APPLIED, s, from, d->want_side, d->want,
-		    d->nwant, line);
-		return;
-	}
-	if (p->result == PUB_DRIFT) {
-		health_drift(&x->st);
-		x->pending = false;
-		log_warnx("%s: %s; not done: the records were changed by "
-		    "someone else (%s); no automatic change until flip or "
-		    "release", s->name, line, p->why);
-		session_event(r->ss, EV_DRIFT, s, from, d->want_side, d->want,
-		    d->nwant, p->why);
-		return;
-	}
+	health_published(&x->st, d->want, d->nwant, r->ss->now, d->reason);
+	x->pending = false;
+	x->alert_update_failed = 0;
+	x->n.updates_applied++;
+	log_info("%s: %s", p->site->name, line);
+	if (j->manual)
+		return;		/* the flip or release event says it */
+	if (d->side_changed)
+		x->n.switches++;
+	session_event(r->ss, d->side_changed ? EV_SWITCH : EV_UPDATE_APPLIED,
+	    p->site, from, d->want_side, d->want, d->nwant, line);
+}
+
+/* Rule 12: someone else changed the records. */
+static void
+site_drift(struct round *r, const struct pubsite *p, struct state_site *x,
+    const char *line)
+{
+	const struct health_decision *d = &p->d;
+	enum side from = d->side_changed ? !d->want_side : d->want_side;
+
+	health_drift(&x->st);
+	x->pending = false;
+	log_warnx("%s: %s; not done: the records were changed by someone "
+	    "else (%s); no automatic change until flip or release",
+	    p->site->name, line, p->why);
+	session_event(r->ss, EV_DRIFT, p->site, from, d->want_side, d->want,
+	    d->nwant, p->why);
+}
+
+/* Rule 7: not applied, kept pending, retried every round. */
+static void
+site_pending(struct round *r, const struct pubsite *p, struct state_site *x,
+    const char *line)
+{
+	const struct health_decision *d = &p->d;
+	enum side from = d->side_changed ? !d->want_side : d->want_side;
+
 	if (!x->pending)
 		x->pending_since = r->ss->now;
 	x->pending = true;
@@ -720,12 +597,38 @@ finish_site(struct round *r, const struct pubjob *j, const struct pubsite *p)
 	x->nwant = d->nwant;
 	str_copy(x->pending_error, p->why, sizeof(x->pending_error));
 	x->n.updates_failed++;
-	log_warnx("%s: %s; not %s: %s; kept pending", s->name, line, p->skip ?
-	    "done" : "applied yet", p->why);
+	log_warnx("%s: %s; not %s: %s; kept pending", p->site->name, line,
+	    p->skip ? "done" : "applied yet", p->why);
 	r->failed = true;
 	if (session_alert_due(r->ss, &x->alert_update_failed))
-		session_event(r->ss, EV_UPDATE_FAILED, s, from, d->want_side,
-		    d->want, d->nwant, p->why);
+		session_event(r->ss, EV_UPDATE_FAILED, p->site, from,
+		    d->want_side, d->want, d->nwant, p->why);
+}
+
+/* What one site's outcome means for its state, the log and the events. */
+static void
+finish_site(struct round *r, const struct pubjob *j, const struct pubsite *p)
+{
+	struct state_site *x = state_find(&r->ss->st, p->site->name);
+	char line[2048];
+
+	if (p->result == PUB_DRY) {
+		r->plans = xreallocarray(r->plans, r->nplans + 1,
+		    sizeof(*r->plans));
+		r->plans[r->nplans++] = xstrdup(p->req.plan);
+		return;
+	}
+	decision_line(&p->d, line, sizeof(line));
+	if (x == NULL)		/* removed by a reload meanwhile */
+		log_info("%s: %s (%s; the site is no longer configured)",
+		    p->site->name, line, p->result == PUB_APPLIED ?
+		    "applied" : p->why);
+	else if (p->result == PUB_APPLIED)
+		site_applied(r, j, p, x, line);
+	else if (p->result == PUB_DRIFT)
+		site_drift(r, p, x, line);
+	else
+		site_pending(r, p, x, line);
 }
 
 void
@@ -740,20 +643,16 @@ round_pubjob_done(struct round *r, const struct pubjob *j)
 void
 pubjob_free(struct pubjob *j)
 {
-	size_t i, k;
+	size_t i;
 
 	if (j == NULL)
 		return;
 	for (i = 0; i < j->n; i++) {
 		struct pubsite *p = &j->s[i];
 
-		for (k = 0; p->recs != NULL && k < p->site->nrecords; k++)
-			du_addrs_clear(&p->recs[k]);
-		free(p->recs);
-		free(p->o);
+		publish_req_clear(&p->req);
 		free(p->expect);
 		health_decision_clear(&p->d);
-		free(p->plan);
 	}
 	free(j->s);
 	free(j);
