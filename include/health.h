@@ -45,7 +45,7 @@ struct addr_state {
 	uint32_t		last_ms;	/* its duration */
 	bool			probed;		/* last_ms is known */
 	char			last_error[HEALTH_TEXT];
-	int64_t			cert_expires;	/* as last probed; 0: unknown */
+	time_t			cert_expires;	/* as last probed; 0: unknown */
 };
 
 /* The longest --reason taken (bytes): kept whole in the hold, the log,

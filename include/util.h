@@ -105,6 +105,13 @@ void	 file_give_to_dir_owner(int fd, const char *path);
  */
 char	*path_resolve(const char *base, const char *path);
 
+/*
+ * str_copy() that never cuts a UTF-8 character in two: a text that does
+ * not fit ends at the last whole character, so what is saved reads back
+ * the same.
+ */
+void	 str_copy_whole(char *buf, const char *s, size_t size);
+
 /* t as RFC 3339 in UTC ("2026-12-01T20:30:00Z"). */
 void	 time_rfc3339(time_t t, char *buf, size_t size);
 /* A duration in seconds, short: "1d 23h", "5h 2m", "3m", "0s". */

@@ -33,10 +33,54 @@ struct yamlwalk {
 typedef void (*yw_field_fn)(struct yamlwalk *, const char *key,
     yaml_node_t *value, void *obj);
 
-struct yw_field {
-	const char	*name;
-	yw_field_fn	 fn;
+/*
+ * A key is a row of a schema (Knot's conf/schema.c is the model): its
+ * name, and either a handler for what needs code, or a type with its
+ * bounds and where the value goes in obj, so that a plain number, time,
+ * switch or text needs no code of its own.
+ */
+enum yw_type {
+	YW_FN,		/* fn does it */
+	YW_UINT,	/* unsigned, within [min, max] */
+	YW_U64,		/* uint64_t, within [min, max] */
+	YW_TIME,	/* time_t, seconds since the epoch, <= max */
+	YW_MS,		/* uint64_t milliseconds from a duration, [min, max] */
+	YW_BOOL,	/* bool */
+	YW_TEXT,	/* char[max]: any scalar, cut at a whole
+			   character (str_copy_whole) */
+	YW_ENUM,	/* an enum: one of the nsub names in sub */
+	YW_MAP		/* a mapping walked with the nsub rows in sub,
+			   on the struct at off */
 };
+
+struct yw_field {
+	const char		*name;
+	yw_field_fn		 fn;
+	enum yw_type		 type;
+	size_t			 off;	/* of the value in obj */
+	unsigned long long	 min, max;
+	ptrdiff_t		 seen;	/* >= 0: a bool in obj set true
+					   when the value is taken */
+	const void		*sub;	/* YW_ENUM: names; YW_MAP: rows */
+	size_t			 nsub;
+};
+
+/* Rows: a handler, or a typed value of member m of struct T. */
+#define YW_KEY(name, fn)	{ (name), (fn), YW_FN, 0, 0, 0, -1, NULL, 0 }
+#define YW_VAL(name, type, T, m, min, max) \
+	{ (name), NULL, (type), offsetof(T, m), (min), (max), -1, NULL, 0 }
+#define YW_VAL_SEEN(name, type, T, m, min, max, seen) \
+	{ (name), NULL, (type), offsetof(T, m), (min), (max), \
+	  (ptrdiff_t)offsetof(T, seen), NULL, 0 }
+#define YW_ENUM_OF(name, T, m, names) \
+	{ (name), NULL, YW_ENUM, offsetof(T, m), 0, 0, -1, (names), \
+	  sizeof(names) / sizeof((names)[0]) }
+#define YW_MAP_SELF(name, rows) \
+	{ (name), NULL, YW_MAP, 0, 0, 0, -1, (rows), \
+	  sizeof(rows) / sizeof((rows)[0]) }
+#define YW_MAP_OF(name, T, m, rows) \
+	{ (name), NULL, YW_MAP, offsetof(T, m), 0, 0, -1, (rows), \
+	  sizeof(rows) / sizeof((rows)[0]) }
 
 void	yw_error(struct yamlwalk *, const yaml_node_t *, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -359,18 +359,18 @@ f_ca_file(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 }
 
 static const struct yw_field check_fields[] = {
-	{ "type", f_type },
-	{ "port", f_port },
-	{ "path", f_path },
-	{ "host", f_host },
-	{ "method", f_method },
-	{ "headers", f_headers },
-	{ "expect_status", f_expect_status },
-	{ "expect_body", f_expect_body },
-	{ "body_limit", f_body_limit },
-	{ "timeout", f_timeout },
-	{ "tls_verify", f_tls_verify },
-	{ "ca_file", f_ca_file },
+	YW_KEY("type", f_type),
+	YW_KEY("port", f_port),
+	YW_KEY("path", f_path),
+	YW_KEY("host", f_host),
+	YW_KEY("method", f_method),
+	YW_KEY("headers", f_headers),
+	YW_KEY("expect_status", f_expect_status),
+	YW_KEY("expect_body", f_expect_body),
+	YW_KEY("body_limit", f_body_limit),
+	YW_KEY("timeout", f_timeout),
+	YW_KEY("tls_verify", f_tls_verify),
+	YW_KEY("ca_file", f_ca_file),
 };
 
 /* ---- options shared by defaults: and sites ---- */
@@ -495,13 +495,13 @@ f_failover(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 }
 
 static const struct yw_field defaults_fields[] = {
-	{ "ttl", f_ttl },
-	{ "interval", f_interval },
-	{ "fall", f_fall },
-	{ "rise", f_rise },
-	{ "check", f_check },
-	{ "primary", f_primary },
-	{ "failover", f_failover },
+	YW_KEY("ttl", f_ttl),
+	YW_KEY("interval", f_interval),
+	YW_KEY("fall", f_fall),
+	YW_KEY("rise", f_rise),
+	YW_KEY("check", f_check),
+	YW_KEY("primary", f_primary),
+	YW_KEY("failover", f_failover),
 };
 
 /*
@@ -658,12 +658,12 @@ f_verify(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 }
 
 static const struct yw_field dns_fields[] = {
-	{ "servers", f_servers },
-	{ "key_file", f_key_file },
-	{ "key", f_key },
-	{ "transport", f_transport },
-	{ "timeout", f_dns_timeout },
-	{ "verify", f_verify },
+	YW_KEY("servers", f_servers),
+	YW_KEY("key_file", f_key_file),
+	YW_KEY("key", f_key),
+	YW_KEY("transport", f_transport),
+	YW_KEY("timeout", f_dns_timeout),
+	YW_KEY("verify", f_verify),
 };
 
 /* The key file at path, loaded once however many layers name it. */
@@ -806,17 +806,17 @@ f_site_dns(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 }
 
 static const struct yw_field site_fields[] = {
-	{ "name", f_name },
-	{ "zone", f_zone },
-	{ "records", f_records },
-	{ "primary", f_primary },
-	{ "failover", f_failover },
-	{ "ttl", f_ttl },
-	{ "interval", f_interval },
-	{ "fall", f_fall },
-	{ "rise", f_rise },
-	{ "check", f_check },
-	{ "dns", f_site_dns },
+	YW_KEY("name", f_name),
+	YW_KEY("zone", f_zone),
+	YW_KEY("records", f_records),
+	YW_KEY("primary", f_primary),
+	YW_KEY("failover", f_failover),
+	YW_KEY("ttl", f_ttl),
+	YW_KEY("interval", f_interval),
+	YW_KEY("fall", f_fall),
+	YW_KEY("rise", f_rise),
+	YW_KEY("check", f_check),
+	YW_KEY("dns", f_site_dns),
 };
 
 /* The site's dns: its own layer over the top-level one, or that one. */
@@ -1080,10 +1080,10 @@ f_notify_repeat(struct yamlwalk *w, const char *key, yaml_node_t *n,
 }
 
 static const struct yw_field notify_fields[] = {
-	{ "exec", f_exec },
-	{ "webhook", f_webhook },
-	{ "timeout", f_notify_timeout },
-	{ "repeat", f_notify_repeat },
+	YW_KEY("exec", f_exec),
+	YW_KEY("webhook", f_webhook),
+	YW_KEY("timeout", f_notify_timeout),
+	YW_KEY("repeat", f_notify_repeat),
 };
 
 static void
@@ -1114,14 +1114,14 @@ f_canaries(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 }
 
 static const struct yw_field top_fields[] = {
-	{ "dns", f_stash },
-	{ "defaults", f_stash },
-	{ "sites", f_stash },
-	{ "state_file", f_state_file },
-	{ "max_parallel", f_max_parallel },
-	{ "notify", f_notify },
-	{ "metrics_file", f_metrics_file },
-	{ "canaries", f_canaries },
+	YW_KEY("dns", f_stash),
+	YW_KEY("defaults", f_stash),
+	YW_KEY("sites", f_stash),
+	YW_KEY("state_file", f_state_file),
+	YW_KEY("max_parallel", f_max_parallel),
+	YW_KEY("notify", f_notify),
+	YW_KEY("metrics_file", f_metrics_file),
+	YW_KEY("canaries", f_canaries),
 };
 
 static void

@@ -91,7 +91,8 @@ put_side(FILE *fp, const char *key, const struct addr_state *a, size_t n)
 		if (a[i].probed)
 			fprintf(fp, ", ms: %u", a[i].last_ms);
 		if (a[i].cert_expires > 0)
-			fprintf(fp, ", cert: %lld", (long long)a[i].cert_expires);
+			fprintf(fp, ", cert: %lld",
+			    (long long)a[i].cert_expires);
 		fprintf(fp, "}\n");
 	}
 }
@@ -182,7 +183,6 @@ struct loader {
 	struct yamlwalk		 w;	/* first: handlers get &l->w */
 	struct state		*st;
 	struct state_site	*cur;
-	struct addr_state	*as;	/* the address being read */
 };
 
 static struct loader *
@@ -191,52 +191,7 @@ loader_of(struct yamlwalk *w)
 	return (struct loader *)(void *)w;
 }
 
-static bool
-get_time(struct yamlwalk *w, const char *key, yaml_node_t *n, time_t *out)
-{
-	const char *s = yw_scalar(w, key, n);
-	unsigned long long v;
-	char err[PARSE_ERRLEN];
 
-	if (s == NULL)
-		return false;
-	if (parse_uint(s, 0, LLONG_MAX, &v, err, sizeof(err)) == -1) {
-		yw_error(w, n, "%s: %s", key, err);
-		return false;
-	}
-	*out = (time_t)v;
-	return true;
-}
-
-/*
- * str_copy(), but a text too long for buf (a file edited by hand) is cut
- * before a UTF-8 character, not inside one: the cut text saves and loads
- * back the same.
- */
-static void
-copy_text(char *buf, const char *s, size_t size)
-{
-	size_t k = size - 1;
-
-	if (str_copy(buf, s, size) < size || ((unsigned char)s[k] & 0xc0) !=
-	    0x80)
-		return;
-	while (k > 0 && ((unsigned char)buf[k - 1] & 0xc0) == 0x80)
-		k--;
-	if (k > 0)
-		k--;			/* the lead byte */
-	buf[k] = '\0';
-}
-
-static void
-get_text(struct yamlwalk *w, const char *key, yaml_node_t *n, char *buf,
-    size_t size)
-{
-	const char *s = yw_scalar(w, key, n);
-
-	if (s != NULL)
-		copy_text(buf, s, size);
-}
 
 /* A list of addresses into *a (allocated; replaces what was there). */
 static size_t
@@ -262,13 +217,9 @@ get_addrs(struct yamlwalk *w, const char *key, yaml_node_t *n,
 	return k;
 }
 
-static int
-get_side(struct yamlwalk *w, const char *key, yaml_node_t *n)
-{
-	static const char *const sides[] = { "primary", "failover" };
-
-	return yw_enum(w, key, n, sides, 2);
-}
+/* As health_str() and side_str() write them. */
+static const char *const healths[] = { "unknown", "up", "down" };
+static const char *const sides[] = { "primary", "failover" };
 
 static void
 a_address(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
@@ -276,138 +227,60 @@ a_address(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	char err[PARSE_ERRLEN];
 	const char *s = yw_scalar(w, key, n);
 
-	(void)obj;
-	if (s != NULL && addr_parse(s, &loader_of(w)->as->addr, err,
+	if (s != NULL && addr_parse(s, &((struct addr_state *)obj)->addr, err,
 	    sizeof(err)) == -1)
 		yw_error(w, n, "%s: %s", key, err);
 }
 
-static void
-a_health(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	static const char *const h[] = { "unknown", "up", "down" };
-	int v = yw_enum(w, key, n, h, 3);
 
-	(void)obj;
-	if (v >= 0)
-		loader_of(w)->as->health = (enum health)v;
-}
 
-static void
-a_ok(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	(void)obj;
-	yw_uint(w, key, n, 0, UINT_MAX, &loader_of(w)->as->ok_run);
-}
-
-static void
-a_fail(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	(void)obj;
-	yw_uint(w, key, n, 0, UINT_MAX, &loader_of(w)->as->fail_run);
-}
 
 static void
 a_reason(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	unsigned v;
 
-	(void)obj;
 	if (yw_uint(w, key, n, 0, PROBE_REASON_MAX, &v))
-		loader_of(w)->as->last_reason = (enum probe_reason)v;
+		((struct addr_state *)obj)->last_reason = (enum probe_reason)v;
 }
 
-static void
-a_error(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct addr_state *a = loader_of(w)->as;
 
-	(void)obj;
-	if (!yw_is_null(n))
-		get_text(w, key, n, a->last_error, sizeof(a->last_error));
-}
 
-static void
-a_ms(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	(void)obj;
-	loader_of(w)->as->probed = yw_uint(w, key, n, 0, UINT_MAX,
-	    &loader_of(w)->as->last_ms);
-}
 
-static void
-a_cert(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	time_t t;
-
-	(void)obj;
-	if (get_time(w, key, n, &t))
-		loader_of(w)->as->cert_expires = (int64_t)t;
-}
-
+#define AS	struct addr_state
 static const struct yw_field addr_fields[] = {
-	{ "address", a_address }, { "health", a_health }, { "ok", a_ok },
-	{ "fail", a_fail }, { "reason", a_reason }, { "error", a_error },
-	{ "ms", a_ms }, { "cert", a_cert },
+	YW_KEY("address", a_address), YW_ENUM_OF("health", AS, health, healths),
+	YW_VAL("ok", YW_UINT, AS, ok_run, 0, UINT_MAX),
+	YW_VAL("fail", YW_UINT, AS, fail_run, 0, UINT_MAX),
+	YW_KEY("reason", a_reason),
+	YW_VAL("error", YW_TEXT, AS, last_error, 0, HEALTH_TEXT),
+	YW_VAL_SEEN("ms", YW_UINT, AS, last_ms, 0, UINT_MAX, probed),
+	YW_VAL("cert", YW_TIME, AS, cert_expires, 0, LLONG_MAX),
 };
+#undef AS
 
-static void
-get_u64(struct yamlwalk *w, const char *key, yaml_node_t *n, uint64_t *out)
-{
-	const char *s = yw_scalar(w, key, n);
-	unsigned long long v;
-	char err[PARSE_ERRLEN];
 
-	if (s == NULL)
-		return;
-	if (parse_uint(s, 0, ULLONG_MAX, &v, err, sizeof(err)) == -1)
-		yw_error(w, n, "%s: %s", key, err);
-	else
-		*out = v;
-}
 
-#define COUNTER(f)							\
-static void								\
-c_##f(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)	\
-{									\
-	get_u64(w, key, n, &((struct state_site *)obj)->n.f);		\
-}
-COUNTER(switches)
-COUNTER(updates_applied)
-COUNTER(updates_failed)
-COUNTER(probes)
-COUNTER(probes_failed)
-#undef COUNTER
-
+#define SS	struct state_site
 static const struct yw_field counter_fields[] = {
-	{ "switches", c_switches }, { "updates_applied", c_updates_applied },
-	{ "updates_failed", c_updates_failed }, { "probes", c_probes },
-	{ "probes_failed", c_probes_failed },
+#define SC	struct site_counters
+	YW_VAL("switches", YW_U64, SC, switches, 0, ULLONG_MAX),
+	YW_VAL("updates_applied", YW_U64, SC, updates_applied, 0, ULLONG_MAX),
+	YW_VAL("updates_failed", YW_U64, SC, updates_failed, 0, ULLONG_MAX),
+	YW_VAL("probes", YW_U64, SC, probes, 0, ULLONG_MAX),
+	YW_VAL("probes_failed", YW_U64, SC, probes_failed, 0, ULLONG_MAX),
+#undef SC
 };
 
-static void
-al_both_down(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	get_time(w, key, n, &((struct state_site *)obj)->alert_both_down);
-}
 
-static void
-al_update_failed(struct yamlwalk *w, const char *key, yaml_node_t *n,
-    void *obj)
-{
-	get_time(w, key, n, &((struct state_site *)obj)->alert_update_failed);
-}
 
-static void
-al_cert_expiring(struct yamlwalk *w, const char *key, yaml_node_t *n,
-    void *obj)
-{
-	get_time(w, key, n, &((struct state_site *)obj)->alert_cert_expiring);
-}
 
 static const struct yw_field alert_fields[] = {
-	{ "both_down", al_both_down }, { "update_failed", al_update_failed },
-	{ "cert_expiring", al_cert_expiring },
+	YW_VAL("both_down", YW_TIME, SS, alert_both_down, 0, LLONG_MAX),
+	YW_VAL("update_failed", YW_TIME, SS, alert_update_failed, 0,
+	    LLONG_MAX),
+	YW_VAL("cert_expiring", YW_TIME, SS, alert_cert_expiring, 0,
+	    LLONG_MAX),
 };
 
 static void
@@ -421,9 +294,9 @@ get_side_addrs(struct yamlwalk *w, const char *key, yaml_node_t *n,
 	free(*ap);
 	*ap = a;
 	for (i = 0, *na = 0; i < cnt; i++) {
-		loader_of(w)->as = &a[*na];
 		errs = w->diags->nerrors;
-		yw_map(w, key, it[i], addr_fields, NELEM(addr_fields), NULL);
+		yw_map(w, key, it[i], addr_fields, NELEM(addr_fields),
+		    &a[*na]);
 		/* an entry is about an address: without one it is damage,
 		 * which would otherwise be saved as an address "" */
 		if (a[*na].addr.text[0] == '\0' && w->diags->nerrors == errs)
@@ -434,44 +307,16 @@ get_side_addrs(struct yamlwalk *w, const char *key, yaml_node_t *n,
 	free(it);
 }
 
-static void
-h_side(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct hold *h = obj;
-	int v = get_side(w, key, n);
 
-	if (v >= 0)
-		h->side = (enum side)v;
-}
 
-static void
-h_until(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct hold *h = obj;
 
-	get_time(w, key, n, &h->until);
-}
-
-static void
-h_who(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct hold *h = obj;
-
-	get_text(w, key, n, h->who, sizeof(h->who));
-}
-
-static void
-h_reason(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct hold *h = obj;
-
-	if (!yw_is_null(n))
-		get_text(w, key, n, h->reason, sizeof(h->reason));
-}
 
 static const struct yw_field hold_fields[] = {
-	{ "side", h_side }, { "until", h_until }, { "who", h_who },
-	{ "reason", h_reason },
+	YW_ENUM_OF("side", struct hold, side, sides),
+	YW_VAL("until", YW_TIME, struct hold, until, 0, LLONG_MAX),
+	YW_VAL("who", YW_TEXT, struct hold, who, 0,
+	    sizeof(((struct hold *)0)->who)),
+	YW_VAL("reason", YW_TEXT, struct hold, reason, 0, HOLD_REASON_MAX + 1),
 };
 
 static void
@@ -482,36 +327,15 @@ p_want(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	s->nwant = get_addrs(w, key, n, &s->want);
 }
 
-static void
-p_since(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct state_site *s = obj;
 
-	get_time(w, key, n, &s->pending_since);
-}
-
-static void
-p_error(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct state_site *s = obj;
-
-	if (!yw_is_null(n))
-		get_text(w, key, n, s->pending_error, sizeof(s->pending_error));
-}
 
 static const struct yw_field pending_fields[] = {
-	{ "want", p_want }, { "since", p_since }, { "error", p_error },
+	YW_KEY("want", p_want),
+	YW_VAL("since", YW_TIME, SS, pending_since, 0, LLONG_MAX),
+	YW_VAL("error", YW_TEXT, SS, pending_error, 0,
+	    sizeof(((SS *)0)->pending_error)),
 };
 
-static void
-s_side(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct state_site *s = obj;
-	int v = get_side(w, key, n);
-
-	if (v >= 0)
-		s->st.side = (enum side)v;
-}
 
 static void
 s_published(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
@@ -524,33 +348,8 @@ s_published(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	s->st.npublished = get_addrs(w, key, n, &s->st.published);
 }
 
-static void
-s_last_change(struct yamlwalk *w, const char *key, yaml_node_t *n,
-    void *obj)
-{
-	struct state_site *s = obj;
 
-	get_time(w, key, n, &s->st.last_change);
-}
 
-static void
-s_last_reason(struct yamlwalk *w, const char *key, yaml_node_t *n,
-    void *obj)
-{
-	struct state_site *s = obj;
-
-	if (!yw_is_null(n))
-		get_text(w, key, n, s->st.last_reason,
-		    sizeof(s->st.last_reason));
-}
-
-static void
-s_drift(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct state_site *s = obj;
-
-	yw_bool(w, key, n, &s->st.drift);
-}
 
 static void
 s_hold(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
@@ -590,25 +389,21 @@ s_failover(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	get_side_addrs(w, key, n, &s->st.failover, &s->st.nfailover);
 }
 
-static void
-s_counters(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	yw_map(w, key, n, counter_fields, NELEM(counter_fields), obj);
-}
 
-static void
-s_alerts(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	yw_map(w, key, n, alert_fields, NELEM(alert_fields), obj);
-}
 
 static const struct yw_field site_fields[] = {
-	{ "counters", s_counters }, { "alerts", s_alerts },
-	{ "side", s_side }, { "published", s_published },
-	{ "last_change", s_last_change }, { "last_reason", s_last_reason },
-	{ "drift", s_drift }, { "hold", s_hold }, { "pending", s_pending },
-	{ "primary", s_primary }, { "failover", s_failover },
+	YW_MAP_OF("counters", SS, n, counter_fields),
+	YW_MAP_SELF("alerts", alert_fields),
+	YW_ENUM_OF("side", SS, st.side, sides),
+	YW_KEY("published", s_published),
+	YW_VAL("last_change", YW_TIME, SS, st.last_change, 0, LLONG_MAX),
+	YW_VAL("last_reason", YW_TEXT, SS, st.last_reason, 0,
+	    sizeof(((SS *)0)->st.last_reason)),
+	YW_VAL("drift", YW_BOOL, SS, st.drift, 0, 1),
+	YW_KEY("hold", s_hold), YW_KEY("pending", s_pending),
+	YW_KEY("primary", s_primary), YW_KEY("failover", s_failover),
 };
+#undef SS
 
 static void
 t_version(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
@@ -649,60 +444,30 @@ t_sites(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	}
 }
 
-static void
-ta_isolated(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	(void)obj;
-	get_time(w, key, n, &loader_of(w)->st->alert_isolated);
-}
 
 static const struct yw_field top_alert_fields[] = {
-	{ "monitor_isolated", ta_isolated },
+	YW_VAL("monitor_isolated", YW_TIME, struct state, alert_isolated, 0,
+	    LLONG_MAX),
 };
 
-static void
-t_alerts(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	yw_map(w, key, n, top_alert_fields, NELEM(top_alert_fields), obj);
-}
 
-static void
-tp_since(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	(void)obj;
-	get_time(w, key, n, &loader_of(w)->st->blind_since);
-}
 
-static void
-tp_rounds(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	(void)obj;
-	get_u64(w, key, n, &loader_of(w)->st->blind_rounds);
-}
 
-static void
-tp_cause(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct state *st = loader_of(w)->st;
-
-	(void)obj;
-	get_text(w, key, n, st->blind_cause, sizeof(st->blind_cause));
-}
 
 static const struct yw_field top_probing_fields[] = {
-	{ "blind_since", tp_since }, { "blind_rounds", tp_rounds },
-	{ "cause", tp_cause },
+	YW_VAL("blind_since", YW_TIME, struct state, blind_since, 0,
+	    LLONG_MAX),
+	YW_VAL("blind_rounds", YW_U64, struct state, blind_rounds, 0,
+	    ULLONG_MAX),
+	YW_VAL("cause", YW_TEXT, struct state, blind_cause, 0,
+	    sizeof(((struct state *)0)->blind_cause)),
 };
 
-static void
-t_probing(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	yw_map(w, key, n, top_probing_fields, NELEM(top_probing_fields), obj);
-}
 
 static const struct yw_field top_fields[] = {
-	{ "version", t_version }, { "sites", t_sites }, { "alerts", t_alerts },
-	{ "probing", t_probing },
+	YW_KEY("version", t_version), YW_KEY("sites", t_sites),
+	YW_MAP_SELF("alerts", top_alert_fields),
+	YW_MAP_SELF("probing", top_probing_fields),
 };
 
 int
@@ -729,7 +494,7 @@ state_load(const char *path, struct state *st, struct diags *d)
 		diag_error(d, path, 1, 1, "the state file is empty");
 	else
 		yw_map(&l.w, "state", root, top_fields, NELEM(top_fields),
-		    NULL);
+		    st);
 	arena_free(l.w.arena);
 	yaml_document_delete(&doc);
 	if (d->nerrors > before) {
@@ -880,7 +645,7 @@ state_add(struct state *st, const char *name)
 	}
 	s = &st->sites[st->nsites++];
 	memset(s, 0, sizeof(*s));
-	copy_text(s->name, name, sizeof(s->name));
+	str_copy_whole(s->name, name, sizeof(s->name));
 	if (st->slot != NULL && 2 * st->nsites + 2 > st->nslot)
 		state_reindex(st);
 	else if (st->slot != NULL)

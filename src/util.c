@@ -516,3 +516,18 @@ duration_short(int64_t secs, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%lldm", (long long)m);
 }
+
+void
+str_copy_whole(char *buf, const char *s, size_t size)
+{
+	size_t k = size - 1;
+
+	if (str_copy(buf, s, size) < size || ((unsigned char)s[k] & 0xc0) !=
+	    0x80)
+		return;
+	while (k > 0 && ((unsigned char)buf[k - 1] & 0xc0) == 0x80)
+		k--;
+	if (k > 0)
+		k--;			/* the lead byte */
+	buf[k] = '\0';
+}

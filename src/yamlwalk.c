@@ -352,6 +352,65 @@ unknown_key(struct yamlwalk *w, yaml_node_t *key, const struct yw_field *f,
 	    list);
 }
 
+/* A typed row's value into obj; false after reporting what is wrong. */
+static bool
+take(struct yamlwalk *w, const struct yw_field *f, yaml_node_t *n,
+    void *obj)
+{
+	char *at = (char *)obj + f->off, err[PARSE_ERRLEN];
+	unsigned long long v;
+	const char *s;
+
+	switch (f->type) {
+	case YW_ENUM:
+		if ((v = (unsigned long long)yw_enum(w, f->name, n, f->sub,
+		    f->nsub)) >= f->nsub)
+			return false;
+		*(int *)at = (int)v;
+		return true;
+	case YW_MAP:
+		yw_map(w, f->name, n, f->sub, f->nsub, at);
+		return true;
+	case YW_UINT:
+		return yw_uint(w, f->name, n, f->min, f->max, (unsigned *)at);
+	case YW_MS:
+		return yw_duration(w, f->name, n, f->min, f->max,
+		    (uint64_t *)at);
+	case YW_BOOL:
+		return yw_bool(w, f->name, n, (bool *)at);
+	case YW_TEXT:
+		if (yw_is_null(n))
+			return false;	/* none: stays empty */
+		if ((s = yw_scalar(w, f->name, n)) == NULL)
+			return false;
+		str_copy_whole(at, s, (size_t)f->max);
+		return true;
+	default:
+		break;
+	}
+	if ((s = yw_scalar(w, f->name, n)) == NULL)
+		return false;
+	if (parse_uint(s, f->min, f->max, &v, err, sizeof(err)) == -1) {
+		yw_error(w, n, "%s: %s", f->name, err);
+		return false;
+	}
+	if (f->type == YW_TIME)
+		*(time_t *)at = (time_t)v;
+	else
+		*(uint64_t *)at = v;
+	return true;
+}
+
+static void
+field(struct yamlwalk *w, const struct yw_field *f, yaml_node_t *n,
+    void *obj)
+{
+	if (f->type == YW_FN)
+		f->fn(w, f->name, n, obj);
+	else if (take(w, f, n, obj) && f->seen >= 0)
+		*(bool *)((char *)obj + f->seen) = true;
+}
+
 void
 yw_map(struct yamlwalk *w, const char *what, yaml_node_t *map,
     const struct yw_field *f, size_t nf, void *obj)
@@ -387,7 +446,7 @@ yw_map(struct yamlwalk *w, const char *what, yaml_node_t *map,
 		if (i == nf)
 			unknown_key(w, k, f, nf);
 		else
-			f[i].fn(w, f[i].name, yw_node(w, pairs[j].value), obj);
+			field(w, &f[i], yw_node(w, pairs[j].value), obj);
 	}
 	free(first);
 }
