@@ -15,6 +15,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "config.h"
 #include "diag.h"
@@ -115,5 +117,45 @@ void	state_prune(struct state *, const struct config *cfg);
  */
 int	state_lock(const char *path, unsigned wait_ms);
 void	state_unlock(int fd);
+
+/* ---- another writer's changes (the daemon) ---- */
+
+/*
+ * The file as a writer left it (device, inode, modification time), to
+ * tell whether another process (flip, release, check) replaced it
+ * since: every save is a rename, so a new inode or a new time.
+ * state_stamp_take() records path as it is now (no file: known false).
+ * state_stamp_changed() is true when path exists and was written since
+ * the stamp, or when the stamp knows no file; a missing file has
+ * nothing to take in.  Neither logs.
+ */
+struct state_stamp {
+	bool		known;		/* the file existed */
+	dev_t		dev;
+	ino_t		ino;
+	struct timespec	mtim;
+};
+void	state_stamp_take(const char *path, struct state_stamp *);
+bool	state_stamp_changed(const char *path, const struct state_stamp *);
+
+/*
+ * Takes in what another process wrote (theirs, freshly loaded) into
+ * ours: for one site, the side, hold, drift, published set and last
+ * change (health_take_foreign) and the pending update (pending, want,
+ * pending_error, pending_since).  The address counters, the run
+ * counters and the alert times stay ours: newer, and the daemon's job.
+ * theirs' want moves to ours (theirs keeps none).
+ * state_site_take_foreign() returns whether side, hold or drift
+ * changed.  state_take_foreign() does it for every site of theirs that
+ * ours knows (the others, removed from ours or not yet in it, are
+ * ignored), calls changed(site of ours, arg) after taking in each one
+ * whose side, hold or drift changed (changed may be NULL), and returns
+ * how many did.  Neither logs.
+ */
+typedef void	state_changed_fn(const struct state_site *, void *arg);
+bool	state_site_take_foreign(struct state_site *ours,
+	    struct state_site *theirs);
+size_t	state_take_foreign(struct state *ours, struct state *theirs,
+	    state_changed_fn *changed, void *arg);
 
 #endif

@@ -706,3 +706,66 @@ state_unlock(int fd)
 	if (fd != -1)
 		close(fd);		/* releases the lock */
 }
+
+/* ---- another writer's changes ---- */
+
+void
+state_stamp_take(const char *path, struct state_stamp *t)
+{
+	struct stat sb;
+
+	memset(t, 0, sizeof(*t));
+	if (stat(path, &sb) == -1)
+		return;
+	t->known = true;
+	t->dev = sb.st_dev;
+	t->ino = sb.st_ino;
+	t->mtim = sb.st_mtim;
+}
+
+bool
+state_stamp_changed(const char *path, const struct state_stamp *t)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) == -1)
+		return false;		/* none yet: nothing to take in */
+	return !t->known || sb.st_ino != t->ino || sb.st_dev != t->dev ||
+	    sb.st_mtim.tv_sec != t->mtim.tv_sec ||
+	    sb.st_mtim.tv_nsec != t->mtim.tv_nsec;
+}
+
+bool
+state_site_take_foreign(struct state_site *x, struct state_site *y)
+{
+	bool changed = health_take_foreign(&x->st, &y->st);
+
+	x->pending = y->pending;
+	free(x->want);
+	x->want = y->want;
+	x->nwant = y->nwant;
+	y->want = NULL;		/* no longer theirs */
+	y->nwant = 0;
+	memcpy(x->pending_error, y->pending_error, sizeof(x->pending_error));
+	x->pending_since = y->pending_since;
+	return changed;
+}
+
+size_t
+state_take_foreign(struct state *ours, struct state *theirs,
+    state_changed_fn *changed, void *arg)
+{
+	struct state_site *x;
+	size_t i, n = 0;
+
+	for (i = 0; i < theirs->nsites; i++) {
+		if ((x = state_find(ours, theirs->sites[i].name)) == NULL)
+			continue;
+		if (!state_site_take_foreign(x, &theirs->sites[i]))
+			continue;
+		n++;
+		if (changed != NULL)
+			changed(x, arg);
+	}
+	return n;
+}

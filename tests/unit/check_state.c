@@ -1,7 +1,8 @@
 /*
  * check_state.c: the state file: round trip, fresh start, damaged
- * files (and moving them aside), atomic replacement, the lock and the
- * temporary files killed writers left.
+ * files (and moving them aside), atomic replacement, the lock, the
+ * temporary files killed writers left, and taking in what another
+ * writer saved (state_take_foreign, the stamp).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -510,6 +511,182 @@ START_TEST(test_find_index)
 }
 END_TEST
 
+/*
+ * state_take_foreign(): what flip, release or check (another process)
+ * wrote for one site, and what the daemon's own state holds after
+ * taking it in.  Ours: a.test on primary, no hold, an update pending,
+ * its own counters.  Theirs: the row's a.test (or a site ours does not
+ * know), with other counters.
+ */
+static const struct foreign_row {
+	const char	*what;
+	const char	*site;		/* theirs */
+	bool		 held;		/* held on side by bob */
+	enum side	 side;
+	bool		 drift;
+	bool		 pending;	/* want 192.0.2.99 */
+	size_t		 changed;	/* state_take_foreign() returns */
+	const char	*told;		/* changed() was called for */
+} foreign_rows[] = {
+	{ "a flip written by another process", "a.test", true,
+	    SIDE_FAILOVER, false, false, 1, "a.test " },
+	{ "a flip with its update still pending", "a.test", true,
+	    SIDE_FAILOVER, false, true, 1, "a.test " },
+	{ "a release: pending carried, no change told", "a.test", false,
+	    SIDE_PRIMARY, false, true, 0, "" },
+	{ "drift found by check", "a.test", false, SIDE_PRIMARY, true,
+	    false, 1, "a.test " },
+	{ "nothing new: their pending (none) wins", "a.test", false,
+	    SIDE_PRIMARY, false, false, 0, "" },
+	{ "a site the daemon does not know is ignored", "gone.test", true,
+	    SIDE_FAILOVER, true, true, 0, "" },
+};
+
+static char told[256];
+
+static void
+foreign_told(const struct state_site *x, void *arg)
+{
+	ck_assert_ptr_eq(arg, told);
+	snprintf(told + strlen(told), sizeof(told) - strlen(told), "%s ",
+	    x->name);
+}
+
+static void
+one_addr(struct addr **a, size_t *n, const char *text)
+{
+	char err[PARSE_ERRLEN];
+
+	*a = xcalloc(1, sizeof(**a));
+	*n = 1;
+	ck_assert_int_eq(addr_parse(text, *a, err, sizeof(err)), 0);
+}
+
+static void
+foreign_site(struct state_site *s, enum health h, unsigned fail_run,
+    uint64_t switches)
+{
+	one_addr(&s->st.published, &s->st.npublished, "192.0.2.10");
+	s->st.published_known = true;
+	s->st.primary = xcalloc(1, sizeof(*s->st.primary));
+	s->st.nprimary = 1;
+	s->st.primary[0].addr = s->st.published[0];
+	s->st.primary[0].health = h;
+	s->st.primary[0].fail_run = fail_run;
+	s->n.switches = s->n.probes = switches;
+}
+
+START_TEST(test_take_foreign)
+{
+	const struct foreign_row *r = &foreign_rows[_i];
+	struct state ours, theirs;
+	struct state_site *x, *y;
+	char err[PARSE_ERRLEN];
+	struct addr want, mine;
+	bool known = strcmp(r->site, "a.test") == 0;
+
+	memset(&ours, 0, sizeof(ours));
+	memset(&theirs, 0, sizeof(theirs));
+	x = state_add(&ours, "a.test");
+	foreign_site(x, HEALTH_DOWN, 2, 7);
+	x->alert_both_down = 5;
+	x->pending = true;
+	one_addr(&x->want, &x->nwant, "203.0.113.1");
+	str_copy(x->pending_error, "ours", sizeof(x->pending_error));
+	y = state_add(&theirs, r->site);
+	foreign_site(y, HEALTH_UP, 0, 1);
+	y->st.side = r->side;
+	y->st.drift = r->drift;
+	y->st.last_change = 1700000000;
+	str_copy(y->st.last_reason, "flip by bob", sizeof(y->st.last_reason));
+	if (r->held) {
+		y->st.hold.active = true;
+		y->st.hold.side = r->side;
+		str_copy(y->st.hold.who, "bob", sizeof(y->st.hold.who));
+	}
+	if (r->side == SIDE_FAILOVER)
+		ck_assert_int_eq(addr_parse("198.51.100.20",
+		    &y->st.published[0], err, sizeof(err)), 0);
+	if ((y->pending = r->pending)) {
+		one_addr(&y->want, &y->nwant, "192.0.2.99");
+		str_copy(y->pending_error, "theirs", sizeof(y->pending_error));
+		y->pending_since = 1700000100;
+	}
+	mine = x->want[0];
+	want = y->want != NULL ? y->want[0] : mine;
+	told[0] = '\0';
+
+	ck_assert_msg(state_take_foreign(&ours, &theirs, foreign_told,
+	    told) == r->changed, "%s: changed", r->what);
+	ck_assert_str_eq(told, r->told);
+	x = state_find(&ours, "a.test");
+	ck_assert_uint_eq(ours.nsites, 1);	/* nothing added */
+	ck_assert_ptr_null(state_find(&ours, "gone.test"));
+	/* the counters stay ours, whatever the row */
+	ck_assert_uint_eq(x->n.switches, 7);
+	ck_assert_uint_eq(x->n.probes, 7);
+	ck_assert_int_eq(x->st.primary[0].health, HEALTH_DOWN);
+	ck_assert_uint_eq(x->st.primary[0].fail_run, 2);
+	ck_assert_int_eq(x->alert_both_down, 5);
+	if (!known) {			/* untouched */
+		ck_assert(x->st.side == SIDE_PRIMARY && !x->st.hold.active &&
+		    !x->st.drift && x->pending);
+		ck_assert_str_eq(x->pending_error, "ours");
+		ck_assert_mem_eq(&x->want[0], &mine, sizeof(mine));
+		ck_assert_ptr_nonnull(y->want);	/* still theirs */
+		goto out;
+	}
+	ck_assert_int_eq(x->st.side, r->side);
+	ck_assert_int_eq(x->st.hold.active, r->held);
+	ck_assert_int_eq(x->st.drift, r->drift);
+	if (r->held)
+		ck_assert_str_eq(x->st.hold.who, "bob");
+	ck_assert_int_eq(x->st.last_change, 1700000000);
+	ck_assert_str_eq(x->st.last_reason, "flip by bob");
+	ck_assert(x->st.published_known);
+	ck_assert_uint_eq(x->st.npublished, 1);
+	ck_assert_str_eq(x->st.published[0].text, r->side == SIDE_FAILOVER ?
+	    "198.51.100.20" : "192.0.2.10");
+	ck_assert_int_eq(x->pending, r->pending);
+	ck_assert_ptr_null(y->want);	/* moved, or none */
+	if (r->pending) {
+		ck_assert_uint_eq(x->nwant, 1);
+		ck_assert_mem_eq(&x->want[0], &want, sizeof(want));
+		ck_assert_str_eq(x->pending_error, "theirs");
+		ck_assert_int_eq(x->pending_since, 1700000100);
+	} else {
+		ck_assert_ptr_null(x->want);
+		ck_assert_str_eq(x->pending_error, "");
+	}
+out:
+	state_clear(&ours);
+	state_clear(&theirs);
+}
+END_TEST
+
+/* A save by another writer is a new file (rename): the stamp tells. */
+START_TEST(test_stamp)
+{
+	struct state_stamp t;
+	struct state st;
+	char *p = path_in_tmp("state");
+
+	sample(&st);
+	state_stamp_take(p, &t);
+	ck_assert(!t.known);
+	ck_assert(!state_stamp_changed(p, &t));	/* none: nothing to read */
+	ck_assert_int_eq(state_save(p, &st), 0);
+	ck_assert(state_stamp_changed(p, &t));	/* made since */
+	state_stamp_take(p, &t);
+	ck_assert(t.known);
+	ck_assert(!state_stamp_changed(p, &t));
+	ck_assert_int_eq(state_save(p, &st), 0);
+	ck_assert(state_stamp_changed(p, &t));	/* replaced */
+	state_clear(&st);
+	free(p);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -532,6 +709,9 @@ main(void)
 	tcase_add_test(tc, test_good_not_moved);
 	tcase_add_test(tc, test_find_index);
 	tcase_add_loop_test(tc, test_unreadable_not_moved, 0, 3);
+	tcase_add_loop_test(tc, test_take_foreign, 0,
+	    (int)NELEM(foreign_rows));
+	tcase_add_test(tc, test_stamp);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
