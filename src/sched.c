@@ -16,16 +16,8 @@
  *	thread, save;
  *	outcomes of updates go into the state, which is saved at once.
  *
- * The state lock is held only while deciding and while updates are in
- * flight, so flip and release get it within moments; what they write is
- * merged in before the next decision and never overwritten.  Changes
- * are saved when they happen (at most every 200 ms, the lock kept until
- * then); counters alone at most once a minute and at exit.
- *
- * SIGHUP: a thread loads sitelist.yaml while the probes go on with the
- * old configuration; once it is loaded, what is in flight finishes and
- * the new one takes over, sites carried over by name.  A bad file is
- * reported and the old configuration keeps running.
+ * The state file is dstate.c's (the lock, foreign writes, saves), a
+ * reload (SIGHUP) is reload.c's.
  * SIGTERM, SIGINT: finish what is in flight, save, exit 0.
  */
 #include <errno.h>
@@ -42,120 +34,11 @@
 
 #include <curl/curl.h>
 
-#include "cmd.h"
-#include "config.h"
-#include "jobq.h"
+#include "daemon.h"
 #include "log.h"
-#include "metrics.h"
-#include "notify.h"
-#include "probe.h"
-#include "round.h"
-#include "session.h"
 #include "scheduler.h"
 #include "sdnotify.h"
-#include "state.h"
 #include "util.h"
-
-#define SAVE_EVERY_MS	60000	/* counters only */
-#define SAVE_GAP_MS	200	/* changes: at most this often */
-#define METRICS_MIN_MS	1000	/* the textfile at most this often */
-#define LOCK_RETRY_MS	20	/* while flip or release holds the lock */
-#define STOP_LOCK_MS	10000	/* the last save waits this long */
-#define LOAD_STOP_MS	1000	/* a stop waits this long for a reload */
-#define STOP_MS		5000	/* SIGTERM to the end of notifications: the
-				   whole stop stays well inside 10 s */
-#define STOP_MIN_MS	500	/* ... but hooks get at least this */
-
-struct dsite {			/* a configured site at run time */
-	const struct site	*site;
-	uint64_t		 due;		/* next probe, monotonic ms */
-	uint64_t		 started, back;	/* probes sent, all back */
-	struct probe_req	*reqs;		/* primaries, then failovers */
-	struct probe_result	*res;
-	size_t			 out;		/* probes not back yet */
-	bool			 probing;	/* started, not decided */
-	bool			 ready;		/* all back, not decided */
-	bool			 busy;		/* an update in flight */
-};
-
-/*
- * The sites whose probes were all back at one moment: one round.  When
- * some must be read from DNS before they can be decided (round.h, the
- * read stage), the batch waits for the DNS thread with its results.
- */
-struct batch {
-	const struct site	**sites;
-	struct probe_result	**per;
-	struct dsite		**which;
-	bool			*busy;
-	size_t			 n;
-	uint64_t		 first, last;	/* probes started, all back */
-	struct readjob		*rj;
-};
-
-struct job {			/* work on its way through the DNS thread */
-	struct daemon	*dm;
-	const struct config *cfg;	/* whose sites it borrows */
-	uint64_t	 t0;		/* when its deciding probes ended */
-	struct pubjob	*pj;		/* an update, or */
-	struct batch	*b;		/* a batch waiting for its reads */
-};
-
-/*
- * A configuration replaced by a reload while updates that borrow its
- * sites are still in flight: freed when the last of them is back, so a
- * reload never waits for the DNS servers.
- */
-struct retired {
-	struct config	*cfg;
-	size_t		 jobs;
-	struct retired	*next;
-};
-
-struct daemon {
-	const struct globals	*g;
-	struct session		 ss;	/* cfg, st, path, lock, notify */
-	struct round		 w;	/* the round at hand */
-	struct dsite		*ds;
-	size_t			 nds;
-	struct dsite		**byname;	/* ds sorted by name */
-	struct prober		*prober;
-	uint64_t		 slack;		/* batch sites due this close */
-
-	/* canaries */
-	struct check_spec	 cspec;
-	struct probe_req	*creq;
-	struct probe_result	*cres;
-	size_t			 cout;
-	uint64_t		 cdue, cevery;
-	bool			 iso;
-
-	/* the DNS thread; a stop waits for no job in flight */
-	struct jobq		*dnsq;
-	size_t			 cur_jobs;	/* jobs borrowing w.cfg */
-	struct retired		*retired;
-	struct notifier		**old_notify;	/* retired by reloads */
-	size_t			 nold_notify;
-
-	/* reloads: sitelist.yaml is loaded off the loop */
-	struct load		*load;		/* under way */
-	struct config		*next;		/* loaded; in at the swap */
-	uint64_t		 next_at;	/* when it was loaded */
-
-	/* the state file */
-	struct state_stamp	 saved;		/* as we last wrote it */
-	bool			 dirty, major, save_failed;
-	bool			 unmerged;	/* a foreign write not read */
-	uint64_t		 last_save, last_metrics;
-	double			 last_round;
-	time_t			 last_round_at;
-
-	char			*statepath;
-	int			 sigfd;
-	sigset_t		 oldmask;	/* before signals_open */
-	bool			 stop, reload;
-	uint64_t		 stop_at;	/* SIGTERM, monotonic ms */
-};
 
 /* ---- the DNS thread ---- */
 
@@ -353,189 +236,6 @@ schedule(struct daemon *dm, uint64_t now)
 	return next;
 }
 
-/* ---- the state file ---- */
-
-/* Whether flip, release or check wrote the file since we did. */
-static bool
-foreign_write(struct daemon *dm)
-{
-	return state_stamp_changed(dm->ss.path, &dm->saved);
-}
-
-static void
-note_saved(struct daemon *dm)
-{
-	state_stamp_take(dm->ss.path, &dm->saved);
-}
-
-/* A foreign write found damaged and moved aside: ours is the good one. */
-static void
-foreign_broken(struct daemon *dm, struct diags *d, const char *moved)
-{
-	char what[512], *why;
-
-	diags_first(d, what, sizeof(what));
-	diags_log(d);
-	log_warnx("error: %s was changed and is damaged: moved aside to %s; "
-	    "keeping what this daemon knows", dm->ss.path, moved);
-	why = xasprintf("the state file was changed and is damaged (%s); "
-	    "moved aside to %s; keeping what this daemon knows", what, moved);
-	session_event(&dm->ss, EV_STATE_BROKEN, NULL, SIDE_PRIMARY, SIDE_PRIMARY,
-	    NULL, 0, why);
-	free(why);
-	dm->unmerged = false;
-	dm->major = dm->dirty = true;	/* a good one, soon */
-	note_saved(dm);
-}
-
-static void
-foreign_changed(const struct state_site *x, void *arg)
-{
-	const struct site_state *b = &x->st;	/* now theirs */
-
-	(void)arg;
-	log_info("%s: taking in a change made outside this daemon (%s%s%s)",
-	    x->name, b->hold.active ? "held on " : "now ", side_str(b->side),
-	    b->drift ? ", drift" : "");
-}
-
-/*
- * Takes in what flip, release or check wrote: the side, the published
- * set, hold, drift and pending of every site the file knows.  Address
- * counters and run counters stay ours (newer, and the daemon's job):
- * state_take_foreign().
- */
-static void
-merge_foreign(struct daemon *dm)
-{
-	char moved[PATH_MAX];
-	struct state f;
-	struct diags d;
-	int rc;
-
-	diags_init(&d);
-	rc = state_load_or_move(dm->ss.path, &f, &d, time(NULL), moved,
-	    sizeof(moved));
-	if (rc == 1) {
-		foreign_broken(dm, &d, moved);
-		diags_clear(&d);
-		return;
-	}
-	if (rc != 0) {
-		/*
-		 * Not read (no descriptor, an I/O error) or damaged and not
-		 * moved: it may hold a flip.  Nothing is saved over it until
-		 * it is read (save() tries again), so the flip is never lost.
-		 */
-		if (!dm->unmerged) {
-			diags_log(&d);
-			log_warnx("%s was changed and cannot be %s; not saving "
-			    "over it until it can", dm->ss.path, rc == -2 ?
-			    "moved aside" : "read");
-		}
-		dm->unmerged = true;
-		diags_clear(&d);
-		return;
-	}
-	diags_clear(&d);
-	if (dm->unmerged)
-		log_info("%s can be read again; its changes are taken in",
-		    dm->ss.path);
-	dm->unmerged = false;
-	state_take_foreign(&dm->ss.st, &f, foreign_changed, NULL);
-	state_clear(&f);
-	note_saved(dm);
-}
-
-static bool
-lock_take(struct daemon *dm, unsigned wait_ms)
-{
-	if (dm->g->dry_run)
-		return true;
-	if (dm->ss.lock != -1)
-		return true;
-	if ((dm->ss.lock = state_lock(dm->ss.path, wait_ms)) == -1) {
-		if (errno != EWOULDBLOCK)
-			log_warn("cannot lock %s.lock", dm->ss.path);
-		return false;
-	}
-	if (foreign_write(dm))
-		merge_foreign(dm);
-	return true;
-}
-
-static void
-lock_release(struct daemon *dm)
-{
-	state_unlock(dm->ss.lock);
-	dm->ss.lock = -1;
-}
-
-static void
-save(struct daemon *dm, uint64_t now)
-{
-	if (dm->g->dry_run) {
-		dm->dirty = dm->major = false;
-		return;
-	}
-	if (dm->unmerged && foreign_write(dm))
-		merge_foreign(dm);	/* a flip it may hold comes first */
-	if (dm->unmerged) {
-		dm->save_failed = true;	/* flip must not wait on us */
-		dm->last_save = now;
-		return;
-	}
-	if (state_save(dm->ss.path, &dm->ss.st) == -1) {
-		if (!dm->save_failed)
-			log_warn("cannot save the state to %s", dm->ss.path);
-		dm->save_failed = true;	/* flip must not wait on us */
-		dm->last_save = now;	/* tried again after the gap */
-		return;
-	}
-	if (dm->save_failed)
-		log_info("the state is saved to %s again", dm->ss.path);
-	dm->save_failed = false;
-	note_saved(dm);
-	dm->dirty = dm->major = false;
-	dm->last_save = now;
-}
-
-static void
-metrics(struct daemon *dm, uint64_t now, bool force)
-{
-	struct metrics_round m = { dm->last_round, dm->last_round_at, dm->iso,
-	    true };
-
-	if (dm->g->dry_run || dm->ss.cfg->metrics_file == NULL ||
-	    (!force && now - dm->last_metrics < METRICS_MIN_MS))
-		return;
-	if (metrics_write(dm->ss.cfg->metrics_file, dm->ss.cfg, &dm->ss.st,
-	    &m) == -1)
-		log_warn("cannot write the metrics file %s",
-		    dm->ss.cfg->metrics_file);
-	dm->last_metrics = now;
-}
-
-/*
- * Saves when due; lets the lock go when nothing is in flight and nothing
- * worth saving is unsaved (flip must read what the daemon did).  Saves
- * of changes come at most every SAVE_GAP_MS: the file holds every site,
- * and during an incident rounds come several times a second.
- */
-static void
-settle(struct daemon *dm, uint64_t now)
-{
-	bool want = (dm->major && (dm->stop || now - dm->last_save >=
-	    SAVE_GAP_MS)) || (dm->dirty && (dm->stop ||
-	    now - dm->last_save >= SAVE_EVERY_MS));
-
-	if (want && lock_take(dm, 0))
-		save(dm, now);
-	if (jobq_inflight(dm->dnsq) == 0 && dm->ss.lock != -1 &&
-	    (!dm->major || dm->g->dry_run || dm->save_failed))
-		lock_release(dm);
-}
-
 /* ---- rounds ---- */
 
 static void
@@ -662,7 +362,7 @@ decide_ready(struct daemon *dm, uint64_t now)
 
 	for (i = 0; i < dm->nds; i++)
 		n += dm->ds[i].ready;
-	if (n == 0 || !lock_take(dm, 0))
+	if (n == 0 || !dstate_lock(dm, 0))
 		return;			/* flip holds it: soon */
 	b = batch_take(dm, now, n);
 	b->rj = round_readjob(batch_round(dm, b));
@@ -745,23 +445,11 @@ job_done(void *arg)
 	dm->dirty = dm->major = true;
 }
 
-/* ---- reload ---- */
-
-static bool
-same_notify(const struct config *a, const struct config *b)
-{
-	return ((a->notify_exec == NULL && b->notify_exec == NULL) ||
-	    (a->notify_exec && b->notify_exec &&
-	    strcmp(a->notify_exec, b->notify_exec) == 0)) &&
-	    ((a->notify_webhook == NULL && b->notify_webhook == NULL) ||
-	    (a->notify_webhook && b->notify_webhook &&
-	    strcmp(a->notify_webhook, b->notify_webhook) == 0)) &&
-	    a->notify_timeout_ms == b->notify_timeout_ms;
-}
+/* ---- configurations ---- */
 
 /* Sites, canaries, the shortest interval: what a configuration sets. */
-static void
-configure(struct daemon *dm, uint64_t now)
+void
+sched_configure(struct daemon *dm, uint64_t now)
 {
 	struct config *cfg = dm->ss.cfg;
 	uint64_t min = UINT64_MAX, max = 0;
@@ -800,202 +488,6 @@ configure(struct daemon *dm, uint64_t now)
 		prober_free(dm->prober);
 		dm->prober = prober_new(cfg->max_parallel);
 	}
-}
-
-/*
- * One load of sitelist.yaml in its own thread (a 100,000-site file takes
- * seconds, a slow disk longer) while the loop goes on probing with the
- * old configuration.  The thread touches nothing of the daemon's; what
- * it owns is freed by the loop after joining it, or by itself when the
- * loop stopped without waiting (abandoned).
- */
-struct load {
-	pthread_t	 th;
-	pthread_mutex_t	 mu;
-	bool		 done, abandoned;	/* under mu */
-	const char	*path;
-	int		 efd;		/* its own: the loop polls it */
-	struct config	*cfg;		/* the result; NULL: errors in d */
-	struct diags	 d;
-};
-
-static void
-load_free(struct load *l)
-{
-	config_free(l->cfg);
-	diags_clear(&l->d);
-	close(l->efd);
-	pthread_mutex_destroy(&l->mu);
-	free(l);
-}
-
-static void *
-load_thread(void *arg)
-{
-	struct load *l = arg;
-	uint64_t one = 1;
-	bool gone;
-
-	l->cfg = config_load(l->path, &l->d);	/* does not log */
-	diags_sort(&l->d);
-	pthread_mutex_lock(&l->mu);
-	l->done = true;
-	gone = l->abandoned;
-	pthread_mutex_unlock(&l->mu);
-	if (gone)
-		load_free(l);
-	else if (write(l->efd, &one, sizeof(one)) == -1) {
-		/* EAGAIN: the counter is full, so already signalled */
-	}
-	return NULL;
-}
-
-/* After SIGHUP: a load starts unless one runs or waits for its swap. */
-static void
-reload_start(struct daemon *dm)
-{
-	struct load *l;
-
-	if (!dm->reload || dm->load != NULL || dm->next != NULL || dm->stop)
-		return;
-	dm->reload = false;	/* a SIGHUP from here on: one more load */
-	sdnotify_send("RELOADING=1");
-	log_info("reloading %s", dm->g->config_path);
-	l = xcalloc(1, sizeof(*l));
-	pthread_mutex_init(&l->mu, NULL);
-	diags_init(&l->d);
-	l->path = dm->g->config_path;
-	if ((l->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
-	    pthread_create(&l->th, NULL, load_thread, l) != 0) {
-		log_warnx("cannot start the reload of %s; still running the "
-		    "configuration loaded before", dm->g->config_path);
-		sdnotify_send("READY=1\nSTATUS=reload failed; running the "
-		    "previous configuration");
-		load_free(l);
-		return;
-	}
-	dm->load = l;
-}
-
-/* A finished load: its errors are logged, a good one waits for the swap. */
-static void
-reload_poll(struct daemon *dm)
-{
-	struct load *l = dm->load;
-	bool done;
-
-	if (l == NULL)
-		return;
-	pthread_mutex_lock(&l->mu);
-	done = l->done;
-	pthread_mutex_unlock(&l->mu);
-	if (!done)
-		return;
-	pthread_join(l->th, NULL);
-	dm->load = NULL;
-	diags_log(&l->d);
-	if (l->cfg == NULL) {
-		log_warnx("%s has errors; still running the configuration "
-		    "loaded before", dm->g->config_path);
-		sdnotify_send("READY=1\nSTATUS=reload failed; running the "
-		    "previous configuration");
-	}
-	dm->next = l->cfg;	/* if loaded: schedule() starts nothing more */
-	dm->next_at = mono_ms();
-	l->cfg = NULL;
-	load_free(l);
-}
-
-/*
- * At the end: a load under way is waited for LOAD_STOP_MS, then left to
- * finish and free itself (a hung file system must not hold up the stop).
- */
-static void
-reload_join(struct daemon *dm)
-{
-	struct load *l = dm->load;
-	struct timespec ts;
-	bool gone = false;
-
-	config_free(dm->next);
-	dm->next = NULL;
-	if (l == NULL)
-		return;
-	dm->load = NULL;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += LOAD_STOP_MS % 1000 * 1000000L;
-	ts.tv_sec += LOAD_STOP_MS / 1000 + ts.tv_nsec / 1000000000L;
-	ts.tv_nsec %= 1000000000L;
-	if (pthread_timedjoin_np(l->th, NULL, &ts) != 0) {
-		pthread_mutex_lock(&l->mu);
-		gone = l->abandoned = !l->done;
-		pthread_mutex_unlock(&l->mu);
-		if (gone) {
-			log_warnx("stopping without waiting for the reload "
-			    "of %s", dm->g->config_path);
-			pthread_detach(l->th);
-			return;
-		}
-		pthread_join(l->th, NULL);
-	}
-	load_free(l);
-}
-
-/*
- * Puts dm->next in place of the running configuration.  Called with no
- * probe in flight (they borrow the old sites); updates in flight keep
- * borrowing theirs, which stays until the last is back (struct retired),
- * so a reload never waits for the DNS servers.  Without the state lock
- * (flip holds it) it is tried again next pass; after STOP_LOCK_MS the
- * file is loaded again, with probes meanwhile.
- */
-static void
-reload_swap(struct daemon *dm)
-{
-	struct config *cfg = dm->next, *old = dm->ss.cfg;
-	uint64_t now = mono_ms();
-
-	if (!lock_take(dm, 0)) {
-		if (now - dm->next_at < STOP_LOCK_MS)
-			return;
-		log_warnx("cannot take the state lock; reload postponed");
-		config_free(dm->next);
-		dm->next = NULL;
-		dm->reload = true;
-		return;
-	}
-	dm->next = NULL;
-	if (strcmp(cmd_state_path(dm->g, cfg), dm->ss.path) != 0)
-		log_warnx("state_file changed to %s: takes effect when the "
-		    "daemon is restarted; still using %s",
-		    cmd_state_path(dm->g, cfg), dm->ss.path);
-	dm->ss.cfg = cfg;
-	configure(dm, now);
-	if (!same_notify(old, cfg)) {
-		/* the old one delivers what is queued, on its own time;
-		 * what is left of it at the stop is dropped, logged */
-		if (dm->ss.notify != NULL) {
-			notify_retire(dm->ss.notify);
-			dm->old_notify = xreallocarray(dm->old_notify,
-			    dm->nold_notify + 1, sizeof(*dm->old_notify));
-			dm->old_notify[dm->nold_notify++] = dm->ss.notify;
-		}
-		dm->ss.notify = dm->g->dry_run ? NULL : notify_new(cfg);
-	}
-	if (dm->cur_jobs > 0) {
-		struct retired *r = xcalloc(1, sizeof(*r));
-
-		r->cfg = old;
-		r->jobs = dm->cur_jobs;
-		r->next = dm->retired;
-		dm->retired = r;
-	} else
-		config_free(old);
-	dm->cur_jobs = 0;
-	dm->major = dm->dirty = true;
-	settle(dm, now);
-	log_info("reloaded: %zu sites", cfg->nsites);
-	sdnotify_send("READY=1\nSTATUS=watching sites");
 }
 
 /* ---- signals ---- */
@@ -1096,7 +588,7 @@ loop(struct daemon *dm)
 		fds[0].events = CURL_WAIT_POLLIN;
 		fds[1].fd = jobq_fd(dm->dnsq);
 		fds[1].events = CURL_WAIT_POLLIN;
-		fds[2].fd = dm->load != NULL ? dm->load->efd : -1;
+		fds[2].fd = reload_fd(dm);
 		fds[2].events = CURL_WAIT_POLLIN;
 		prober_step(dm->prober, next > 60000 ? 60000 : (int)next, fds,
 		    dm->load != NULL ? 3 : 2);
@@ -1106,8 +598,8 @@ loop(struct daemon *dm)
 		jobq_collect(dm->dnsq);
 		now = mono_ms();
 		decide_ready(dm, now);
-		settle(dm, now);
-		metrics(dm, now, false);
+		dstate_settle(dm, now);
+		dstate_metrics(dm, now, false);
 	}
 }
 
@@ -1145,8 +637,8 @@ sched_start(struct daemon *dm)
 	/* ... and blocked in the DNS thread, which inherits the mask */
 	if ((dm->dnsq = jobq_new()) == NULL)
 		fatal("cannot start the DNS thread");
-	note_saved(dm);		/* read below, not merged into nothing */
-	if (!lock_take(dm, STOP_LOCK_MS)) {
+	dstate_stamp(dm);	/* read below, not merged into nothing */
+	if (!dstate_lock(dm, STOP_LOCK_MS)) {
 		log_warnx("another dnsfailover holds %s.lock", dm->ss.path);
 		return EX_TEMPFAIL;
 	}
@@ -1154,10 +646,10 @@ sched_start(struct daemon *dm)
 	dm->ss.now = time(NULL);
 	if (!g->dry_run && session_state_load(&dm->ss) == -1)
 		return 1;
-	note_saved(dm);
-	configure(dm, mono_ms());
+	dstate_stamp(dm);
+	sched_configure(dm, mono_ms());
 	dm->major = dm->dirty = true;
-	settle(dm, mono_ms());
+	dstate_settle(dm, mono_ms());
 	log_info("watching %zu sites (state %s)", dm->ss.cfg->nsites,
 	    dm->ss.path);
 	sdnotify_send("READY=1\nSTATUS=watching sites");
@@ -1169,12 +661,12 @@ sched_wait(struct daemon *dm)
 {
 	loop(dm);
 	sdnotify_send("STOPPING=1");
-	if (lock_take(dm, STOP_LOCK_MS))
-		save(dm, mono_ms());
+	if (dstate_lock(dm, STOP_LOCK_MS))
+		dstate_save(dm, mono_ms());
 	else
 		log_warnx("cannot take the state lock; the last counters are "
 		    "not saved");
-	metrics(dm, mono_ms(), true);
+	dstate_metrics(dm, mono_ms(), true);
 	log_info("stopped");
 	return EX_OK;
 }
@@ -1198,9 +690,10 @@ sched_free(struct daemon *dm)
 		config_free(r->cfg);
 		free(r);
 	}
-	lock_release(dm);
+	dstate_unlock(dm);
 	if (dm->sigfd != -1) {
-		signals_read(dm);	/* a second SIGTERM must not kill us now */
+		/* a second SIGTERM must not kill us now */
+		signals_read(dm);
 		close(dm->sigfd);
 		pthread_sigmask(SIG_SETMASK, &dm->oldmask, NULL);
 	}
