@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dnsio.h"
+#include "dnsquery.h"
 #include "dnsupdate.h"
 #include "keyfile.h"
 #include "util.h"
@@ -100,7 +101,7 @@ main(int argc, char **argv)
 	got = xcalloc(n, sizeof(*got));
 	ng = xcalloc(n, sizeof(*ng));
 	t0 = now();
-	if (dnsupdate_read_addrs(&c, np, n, got, ng, err, sizeof(err)) == 0)
+	if (dnsquery_read_addrs(&c, np, n, got, ng, err, sizeof(err)) == 0)
 		for (i = 0; i < n; i++)
 			ok += ng[i] == 1 && addr_equal(&got[i][0], &b[i]);
 	printf("readback records %zu serving the new address %zu (%.3f s)\n",

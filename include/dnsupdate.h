@@ -11,7 +11,8 @@
  * never taken as success and never stops the next server from being
  * tried; the first verified answer other than SERVFAIL or NOTIMP
  * decides.  Outcomes are data; messages name each server tried, the
- * zone, rcode and TSIG error, never the secret.  Nothing here logs.
+ * zone, rcode and TSIG error, never the secret.  The queries (zone,
+ * what is served, verify) are dnsquery's.  Nothing here logs.
  */
 #ifndef DNSFAILOVER_DNSUPDATE_H
 #define DNSFAILOVER_DNSUPDATE_H
@@ -22,6 +23,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "dnsquery.h"	/* for the transitional names below */
 
 #define DU_TYPE_A	1
 #define DU_TYPE_AAAA	28
@@ -101,8 +103,8 @@ struct du_report {
 
 /*
  * Applies changes to zone through the servers of dns, signed with its
- * key (unsigned if dns->key is NULL: tests only).  outcomes[i] (if not NULL) gets the outcome of changes[i]; the
- * report sums up.  With dns->verify, applied changes are confirmed by
+ * key (unsigned if dns->key is NULL: tests only).  outcomes[i] (if not
+ * NULL) gets the outcome of changes[i]; the report sums up.  With dns->verify, applied changes are confirmed by
  * queries until dns->timeout.  Returns 0 if every change was applied.
  */
 int	dnsupdate_apply(const struct dns_conf *, const char *zone,
@@ -110,22 +112,23 @@ int	dnsupdate_apply(const struct dns_conf *, const char *zone,
 	    enum du_outcome *outcomes, struct du_report *);
 
 /*
- * The zone of name, found by SOA queries from name upwards, sent
- * without a key to the servers of dns.  0 and the zone (no trailing dot)
- * in zone, or -1 with a reason in err.
+ * Transitional, until round.c and cmd_flip.c speak publish.h: the old
+ * names of what dnsquery.h now does.  Delete them then.
  */
-int	dnsupdate_find_zone(const struct dns_conf *, const char *name,
-	    char *zone, size_t zonelen, char *err, size_t errlen);
+static inline int
+dnsupdate_find_zone(const struct dns_conf *dns, const char *name,
+    char *zone, size_t zonelen, char *err, size_t errlen)
+{
+	return dnsquery_find_zone(dns, name, zone, zonelen, err, errlen) ==
+	    DQ_ZONE_FOUND ? 0 : -1;
+}
 
-/*
- * The current A and AAAA addresses of each of names[0..n) as served by
- * the first server of dns that answers.  addrs[i] is malloc'd (NULL when
- * none; the caller frees), naddrs[i] its count.  Returns 0 if every name
- * got an answer (NOERROR or NXDOMAIN), -1 otherwise, with a reason.
- */
-int	dnsupdate_read_addrs(const struct dns_conf *, const char *const *names,
-	    size_t n, struct addr **addrs, size_t *naddrs, char *err,
-	    size_t errlen);
+static inline int
+dnsupdate_read_addrs(const struct dns_conf *dns, const char *const *names,
+    size_t n, struct addr **addrs, size_t *naddrs, char *err, size_t errlen)
+{
+	return dnsquery_read_addrs(dns, names, n, addrs, naddrs, err, errlen);
+}
 
 /*
  * One UPDATE message for changes[0..n) with the given ID, signed with key

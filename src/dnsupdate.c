@@ -11,7 +11,7 @@
  *	check:	same ID, TSIG present, made with our key name and
  *		algorithm, verified with the request MAC, time within the
  *		fudge; then the rcode and TSIG error;
- *	verify:	query until the server serves what was sent.
+ *	verify:	query until the server serves what was sent (dnsquery).
  *
  * ldns does not check the reply ID or the TSIG time, and a resolver
  * marks a failed server dead forever; so ldns builds, signs and parses
@@ -21,11 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <ldns/ldns.h>
 
 #include "dnsio.h"
+#include "dnsquery.h"
 #include "dnsupdate.h"
 #include "keyfile.h"
 #include "log.h"
@@ -109,23 +109,12 @@ du_addrs_clear(struct du_addrs *d)
 	d->rdata = NULL;
 }
 
-/* ---- records ---- */
-
-static ldns_rdf *
-dname(const char *name)
-{
-	char fq[DNAME_MAXLEN + 2];
-
-	snprintf(fq, sizeof(fq), "%s.", name);
-	return ldns_dname_new_frm_str(fq);
-}
-
 /* An RR without data: delete-RRset and the type-only prerequisites. */
 static ldns_rr *
 rr_empty(const char *name, uint16_t type, ldns_rr_class class)
 {
 	ldns_rr *rr = ldns_rr_new();
-	ldns_rdf *owner = dname(name);
+	ldns_rdf *owner = dnsquery_dname(name);
 
 	if (rr == NULL || owner == NULL) {
 		ldns_rr_free(rr);
@@ -138,23 +127,6 @@ rr_empty(const char *name, uint16_t type, ldns_rr_class class)
 	ldns_rr_set_ttl(rr, 0);
 	return rr;
 }
-
-/* "name ttl IN TYPE rdata"; NULL if ldns will not parse it. */
-static ldns_rr *
-rr_data(const char *name, uint32_t ttl, uint16_t type, const char *rdata)
-{
-	ldns_rr *rr = NULL;
-	char *type_s = ldns_rr_type2str((ldns_rr_type)type), *s;
-
-	s = xasprintf("%s. %u IN %s %s", name, ttl, type_s ? type_s : "TYPE0",
-	    rdata);
-	if (ldns_rr_new_frm_str(&rr, s, 0, NULL, NULL) != LDNS_STATUS_OK)
-		rr = NULL;
-	free(s);
-	free(type_s);
-	return rr;
-}
-
 /* Upper bound of an RR's size on the wire: no name compression. */
 static size_t
 rr_wire_max(const ldns_rr *rr)
@@ -185,7 +157,7 @@ prereq_add(ldns_rr_list *pr, const char *name, const struct du_prereq *p,
 	switch (p->kind) {
 	case DU_PRE_EQUALS:
 		for (i = 0; i < p->set.nrdata; i++)
-			if (push(pr, rr_data(name, 0, p->set.type,
+			if (push(pr, dnsquery_rr(name, 0, p->set.type,
 			    p->set.rdata[i]), size) == -1)
 				return -1;
 		/* TTL 0 in prerequisites (RFC 2136 2.4), ldns kept it 0 */
@@ -245,7 +217,7 @@ change_add(ldns_rr_list *pr, ldns_rr_list *up, const struct du_change *c,
 		    size) == -1)
 			return -1;
 		for (j = 0; j < s->nrdata; j++)
-			if (push(up, rr_data(c->name, c->ttl, s->type,
+			if (push(up, dnsquery_rr(c->name, c->ttl, s->type,
 			    s->rdata[j]), size) == -1)
 				return -1;
 	}
@@ -275,7 +247,7 @@ msg_finish(struct msg *m, const char *zone, ldns_rr_list *pr,
     ldns_rr_list *up, uint16_t id, const struct tsig_key *key, char *err,
     size_t errlen)
 {
-	ldns_rdf *z = dname(zone);
+	ldns_rdf *z = dnsquery_dname(zone);
 	ldns_status st;
 
 	m->pkt = z ? ldns_update_pkt_new(z, LDNS_RR_CLASS_IN, pr, up, NULL) :
@@ -334,74 +306,6 @@ dnsupdate_build(const char *zone, const struct du_change *changes,
 	return 0;
 }
 
-/* ---- replies ---- */
-
-/* Skips the name at *pos; -1 if it runs past len or is no name. */
-static int
-skip_name(const uint8_t *w, size_t len, size_t *pos)
-{
-	while (*pos < len) {
-		if (w[*pos] == 0) {
-			(*pos)++;
-			return 0;
-		}
-		if ((w[*pos] & 0xc0) == 0xc0) {
-			*pos += 2;
-			return *pos <= len ? 0 : -1;
-		}
-		if (w[*pos] & 0xc0)
-			return -1;
-		*pos += (size_t)w[*pos] + 1;
-	}
-	return -1;
-}
-
-/*
- * Whether a message's records are all there and a TSIG RR, if any, is
- * the one last record (RFC 8945 5.1).  Checked before ldns parses: ldns
- * 1.8.3 keeps the last of several TSIG RRs and leaks the others.
- */
-static bool
-tsig_placed(const uint8_t *w, size_t len)
-{
-	size_t pos = 12, i, nrr, ntsig = 0, last = 0;
-
-	if (len < 12)
-		return false;
-	for (i = 0; i < (size_t)(w[4] << 8 | w[5]); i++)
-		if (skip_name(w, len, &pos) == -1 || (pos += 4) > len)
-			return false;
-	nrr = (size_t)(w[6] << 8 | w[7]) + (size_t)(w[8] << 8 | w[9]) +
-	    (size_t)(w[10] << 8 | w[11]);
-	for (i = 0; i < nrr; i++) {
-		if (skip_name(w, len, &pos) == -1 || pos + 10 > len)
-			return false;
-		if ((w[pos] << 8 | w[pos + 1]) == LDNS_RR_TYPE_TSIG) {
-			ntsig++;
-			last = i + 1;
-		}
-		pos += 10 + (size_t)(w[pos + 8] << 8 | w[pos + 9]);
-		if (pos > len)
-			return false;
-	}
-	return ntsig == 0 || (ntsig == 1 && last == nrr &&
-	    (w[10] << 8 | w[11]) > 0);
-}
-
-/* A reply parsed, or NULL if malformed (see tsig_placed). */
-static ldns_pkt *
-reply_parse(const uint8_t *wire, size_t len)
-{
-	ldns_pkt *p = NULL;
-
-	if (!tsig_placed(wire, len) || ldns_wire2pkt(&p, wire, len) !=
-	    LDNS_STATUS_OK) {
-		ldns_pkt_free(p);
-		return NULL;
-	}
-	return p;
-}
-
 static const char *
 tsig_error_str(unsigned e)
 {
@@ -427,13 +331,6 @@ rdf_u48(const ldns_rdf *r)
 	for (i = 0; i < 6 && i < ldns_rdf_size(r); i++)
 		v = v << 8 | p[i];
 	return v;
-}
-
-static void
-server_str(const struct dns_server *s, char *buf, size_t size)
-{
-	snprintf(buf, size, s->addr.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
-	    s->addr.text, s->port);
 }
 
 static int
@@ -472,7 +369,7 @@ static bool
 tsig_ours(const ldns_rr *t, const struct tsig_key *key, char *what,
     size_t wlen)
 {
-	ldns_rdf *name = dname(key->name);
+	ldns_rdf *name = dnsquery_dname(key->name);
 	ldns_rdf *alg = ldns_dname_new_frm_str(tsig_alg_ldns(key->alg));
 	char *got = NULL;
 	bool ok = false;
@@ -568,7 +465,7 @@ judge(const ldns_pkt *req, const uint8_t *wire, size_t len,
 	int out;
 
 	*final = false;
-	if ((r = reply_parse(wire, len)) == NULL || !ldns_pkt_qr(r)) {
+	if ((r = dnsquery_reply_parse(wire, len)) == NULL || !ldns_pkt_qr(r)) {
 		snprintf(what, wlen, "malformed reply");
 		ldns_pkt_free(r);
 		return DU_OTHER;
@@ -662,7 +559,7 @@ send_msg(const struct dns_conf *dns, const char *zone, const struct msg *m,
 
 	why[0] = '\0';
 	for (i = 0; i < dns->nservers; i++) {
-		server_str(&dns->servers[i], srv, sizeof(srv));
+		dnsquery_server_str(&dns->servers[i], srv, sizeof(srv));
 		st = exchange(dns, &dns->servers[i], m, &reply, &rlen, what,
 		    sizeof(what));
 		final = false;
@@ -682,220 +579,6 @@ send_msg(const struct dns_conf *dns, const char *zone, const struct msg *m,
 			best = (enum du_outcome)out;
 	}
 	return best;
-}
-
-/* ---- queries: verify, read, find the zone ---- */
-
-struct query {
-	const char	*name;
-	uint16_t	 type;
-	uint8_t		*wire;
-	size_t		 len;
-};
-
-static int
-query_build(struct query *q, const char *name, uint16_t type, uint16_t id)
-{
-	ldns_rdf *d = dname(name);
-	ldns_pkt *p = d ? ldns_pkt_query_new(d, (ldns_rr_type)type,
-	    LDNS_RR_CLASS_IN, 0) : NULL;
-	int rc = -1;
-
-	q->name = name;
-	q->type = type;
-	q->wire = NULL;
-	if (p == NULL) {
-		ldns_rdf_deep_free(d);
-		return -1;
-	}
-	ldns_pkt_set_id(p, id);
-	if (ldns_pkt2wire(&q->wire, p, &q->len) == LDNS_STATUS_OK)
-		rc = 0;
-	ldns_pkt_free(p);
-	return rc;
-}
-
-/* The rdata of an RR as one canonical string (the caller frees). */
-static char *
-rdata_str(const ldns_rr *rr)
-{
-	char *out = xstrdup(""), *f, *t;
-	size_t i;
-
-	for (i = 0; i < ldns_rr_rd_count(rr); i++) {
-		f = ldns_rdf2str(ldns_rr_rdf(rr, i));
-		t = xasprintf("%s%s%s", out, i ? " " : "", f ? f : "");
-		free(f);
-		free(out);
-		out = t;
-	}
-	return out;
-}
-
-static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * The values of RRset (name, type) in a reply, sorted; -1 if the reply
- * is no authoritative answer (neither NOERROR nor NXDOMAIN).
- */
-static int
-answer_values(const uint8_t *wire, size_t len, const char *name,
-    uint16_t type, char ***vals, size_t *n)
-{
-	ldns_pkt *p = NULL;
-	ldns_rr_list *an;
-	ldns_rdf *owner = dname(name);
-	ldns_rr *rr;
-	size_t i;
-
-	*vals = NULL;
-	*n = 0;
-	if ((p = reply_parse(wire, len)) == NULL ||
-	    (ldns_pkt_get_rcode(p) != LDNS_RCODE_NOERROR &&
-	    ldns_pkt_get_rcode(p) != LDNS_RCODE_NXDOMAIN)) {
-		ldns_pkt_free(p);
-		ldns_rdf_deep_free(owner);
-		return -1;
-	}
-	an = ldns_pkt_answer(p);
-	*vals = xcalloc(ldns_rr_list_rr_count(an) + 1, sizeof(char *));
-	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
-		rr = ldns_rr_list_rr(an, i);
-		if (ldns_rr_get_type(rr) == type &&
-		    ldns_dname_compare(ldns_rr_owner(rr), owner) == 0)
-			(*vals)[(*n)++] = rdata_str(rr);
-	}
-	qsort(*vals, *n, sizeof(char *), str_cmp);
-	ldns_pkt_free(p);
-	ldns_rdf_deep_free(owner);
-	return 0;
-}
-
-static void
-vals_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* The values of set as ldns prints them, sorted (canonical form). */
-static char **
-canonical(const char *name, const struct du_rrset *set)
-{
-	char **want = xcalloc(set->nrdata + 1, sizeof(char *));
-	ldns_rr *rr;
-	size_t i;
-
-	for (i = 0; i < set->nrdata; i++) {
-		rr = rr_data(name, 0, set->type, set->rdata[i]);
-		want[i] = rr ? rdata_str(rr) : xstrdup("");
-		ldns_rr_free(rr);
-	}
-	qsort(want, set->nrdata, sizeof(char *), str_cmp);
-	return want;
-}
-
-/* Whether a reply serves exactly the n canonical values in want. */
-static bool
-serves(const uint8_t *wire, size_t len, const char *name, uint16_t type,
-    char *const *want, size_t n)
-{
-	char **got;
-	size_t ngot, i;
-	bool same;
-
-	if (answer_values(wire, len, name, type, &got, &ngot) == -1)
-		return false;
-	same = ngot == n;
-	for (i = 0; same && i < ngot; i++)
-		same = strcmp(got[i], want[i]) == 0;
-	vals_free(got, ngot);
-	return same;
-}
-
-struct vq {			/* one RRset to confirm */
-	const char		*name;
-	const struct du_rrset	*set;
-	char			**want;		/* canonical values */
-	size_t			 change;
-};
-
-/*
- * Queries s until every RRset of the changes listed in idx[0..n) is
- * served as sent, or the deadline passes; ok[i] says whether changes
- * [idx[i]] is.  All queries of a pass are in flight together.
- */
-static void
-verify(const struct dns_server *s, const struct du_change *changes,
-    const size_t *idx, size_t n, uint64_t deadline, bool *ok)
-{
-	struct vq *v;
-	struct query *q;
-	uint8_t **msgs, **rep;
-	size_t *lens, *rl, i, j, nv = 0, left;
-	uint16_t id = (uint16_t)ldns_get_random();
-
-	for (i = 0; i < n; i++)
-		nv += changes[idx[i]].nsets;	/* at most */
-	v = xcalloc(nv + 1, sizeof(*v));
-	q = xcalloc(nv + 1, sizeof(*q));
-	msgs = xcalloc(nv + 1, sizeof(*msgs));
-	rep = xcalloc(nv + 1, sizeof(*rep));
-	lens = xcalloc(nv + 1, sizeof(*lens));
-	rl = xcalloc(nv + 1, sizeof(*rl));
-	for (i = 0, nv = 0; i < n; i++) {
-		const struct du_change *c = &changes[idx[i]];
-
-		ok[i] = true;
-		for (j = 0; j < c->nsets; j++) {
-			if (du_set_noop(c, &c->sets[j]))
-				continue;
-			v[nv].name = c->name;
-			v[nv].set = &c->sets[j];
-			v[nv].want = canonical(c->name, &c->sets[j]);
-			v[nv++].change = i;
-		}
-	}
-	for (left = nv; left > 0 && mono_ms() < deadline; ) {
-		for (i = 0; i < left; i++) {
-			if (query_build(&q[i], v[i].name, v[i].set->type,
-			    (uint16_t)(id + i)) == -1)
-				fatalx("cannot build a DNS query");
-			msgs[i] = q[i].wire;
-			lens[i] = q[i].len;
-		}
-		id = (uint16_t)(id + left);
-		dnsio_query_many(s, msgs, lens, left, 256, deadline, rep, rl);
-		for (i = 0, j = 0; i < left; i++) {
-			if (rep[i] == NULL || !serves(rep[i], rl[i], v[i].name,
-			    v[i].set->type, v[i].want, v[i].set->nrdata))
-				v[j++] = v[i];	/* ask again */
-			else
-				vals_free(v[i].want, v[i].set->nrdata);
-			free(rep[i]);
-			free(q[i].wire);
-		}
-		left = j;
-		if (left > 0)
-			usleep(100000);	/* not yet: do not hammer the server */
-	}
-	for (i = 0; i < left; i++) {
-		ok[v[i].change] = false;
-		vals_free(v[i].want, v[i].set->nrdata);
-	}
-	free(v);
-	free(q);
-	free(msgs);
-	free(rep);
-	free(lens);
-	free(rl);
 }
 
 /* ---- apply ---- */
@@ -984,6 +667,46 @@ apply_msg(const struct dns_conf *dns, const char *zone, struct msg *m,
 }
 
 /*
+ * Whether each of changes[idx[0..k)] is served by server s as sent, all
+ * its RRsets queried at once; ok[i] for changes[idx[i]].  A set that is
+ * not sent (du_set_noop) is not queried.
+ */
+static void
+confirm(const struct dns_server *s, const struct du_change *changes,
+    const size_t *idx, size_t k, uint64_t deadline, bool *ok)
+{
+	struct dq_rrset *sets;
+	size_t *of, i, j, nsets = 0;
+	bool *served;
+
+	for (i = 0; i < k; i++)
+		nsets += changes[idx[i]].nsets;		/* at most */
+	sets = xcalloc(nsets + 1, sizeof(*sets));
+	of = xcalloc(nsets + 1, sizeof(*of));
+	served = xcalloc(nsets + 1, sizeof(*served));
+	for (i = 0, nsets = 0; i < k; i++) {
+		const struct du_change *c = &changes[idx[i]];
+
+		ok[i] = true;
+		for (j = 0; j < c->nsets; j++) {
+			if (du_set_noop(c, &c->sets[j]))
+				continue;
+			sets[nsets] = (struct dq_rrset){ c->name,
+			    c->sets[j].type, c->sets[j].rdata,
+			    c->sets[j].nrdata };
+			of[nsets++] = i;
+		}
+	}
+	dnsquery_confirm(s, sets, nsets, deadline, served);
+	for (j = 0; j < nsets; j++)
+		if (!served[j])
+			ok[of[j]] = false;
+	free(sets);
+	free(of);
+	free(served);
+}
+
+/*
  * Confirms the applied changes, all at once per server that took them;
  * those not served in time become DU_VERIFY_FAILED.
  */
@@ -1003,7 +726,7 @@ verify_all(const struct dns_conf *dns, const char *zone,
 				idx[k++] = i;
 		if (k == 0)
 			continue;
-		verify(&dns->servers[s], changes, idx, k, deadline, ok);
+		confirm(&dns->servers[s], changes, idx, k, deadline, ok);
 		for (i = 0; i < k; i++) {
 			if (ok[i])
 				continue;
@@ -1055,162 +778,6 @@ dnsupdate_apply(const struct dns_conf *dns, const char *zone,
 	free(out);
 	free(used);
 	return r->napplied == n ? 0 : -1;
-}
-
-/* ---- zone discovery and reading what is served ---- */
-
-/* One unsigned query to the servers in order; the reply or NULL. */
-static ldns_pkt *
-ask(const struct dns_conf *dns, const char *name, uint16_t type)
-{
-	struct query q;
-	ldns_pkt *p = NULL;
-	uint8_t *reply;
-	size_t i, rlen;
-	char err[128];
-
-	if (query_build(&q, name, type, (uint16_t)ldns_get_random()) == -1)
-		return NULL;
-	for (i = 0; i < dns->nservers && p == NULL; i++) {
-		if (dnsio_exchange(&dns->servers[i], dns->transport == DNS_UDP,
-		    q.wire, q.len, mono_ms() + dns->timeout_ms, &reply,
-		    &rlen, err, sizeof(err)) != DNSIO_OK)
-			continue;
-		/* an answer counts; a refusal or failure asks the next */
-		if ((p = reply_parse(reply, rlen)) == NULL ||
-		    (ldns_pkt_get_rcode(p) != LDNS_RCODE_NOERROR &&
-		    ldns_pkt_get_rcode(p) != LDNS_RCODE_NXDOMAIN)) {
-			ldns_pkt_free(p);
-			p = NULL;
-		}
-		free(reply);
-	}
-	free(q.wire);
-	return p;
-}
-
-/* The owner of an SOA in section l that encloses name, or NULL. */
-static char *
-soa_owner(const ldns_rr_list *l, const char *name)
-{
-	ldns_rdf *n = dname(name);
-	char *z = NULL;
-	size_t i;
-
-	for (i = 0; z == NULL && i < ldns_rr_list_rr_count(l); i++) {
-		ldns_rr *rr = ldns_rr_list_rr(l, i);
-
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
-		    (ldns_dname_compare(ldns_rr_owner(rr), n) == 0 ||
-		    ldns_dname_is_subdomain(n, ldns_rr_owner(rr))))
-			z = ldns_rdf2str(ldns_rr_owner(rr));
-	}
-	ldns_rdf_deep_free(n);
-	return z;
-}
-
-int
-dnsupdate_find_zone(const struct dns_conf *dns, const char *name,
-    char *zone, size_t zonelen, char *err, size_t errlen)
-{
-	const char *cur = name;
-	char *z = NULL;
-	ldns_pkt *p;
-	size_t len;
-
-	for (; z == NULL && cur != NULL; cur = strchr(cur, '.') ?
-	    strchr(cur, '.') + 1 : NULL) {
-		if ((p = ask(dns, cur, LDNS_RR_TYPE_SOA)) == NULL)
-			continue;
-		if ((z = soa_owner(ldns_pkt_answer(p), name)) == NULL)
-			z = soa_owner(ldns_pkt_authority(p), name);
-		ldns_pkt_free(p);
-	}
-	if (z == NULL) {
-		snprintf(err, errlen, "no server of %s is authoritative for a "
-		    "zone above it", name);
-		return -1;
-	}
-	len = strlen(z);
-	if (len > 1 && z[len - 1] == '.')
-		z[--len] = '\0';
-	str_lower(z);
-	str_copy(zone, z, zonelen);
-	free(z);
-	return 0;
-}
-
-/* Appends the A or AAAA values of a reply to a. */
-static int
-reply_addrs(const uint8_t *wire, size_t len, const char *name,
-    uint16_t type, struct addr **a, size_t *n)
-{
-	char **vals, err[PARSE_ERRLEN];
-	size_t nv, i;
-
-	if (answer_values(wire, len, name, type, &vals, &nv) == -1)
-		return -1;
-	*a = xreallocarray(*a, *n + nv + 1, sizeof(**a));
-	for (i = 0; i < nv; i++)
-		if (addr_parse(vals[i], &(*a)[*n], err, sizeof(err)) == 0)
-			(*n)++;
-	vals_free(vals, nv);
-	return 0;
-}
-
-int
-dnsupdate_read_addrs(const struct dns_conf *dns, const char *const *names,
-    size_t n, struct addr **addrs, size_t *naddrs, char *err, size_t errlen)
-{
-	struct query *q = xcalloc(2 * n + 1, sizeof(*q));
-	uint8_t **msgs = xcalloc(2 * n + 1, sizeof(*msgs)), **rep;
-	size_t *lens = xcalloc(2 * n + 1, sizeof(*lens)), *rl, i, s, bad;
-	uint16_t id = (uint16_t)ldns_get_random();
-
-	rep = xcalloc(2 * n + 1, sizeof(*rep));
-	rl = xcalloc(2 * n + 1, sizeof(*rl));
-	for (i = 0; i < 2 * n; i++) {
-		if (query_build(&q[i], names[i / 2], i % 2 ? DU_TYPE_AAAA :
-		    DU_TYPE_A, (uint16_t)(id + i)) == -1)
-			fatalx("cannot build a DNS query");
-		msgs[i] = q[i].wire;
-		lens[i] = q[i].len;
-	}
-	for (s = 0, bad = 2 * n + 1; s < dns->nservers && bad > 0; s++) {
-		dnsio_query_many(&dns->servers[s], msgs, lens, 2 * n, 64,
-		    mono_ms() + dns->timeout_ms, rep, rl);
-		for (i = 0, bad = 0; i < n; i++) {
-			addrs[i] = NULL;
-			naddrs[i] = 0;
-			if (rep[2 * i] == NULL || rep[2 * i + 1] == NULL ||
-			    reply_addrs(rep[2 * i], rl[2 * i], names[i],
-			    DU_TYPE_A, &addrs[i], &naddrs[i]) == -1 ||
-			    reply_addrs(rep[2 * i + 1], rl[2 * i + 1], names[i],
-			    DU_TYPE_AAAA, &addrs[i], &naddrs[i]) == -1)
-				bad++;
-		}
-		for (i = 0; i < 2 * n; i++) {
-			free(rep[i]);
-			rep[i] = NULL;
-		}
-		if (bad > 0)
-			for (i = 0; i < n; i++) {
-				free(addrs[i]);
-				addrs[i] = NULL;
-				naddrs[i] = 0;
-			}
-	}
-	if (bad > 0)
-		snprintf(err, errlen, "no server answered for all of %zu names",
-		    n);
-	for (i = 0; i < 2 * n; i++)
-		free(q[i].wire);
-	free(q);
-	free(msgs);
-	free(rep);
-	free(lens);
-	free(rl);
-	return bad > 0 ? -1 : 0;
 }
 
 int

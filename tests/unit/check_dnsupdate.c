@@ -25,6 +25,7 @@
 #include <ldns/ldns.h>
 
 #include "dnsio.h"
+#include "dnsquery.h"
 #include "dnsupdate.h"
 #include "keyfile.h"
 #include "unit.h"
@@ -773,15 +774,15 @@ START_TEST(test_find_zone_and_read)
 	struct addr *a[2];
 	size_t n[2];
 
-	ck_assert_int_eq(dnsupdate_find_zone(&c, "www.example.test", zone,
-	    sizeof(zone), err, sizeof(err)), 0);
+	ck_assert_int_eq(dnsquery_find_zone(&c, "www.example.test", zone,
+	    sizeof(zone), err, sizeof(err)), DQ_ZONE_FOUND);
 	ck_assert_str_eq(zone, "example.test");
-	ck_assert_int_eq(dnsupdate_find_zone(&c, "a.b.nothere.example.test",
-	    zone, sizeof(zone), err, sizeof(err)), 0);
+	ck_assert_int_eq(dnsquery_find_zone(&c, "a.b.nothere.example.test",
+	    zone, sizeof(zone), err, sizeof(err)), DQ_ZONE_FOUND);
 	ck_assert_str_eq(zone, "example.test");
-	ck_assert_int_eq(dnsupdate_find_zone(&c, "www.elsewhere.invalid", zone,
-	    sizeof(zone), err, sizeof(err)), -1);
-	ck_assert_int_eq(dnsupdate_read_addrs(&c, names, 2, a, n, err,
+	ck_assert_int_eq(dnsquery_find_zone(&c, "www.elsewhere.invalid", zone,
+	    sizeof(zone), err, sizeof(err)), DQ_ZONE_NONE);
+	ck_assert_int_eq(dnsquery_read_addrs(&c, names, 2, a, n, err,
 	    sizeof(err)), 0);
 	ck_assert_uint_eq(n[0], 1);
 	ck_assert_str_eq(a[0][0].text, "192.0.2.10");
