@@ -23,7 +23,6 @@
 
 #include "addr.h"
 #include "config.h"
-#include "dnsquery.h"	/* for the transitional names below */
 
 #define DU_TYPE_A	1
 #define DU_TYPE_AAAA	28
@@ -104,31 +103,13 @@ struct du_report {
 /*
  * Applies changes to zone through the servers of dns, signed with its
  * key (unsigned if dns->key is NULL: tests only).  outcomes[i] (if not
- * NULL) gets the outcome of changes[i]; the report sums up.  With dns->verify, applied changes are confirmed by
- * queries until dns->timeout.  Returns 0 if every change was applied.
+ * NULL) gets the outcome of changes[i]; the report sums up.  With
+ * dns->verify, applied changes are confirmed by queries until
+ * dns->timeout.  Returns 0 if every change was applied.
  */
 int	dnsupdate_apply(const struct dns_conf *, const char *zone,
 	    const struct du_change *changes, size_t n,
 	    enum du_outcome *outcomes, struct du_report *);
-
-/*
- * Transitional, until round.c and cmd_flip.c speak publish.h: the old
- * names of what dnsquery.h now does.  Delete them then.
- */
-static inline int
-dnsupdate_find_zone(const struct dns_conf *dns, const char *name,
-    char *zone, size_t zonelen, char *err, size_t errlen)
-{
-	return dnsquery_find_zone(dns, name, zone, zonelen, err, errlen) ==
-	    DQ_ZONE_FOUND ? 0 : -1;
-}
-
-static inline int
-dnsupdate_read_addrs(const struct dns_conf *dns, const char *const *names,
-    size_t n, struct addr **addrs, size_t *naddrs, char *err, size_t errlen)
-{
-	return dnsquery_read_addrs(dns, names, n, addrs, naddrs, err, errlen);
-}
 
 /*
  * One UPDATE message for changes[0..n) with the given ID, signed with key

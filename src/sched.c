@@ -131,7 +131,7 @@ static void
 dsites_build(struct daemon *dm, uint64_t now)
 {
 	struct dsite *ds = xcalloc(dm->ss.cfg->nsites + 1, sizeof(*ds)), *old;
-	size_t i, k, n = dm->ss.cfg->nsites;
+	size_t i, n = dm->ss.cfg->nsites;
 
 	for (i = 0; i < n; i++) {
 		const struct site *s = &dm->ss.cfg->sites[i];
@@ -140,13 +140,7 @@ dsites_build(struct daemon *dm, uint64_t now)
 		ds[i].site = s;
 		ds[i].reqs = xcalloc(na, sizeof(*ds[i].reqs));
 		ds[i].res = xcalloc(na, sizeof(*ds[i].res));
-		for (k = 0; k < na; k++) {
-			ds[i].reqs[k].host = s->check.host ? s->check.host :
-			    s->name;
-			ds[i].reqs[k].addr = k < s->nprimary ? &s->primary[k] :
-			    &s->failover[k - s->nprimary];
-			ds[i].reqs[k].check = &s->check;
-		}
+		round_site_reqs(s, ds[i].reqs);
 		if ((old = dsite_find(dm, s->name)) != NULL) {
 			ds[i].due = old->due < now + s->interval_ms ? old->due :
 			    now + s->interval_ms;	/* a shorter interval */

@@ -2,9 +2,9 @@
 # Integration tests: the dnsfailover binary as a user runs it.
 #
 # Usage: DNSFAILOVER=/path/to/dnsfailover sh tests/integration/run.sh
-# Run from the top of the source tree.  Later issues add cases that start
-# real servers (BIND named, web servers) on loopback; every server a case
-# starts is stopped by its pid in the EXIT trap.
+# Run from the top of the source tree.  Cases start real servers (BIND
+# named, web servers) on loopback; every server a case starts is stopped
+# by its pid in the EXIT trap.
 set -u
 
 BIN=${DNSFAILOVER:-$(pwd)/dnsfailover}
