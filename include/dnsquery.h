@@ -85,5 +85,8 @@ struct ldns_struct_rr *dnsquery_rr(const char *name, uint32_t ttl,
  * RRs and leaks the others).
  */
 struct ldns_struct_pkt *dnsquery_reply_parse(const uint8_t *wire, size_t len);
+/* Whether wire holds a TSIG RR anywhere (true too when malformed): a
+ * reply to an unsigned request must hold none. */
+bool	dnsquery_tsig_present(const uint8_t *wire, size_t len);
 
 #endif

@@ -68,16 +68,15 @@ skip_name(const uint8_t *w, size_t len, size_t *pos)
 	return -1;
 }
 
-/*
- * Whether a message's records are all there and a TSIG RR, if any, is
- * the one last record (RFC 8945 5.1).  Checked before ldns parses: ldns
- * 1.8.3 keeps the last of several TSIG RRs and leaks the others.
- */
+/* Counts the records of a message and its TSIG RRs (the last at index
+ * last - 1); false when the records are not all there. */
 static bool
-tsig_placed(const uint8_t *w, size_t len)
+tsig_scan(const uint8_t *w, size_t len, size_t *nrrp, size_t *ntsig,
+    size_t *last)
 {
-	size_t pos = 12, i, nrr, ntsig = 0, last = 0;
+	size_t pos = 12, i, nrr;
 
+	*ntsig = *last = 0;
 	if (len < 12)
 		return false;
 	for (i = 0; i < (size_t)(w[4] << 8 | w[5]); i++)
@@ -89,15 +88,39 @@ tsig_placed(const uint8_t *w, size_t len)
 		if (skip_name(w, len, &pos) == -1 || pos + 10 > len)
 			return false;
 		if ((w[pos] << 8 | w[pos + 1]) == LDNS_RR_TYPE_TSIG) {
-			ntsig++;
-			last = i + 1;
+			(*ntsig)++;
+			*last = i + 1;
 		}
 		pos += 10 + (size_t)(w[pos + 8] << 8 | w[pos + 9]);
 		if (pos > len)
 			return false;
 	}
+	*nrrp = nrr;
+	return true;
+}
+
+/*
+ * Whether a message's records are all there and a TSIG RR, if any, is
+ * the one last record (RFC 8945 5.1).  Checked before ldns parses: ldns
+ * 1.8.3 keeps the last of several TSIG RRs and leaks the others.
+ */
+static bool
+tsig_placed(const uint8_t *w, size_t len)
+{
+	size_t nrr, ntsig, last;
+
+	if (!tsig_scan(w, len, &nrr, &ntsig, &last))
+		return false;
 	return ntsig == 0 || (ntsig == 1 && last == nrr &&
 	    (w[10] << 8 | w[11]) > 0);
+}
+
+bool
+dnsquery_tsig_present(const uint8_t *w, size_t len)
+{
+	size_t nrr, ntsig, last;
+
+	return !tsig_scan(w, len, &nrr, &ntsig, &last) || ntsig > 0;
 }
 
 ldns_pkt *
