@@ -39,7 +39,7 @@ DEPS_DEB = gcc libc6-dev make pkg-config libcurl4-openssl-dev libldns-dev \
 	   bind9 bind9-dnsutils knot knot-dnsutils pdns-server \
 	   pdns-backend-sqlite3 sqlite3 jq systemd procps
 
-.PHONY: all check unit integration lint-man asan fuzz bench bench-deps deps \
+.PHONY: all check unit integration lint-man lint-layers asan fuzz bench bench-deps deps \
 	valgrind-daemon soak \
 	install clean demo
 
@@ -84,7 +84,7 @@ $(BUILD)/check_%: tests/unit/check_%.c tests/unit/unit.c tests/unit/unit.h \
 
 check: deps
 	$(MAKE) all $(UNITS) $(FIXTURE) $(PROMCHECK)
-	$(MAKE) lint-man unit integration
+	$(MAKE) lint-man lint-layers unit integration
 
 unit: $(UNITS) $(FIXTURE)
 	@rc=0; for t in $(UNITS); do \
@@ -101,6 +101,10 @@ integration: $(BIN) etc/example.key $(FIXTURE) $(PROMCHECK)
 lint-man:
 	mandoc -Tlint -Wwarning man/dnsfailover.8 man/sitelist.yaml.5
 	@echo "man pages: mandoc -Tlint -Wwarning clean"
+
+# The modules' layering (doc/design.md): no include reaches up.
+lint-layers:
+	sh tests/lint/layers.sh
 
 asan: deps
 	$(MAKE) BUILD=build/asan BIN=build/asan/dnsfailover \
