@@ -46,6 +46,7 @@ enum probe_reason {
 const char	*probe_reason_str(enum probe_reason);
 
 struct probe_req {
+	const char		*site;	/* the site's name (exec tells it) */
 	const char		*host;	/* Host and SNI: check.host or name */
 	const struct addr	*addr;	/* where to connect */
 	const struct check_spec	*check;

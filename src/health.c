@@ -174,12 +174,29 @@ health_adopt(struct site_state *st, const struct site *s)
 
 /* ---- one round ---- */
 
-/* Short words for why a probe failed: "HTTP 503", "connect refused". */
-static const char *
-why_failed(const struct probe_result *r)
+/*
+ * Short words for why a probe failed: "HTTP 503", "connect refused";
+ * for the kinds whose detail is the point, with it (rule 18: a command's
+ * first line of output is its reason): "command failed: exit 2: db
+ * read-only", "DNS error: NXDOMAIN".
+ */
+static void
+why_failed(const struct probe_result *r, char *buf, size_t size)
 {
-	return r->reason == PROBE_HTTP_STATUS ? r->detail :
-	    probe_reason_str(r->reason);
+	switch (r->reason) {
+	case PROBE_HTTP_STATUS:
+		snprintf(buf, size, "%s", r->detail);
+		break;
+	case PROBE_EXIT_STATUS:
+	case PROBE_DNS_RCODE:
+	case PROBE_EXPECT_MISSING:
+		/* cut: the reason's words and most of the detail fit */
+		snprintf(buf, size, "%s%s%.130s", probe_reason_str(r->reason),
+		    r->detail[0] ? ": " : "", r->detail);
+		break;
+	default:
+		snprintf(buf, size, "%s", probe_reason_str(r->reason));
+	}
 }
 
 static void
@@ -238,7 +255,7 @@ observe(struct addr_state *a, const char *side, const struct probe_result *r,
 		}
 		return;
 	}
-	snprintf(a->last_error, sizeof(a->last_error), "%s", why_failed(r));
+	why_failed(r, a->last_error, sizeof(a->last_error));
 	a->ok_run = 0;
 	a->fail_run++;
 	if (a->health != HEALTH_DOWN && a->fail_run >= s->fall) {

@@ -78,6 +78,7 @@ round_site_reqs(const struct site *s, struct probe_req *q)
 	size_t j;
 
 	for (j = 0; j < s->nprimary + s->nfailover; j++) {
+		q[j].site = s->name;
 		q[j].host = s->check.host ? s->check.host : s->name;
 		q[j].addr = j < s->nprimary ? &s->primary[j] :
 		    &s->failover[j - s->nprimary];
