@@ -114,6 +114,16 @@ int	publish_read(const struct dns_conf *dns, const char *const *names,
 	    size_t n, struct addr **addrs, size_t *naddrs, char *err,
 	    size_t errlen);
 
+/*
+ * The one set names[0..n) all serve now: 0 with *addrs (malloc'd; NULL
+ * for none) and *naddrs; 1 when they do not agree (*differs: the first
+ * name whose set is not names[0]'s); -1 with a reason in err when they
+ * cannot be read.
+ */
+int	publish_read_same(const struct dns_conf *dns,
+	    const char *const *names, size_t n, struct addr **addrs,
+	    size_t *naddrs, size_t *differs, char *err, size_t errlen);
+
 /* The publishers there are (for publisher_of and the tests). */
 extern const struct publisher_ops publisher_rfc2136;
 

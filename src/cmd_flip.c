@@ -134,34 +134,24 @@ cmd_flip(const struct globals *g, int argc, char **argv)
 static struct addr *
 served_set(const struct site *s, size_t *n, struct addr *none)
 {
-	struct addr **a = xcalloc(s->nrecords, sizeof(*a)), *out = NULL;
-	size_t *na = xcalloc(s->nrecords, sizeof(*na)), k;
+	struct addr *a;
+	size_t k;
 	char err[256];
-	bool same = true;
 
-	if (publish_read(s->dns, s->records, s->nrecords, a, na, err,
-	    sizeof(err)) == -1) {
+	switch (publish_read_same(s->dns, s->records, s->nrecords, &a, n, &k,
+	    err, sizeof(err))) {
+	case 0:
+		return a != NULL ? a : none;
+	case 1:
+		log_warnx("%s: %s and %s serve different addresses; flip the "
+		    "site to write them all; not released", s->name,
+		    s->records[0], s->records[k]);
+		return NULL;
+	default:
 		log_warnx("%s: cannot read the published addresses: %s; not "
 		    "released", s->name, err);
-		same = false;
+		return NULL;
 	}
-	for (k = 1; same && k < s->nrecords; k++) {
-		same = addr_same_set(a[k], na[k], a[0], na[0]);
-		if (!same)
-			log_warnx("%s: %s and %s serve different addresses; "
-			    "flip the site to write them all; not released",
-			    s->name, s->records[0], s->records[k]);
-	}
-	if (same) {
-		*n = na[0];
-		out = a[0] != NULL ? a[0] : none;
-		a[0] = NULL;
-	}
-	for (k = 0; k < s->nrecords; k++)
-		free(a[k]);
-	free(a);
-	free(na);
-	return out;
 }
 
 int

@@ -92,3 +92,33 @@ publish_read(const struct dns_conf *dns, const char *const *names,
 	return publisher_of(dns)->read(dns, names, n, addrs, naddrs, err,
 	    errlen);
 }
+
+int
+publish_read_same(const struct dns_conf *dns, const char *const *names,
+    size_t n, struct addr **addrs, size_t *naddrs, size_t *differs,
+    char *err, size_t errlen)
+{
+	struct addr **a = xcalloc(n + 1, sizeof(*a));
+	size_t *na = xcalloc(n + 1, sizeof(*na)), k;
+	int rc = 0;
+
+	*addrs = NULL;
+	*naddrs = 0;
+	if (publish_read(dns, names, n, a, na, err, errlen) == -1)
+		rc = -1;
+	for (k = 1; rc == 0 && k < n; k++)
+		if (!addr_same_set(a[k], na[k], a[0], na[0])) {
+			*differs = k;
+			rc = 1;
+		}
+	if (rc == 0) {
+		*addrs = a[0];
+		*naddrs = na[0];
+		a[0] = NULL;
+	}
+	for (k = 0; k < n; k++)
+		free(a[k]);
+	free(a);
+	free(na);
+	return rc;
+}

@@ -115,19 +115,14 @@ plan(struct job *j)
 static bool
 already_served(const struct dns_conf *dns, const struct publish_req *r)
 {
-	struct addr **a = xcalloc(r->nnames, sizeof(*a));
-	size_t *na = xcalloc(r->nnames, sizeof(*na)), k;
+	struct addr *a;
+	size_t na, differs;
 	char err[256];
 	bool same;
 
-	same = dnsquery_read_addrs(dns, r->names, r->nnames, a, na, err,
-	    sizeof(err)) == 0;
-	for (k = 0; k < r->nnames; k++) {
-		same = same && addr_same_set(a[k], na[k], r->want, r->nwant);
-		free(a[k]);
-	}
+	same = publish_read_same(dns, r->names, r->nnames, &a, &na, &differs,
+	    err, sizeof(err)) == 0 && addr_same_set(a, na, r->want, r->nwant);
 	free(a);
-	free(na);
 	return same;
 }
 
