@@ -67,6 +67,28 @@ warn_down(const struct site *s, const struct site_state *st, enum side side)
 			    side_str(side), a[i].addr.text, a[i].last_error);
 }
 
+/* Holds site i of r on side (until: 0, or when --for ends); rule 6. */
+static void
+flip_one(const struct globals *g, struct round *r, size_t i, enum side side,
+    time_t until)
+{
+	const struct site *s = r->sites[i];
+	struct state_site *x = round_site_state(r, i);
+	char text[512];
+
+	snprintf(text, sizeof(text), "flipped to %s by %s%s%s", side_str(side),
+	    who(), until ? " for " : "", until ? g->for_duration : "");
+	if (g->reason != NULL)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		    ": %s", g->reason);
+	session_event(r->ss, EV_FLIP, s, x->st.side, side, side ==
+	    SIDE_PRIMARY ? s->primary : s->failover, side == SIDE_PRIMARY ?
+	    s->nprimary : s->nfailover, text);
+	warn_down(s, &x->st, side);
+	health_flip(&x->st, side, until, who(), g->reason ? g->reason : "");
+	x->pending = false;
+}
+
 int
 cmd_flip(const struct globals *g, int argc, char **argv)
 {
@@ -98,25 +120,9 @@ cmd_flip(const struct globals *g, int argc, char **argv)
 	    -1)
 		return rc;
 	round_read(&r);		/* sites met for the first time */
-	for (i = 0; i < r.nsites; i++) {
-		struct state_site *x = round_site_state(&r, i);
-		char text[512];
-
-		snprintf(text, sizeof(text), "flipped to %s by %s%s%s%s",
-		    side_str(side), who(), ms ? " for " : "", ms ?
-		    g->for_duration : "", "");
-		if (g->reason != NULL)
-			snprintf(text + strlen(text), sizeof(text) -
-			    strlen(text), ": %s", g->reason);
-		session_event(&ss, EV_FLIP, r.sites[i], x->st.side, side,
-		    side == SIDE_PRIMARY ? r.sites[i]->primary :
-		    r.sites[i]->failover, side == SIDE_PRIMARY ?
-		    r.sites[i]->nprimary : r.sites[i]->nfailover, text);
-		warn_down(r.sites[i], &x->st, side);
-		health_flip(&x->st, side, ms ? ss.now + (time_t)((ms + 999) /
-		    1000) : 0, who(), g->reason ? g->reason : "");
-		x->pending = false;
-	}
+	for (i = 0; i < r.nsites; i++)
+		flip_one(g, &r, i, side, ms ? ss.now + (time_t)((ms + 999) /
+		    1000) : 0);
 	round_apply(&r);
 	/* nothing to publish: still say who held it, and why (rule 9) */
 	for (i = 0; i < r.nsites; i++)
