@@ -23,6 +23,7 @@ enum check_type {
 };
 #define CHECK_NTYPES	5
 const char	*check_type_str(enum check_type);
+#define CHECK_IS_WEB(t)	((t) == CHECK_HTTP || (t) == CHECK_HTTPS)
 
 enum http_method {
 	HTTP_GET,
@@ -50,9 +51,11 @@ struct check_http {
 };
 
 /* tcp: connect, then optionally send, then optionally read until expect */
+#define CHECK_TCP_READ_LIMIT	(64 * 1024)	/* read_limit, bytes */
 struct check_tcp {
 	const char	*send;		/* NULL: nothing sent */
-	size_t		 nsend;		/* bytes (may hold NUL from escapes) */
+	size_t		 nsend;		/* strlen(send): YAML's own escapes
+					   ("\r\n"); no NUL */
 	const char	*expect;	/* NULL: connecting is enough */
 	size_t		 read_limit;	/* bytes read looking for expect */
 };

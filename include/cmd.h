@@ -56,6 +56,9 @@ int	cmd_round_open(const struct globals *, int argc, char **argv,
  * damaged or cannot be saved, else 0.
  */
 int	cmd_round_close(struct session *, struct round *);
+/* -n: prints the plans the round's publish stage returned, and drops
+ * them (the daemon prints them as its updates come back). */
+void	cmd_print_plans(struct round *);
 
 /*
  * A command gets its own arguments (argv[0] is its name) and returns the

@@ -40,7 +40,10 @@ struct dsite {			/* a configured site at run time */
 	struct probe_req	*reqs;		/* primaries, then failovers */
 	struct probe_result	*res;
 	size_t			 out;		/* probes not back yet */
-	bool			 probing;	/* started, not decided */
+	bool			 probing;	/* started, not decided (also
+						   while its batch waits for
+						   a read: not probed again,
+						   its results kept) */
 	bool			 ready;		/* all back, not decided */
 	bool			 busy;		/* an update in flight */
 };

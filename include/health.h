@@ -123,6 +123,8 @@ struct health_decision {
 	/* rule 19: a certificate that verifies but expires soon ("": none
 	 * this round; up all the same) */
 	char			cert_warning[2 * HEALTH_TEXT];
+	bool			cert_fine;	/* a certificate was read and
+						   is not expiring */
 };
 
 /*

@@ -23,7 +23,15 @@
 #include "health.h"
 
 #define STATE_DEFAULT_PATH	"/var/lib/dnsfailover/state"
-#define STATE_VERSION		1
+/*
+ * The version written.  Every new key is a new version: the loader that
+ * came before it takes an unknown key for damage, so it must see a
+ * version it does not read (and leave the file alone) instead.  Version
+ * 2 added cert and alerts.cert_expiring; version 1 files load as they
+ * are.
+ */
+#define STATE_VERSION		2
+#define STATE_VERSION_OLDEST	1	/* the oldest one read */
 
 /* Counted since the state file was made (Prometheus counters). */
 struct site_counters {
@@ -39,6 +47,8 @@ struct state_site {
 	struct addr		*want;		/* allocated */
 	size_t			 nwant;
 	char			 pending_error[320];
+	char			 unread[256];	/* why the published set could
+						   not be read (not saved) */
 	time_t			 pending_since;
 	struct site_counters	 n;
 	/* repeated alerts: when last sent; 0 while the condition is off */

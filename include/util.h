@@ -114,7 +114,8 @@ void	 str_copy_whole(char *buf, const char *s, size_t size);
 
 /* t as RFC 3339 in UTC ("2026-12-01T20:30:00Z"). */
 void	 time_rfc3339(time_t t, char *buf, size_t size);
-/* A duration in seconds, short: "1d 23h", "5h 2m", "3m", "0s". */
+/* A duration in seconds, short: "1d 23h", "5h 2m", "3m", "0m";
+ * "past" when negative. */
 void	 duration_short(int64_t secs, char *buf, size_t size);
 
 #endif

@@ -63,24 +63,39 @@ struct yw_field {
 					   when the value is taken */
 	const void		*sub;	/* YW_ENUM: names; YW_MAP: rows */
 	size_t			 nsub;
+	ptrdiff_t		 node;	/* >= 0: a yaml_node_t * in obj set
+					   to the value when it is taken,
+					   for later messages about it */
 };
 
-/* Rows: a handler, or a typed value of member m of struct T. */
-#define YW_KEY(name, fn)	{ (name), (fn), YW_FN, 0, 0, 0, -1, NULL, 0 }
+/*
+ * Rows: a handler, or a typed value of member m of struct T; the _NODE
+ * forms also keep the value's node in member node of T.
+ */
+#define YW_KEY(name, fn)	{ (name), (fn), YW_FN, 0, 0, 0, -1, NULL, 0, -1 }
 #define YW_VAL(name, type, T, m, min, max) \
-	{ (name), NULL, (type), offsetof(T, m), (min), (max), -1, NULL, 0 }
+	{ (name), NULL, (type), offsetof(T, m), (min), (max), -1, NULL, 0, -1 }
 #define YW_VAL_SEEN(name, type, T, m, min, max, seen) \
 	{ (name), NULL, (type), offsetof(T, m), (min), (max), \
-	  (ptrdiff_t)offsetof(T, seen), NULL, 0 }
+	  (ptrdiff_t)offsetof(T, seen), NULL, 0, -1 }
+#define YW_VAL_NODE(name, type, T, m, min, max, node) \
+	{ (name), NULL, (type), offsetof(T, m), (min), (max), -1, NULL, 0, \
+	  (ptrdiff_t)offsetof(T, node) }
 #define YW_ENUM_OF(name, T, m, names) \
 	{ (name), NULL, YW_ENUM, offsetof(T, m), 0, 0, -1, (names), \
-	  sizeof(names) / sizeof((names)[0]) }
+	  sizeof(names) / sizeof((names)[0]), -1 }
+#define YW_ENUM_NODE(name, T, m, names, node) \
+	{ (name), NULL, YW_ENUM, offsetof(T, m), 0, 0, -1, (names), \
+	  sizeof(names) / sizeof((names)[0]), (ptrdiff_t)offsetof(T, node) }
 #define YW_MAP_SELF(name, rows) \
 	{ (name), NULL, YW_MAP, 0, 0, 0, -1, (rows), \
-	  sizeof(rows) / sizeof((rows)[0]) }
+	  sizeof(rows) / sizeof((rows)[0]), -1 }
 #define YW_MAP_OF(name, T, m, rows) \
 	{ (name), NULL, YW_MAP, offsetof(T, m), 0, 0, -1, (rows), \
-	  sizeof(rows) / sizeof((rows)[0]) }
+	  sizeof(rows) / sizeof((rows)[0]), -1 }
+#define YW_MAP_NODE(name, T, m, rows, node) \
+	{ (name), NULL, YW_MAP, offsetof(T, m), 0, 0, -1, (rows), \
+	  sizeof(rows) / sizeof((rows)[0]), (ptrdiff_t)offsetof(T, node) }
 
 void	yw_error(struct yamlwalk *, const yaml_node_t *, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));

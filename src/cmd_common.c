@@ -115,11 +115,8 @@ cmd_round_close(struct session *ss, struct round *r)
 	struct metrics_round m = { r->seconds, time(NULL), r->isolated,
 	    false };
 	int rc = r->failed ? EX_TEMPFAIL : EX_OK;
-	size_t i;
 
-	for (i = 0; i < r->nplans; i++)
-		fputs(r->plans[i], stdout);
-	fflush(stdout);
+	cmd_print_plans(r);
 	if (ss->state_broken)
 		rc = 1;		/* moved aside: told once, by the exit too */
 	round_batch_clear(r);
@@ -127,4 +124,19 @@ cmd_round_close(struct session *ss, struct round *r)
 	if (session_close(ss, r->manual ? NULL : &m) == -1)
 		rc = 1;
 	return rc;
+}
+
+void
+cmd_print_plans(struct round *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nplans; i++) {
+		fputs(r->plans[i], stdout);
+		free(r->plans[i]);
+	}
+	fflush(stdout);
+	free(r->plans);
+	r->plans = NULL;
+	r->nplans = 0;
 }

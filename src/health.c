@@ -165,11 +165,25 @@ addrs_adopt(struct addr_state **st, size_t *n, const struct addr *a,
 	free(old);
 }
 
+/* Without cert_warn no expiry is read: an old one would only mislead. */
+static void
+certs_forget(struct addr_state *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		a[i].cert_expires = 0;
+}
+
 void
 health_adopt(struct site_state *st, const struct site *s)
 {
 	addrs_adopt(&st->primary, &st->nprimary, s->primary, s->nprimary);
 	addrs_adopt(&st->failover, &st->nfailover, s->failover, s->nfailover);
+	if (s->check.type != CHECK_HTTPS || s->check.http.cert_warn_ms == 0) {
+		certs_forget(st->primary, st->nprimary);
+		certs_forget(st->failover, st->nfailover);
+	}
 }
 
 /* ---- one round ---- */
@@ -244,6 +258,8 @@ observe(struct addr_state *a, const char *side, const struct probe_result *r,
 		a->cert_expires = r->cert_expires;
 	if (r->cert_expiring && d->cert_warning[0] == '\0')
 		cert_warning(d, a, side, now);
+	else if (r->cert_expires != 0 && !r->cert_expiring)
+		d->cert_fine = true;
 	if (r->reason == PROBE_OK) {
 		a->last_error[0] = '\0';
 		a->fail_run = 0;

@@ -93,12 +93,12 @@ round_canary_spec(struct check_spec *c)
 
 	memset(c, 0, sizeof(*c));
 	c->type = CHECK_HTTPS;
-	c->method = HTTP_HEAD;
-	c->expect = &any;		/* any answer: the network works */
-	c->nexpect = 1;
+	c->http.method = HTTP_HEAD;
+	c->http.expect = &any;		/* any answer: the network works */
+	c->http.nexpect = 1;
 	c->timeout_ms = 5000;
-	c->tls_verify = true;
-	c->body_limit = 1;
+	c->http.tls_verify = true;
+	c->http.body_limit = 1;
 }
 
 void
@@ -166,6 +166,7 @@ probe_all(struct round *r, struct prober *p)
 		n += r->sites[i]->nprimary + r->sites[i]->nfailover;
 	q = xcalloc(n + 1, sizeof(*q));
 	res = xcalloc(n + 1, sizeof(*res));
+	per[0] = res;		/* owns them, also without sites */
 	for (i = 0; i < r->nsites; i++) {
 		per[i] = &res[k];
 		round_site_reqs(r->sites[i], &q[k]);
@@ -305,7 +306,10 @@ cert_warn(struct round *r, size_t i, const struct health_decision *d)
 	struct state_site *x = round_site_state(r, i);
 
 	if (d->cert_warning[0] == '\0') {
-		x->alert_cert_expiring = 0;
+		/* over only when a certificate was seen fine: a probe that
+		 * failed, or none, says nothing about it */
+		if (d->cert_fine)
+			x->alert_cert_expiring = 0;
 		return;
 	}
 	if (!session_alert_due(r->ss, &x->alert_cert_expiring))
@@ -405,26 +409,31 @@ void
 round_readjob_done(struct round *r, const struct readjob *j)
 {
 	struct state_site *x;
+	const struct site *s;
 	char set[256];
 	size_t i;
 
 	for (i = 0; i < j->n; i++) {
 		const struct readsite *p = &j->s[i];
-		const struct site *s = p->site;
 
-		if ((x = state_find(&r->ss->st, s->name)) == NULL ||
+		/* by name: a reload may have come between */
+		if ((s = config_site_find(r->ss->cfg, p->site->name)) == NULL ||
+		    (x = state_find(&r->ss->st, s->name)) == NULL ||
 		    x->st.published_known)
 			continue;	/* removed, or known meanwhile */
 		if (!p->ok) {
 			log_warnx("%s: cannot read the published addresses: "
 			    "%s", s->name, p->err);
+			str_copy(x->unread, p->err, sizeof(x->unread));
 			continue;
 		}
+		x->unread[0] = '\0';
 		health_learned(&x->st, s, p->addrs, p->naddrs);
 		addr_list_str(p->addrs, p->naddrs, set, sizeof(set));
-		log_debug("%s: the server publishes %s; deciding from that",
-		    s->name,
-		    p->naddrs ? set : "no address");
+		/* the daemon tells it; for check it is the usual start */
+		(r->once ? log_info : log_debug)("%s: the server publishes "
+		    "%s; deciding from that", s->name, p->naddrs ? set :
+		    "no address");
 	}
 }
 
@@ -462,9 +471,9 @@ pubsite_init(struct pubsite *p, const struct site *s, struct state_site *x,
 	/* compare-and-swap needs the current set */
 	if (!x->st.published_known) {
 		p->skip = true;
-		str_copy(p->why, "the published addresses are unknown (they "
-		    "could not be read); not changing them blindly",
-		    sizeof(p->why));
+		snprintf(p->why, sizeof(p->why), "the published addresses are "
+		    "unknown (%.200s); not changing them blindly", x->unread[0] ?
+		    x->unread : "not read yet");
 		return;
 	}
 	p->nexpect = x->st.npublished;

@@ -344,6 +344,44 @@ set_busy(struct daemon *dm, const struct site *s, bool busy)
 }
 
 /*
+ * Moves the sites of b's read job into a batch of their own, which waits
+ * for it: they stay out of the schedule (probing) so their results stay
+ * as they were, and no other round decides them first.  b keeps the
+ * others, to be decided at once.
+ */
+static struct batch *
+batch_split(struct batch *b)
+{
+	struct batch *w = xcalloc(1, sizeof(*w));
+	size_t i, j = 0, k = 0;
+
+	w->sites = xcalloc(b->rj->n + 1, sizeof(*w->sites));
+	w->per = xcalloc(b->rj->n + 1, sizeof(*w->per));
+	w->which = xcalloc(b->rj->n + 1, sizeof(*w->which));
+	w->busy = xcalloc(b->rj->n + 1, sizeof(*w->busy));
+	w->first = b->first;
+	w->last = b->last;
+	w->rj = b->rj;
+	b->rj = NULL;
+	for (i = 0; i < b->n; i++) {
+		/* the read job lists its sites in the batch's order */
+		if (j < w->rj->n && w->rj->s[j].site == b->sites[i]) {
+			w->sites[j] = b->sites[i];
+			w->per[j] = b->per[i];
+			w->which[j] = b->which[i];
+			w->which[j++]->probing = true;
+			continue;
+		}
+		b->sites[k] = b->sites[i];
+		b->per[k] = b->per[i];
+		b->which[k++] = b->which[i];
+	}
+	w->n = j;
+	b->n = k;
+	return w;
+}
+
+/*
  * The sites whose probes are all back: one round.  What must be read
  * from DNS first (round_readjob) is read on the DNS thread, and the
  * batch decided when it is back (job_done); the rest at once.
@@ -351,7 +389,7 @@ set_busy(struct daemon *dm, const struct site *s, bool busy)
 static void
 decide_ready(struct daemon *dm, uint64_t now)
 {
-	struct batch *b;
+	struct batch *b, *wait;
 	size_t i, n = 0;
 
 	for (i = 0; i < dm->nds; i++)
@@ -367,10 +405,12 @@ decide_ready(struct daemon *dm, uint64_t now)
 		batch_free(b);
 		return;
 	}
-	/* no update for them until they are read and decided */
-	for (i = 0; i < b->rj->n; i++)
-		set_busy(dm, b->rj->s[i].site, true);
-	job_queue(dm, NULL, b, b->last);
+	/* the sites to read wait for it; the others are decided now */
+	wait = batch_split(b);
+	if (b->n > 0)
+		batch_decide(dm, b);
+	batch_free(b);
+	job_queue(dm, NULL, wait, wait->last);
 }
 
 /* A job is back: the configuration it borrowed may go if retired. */
@@ -401,11 +441,14 @@ read_done(struct job *j)
 {
 	struct daemon *dm = j->dm;
 	struct batch *b = j->b;
+	struct dsite *d;
 	size_t i;
 
 	round_readjob_done(&dm->w, b->rj);
+	/* back in the schedule (a reload made new entries: by name) */
 	for (i = 0; i < b->rj->n; i++)
-		set_busy(dm, b->rj->s[i].site, false);
+		if ((d = dsite_find(dm, b->rj->s[i].site->name)) != NULL)
+			d->probing = false;
 	if (j->cfg == dm->ss.cfg)
 		batch_decide(dm, b);
 	batch_free(b);
@@ -430,6 +473,7 @@ job_done(void *arg)
 		    "deciding probes ended", j->pj->n,
 		    (unsigned long long)(mono_ms() - j->t0));
 		round_pubjob_done(&dm->w, j->pj);
+		cmd_print_plans(&dm->w);	/* -n */
 		for (i = 0; i < j->pj->n; i++)
 			set_busy(dm, j->pj->s[i].site, false);
 		pubjob_free(j->pj);

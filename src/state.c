@@ -413,10 +413,12 @@ t_version(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	(void)obj;
 	/* another version's file is not damaged: about the whole file, so
 	 * that it is never moved aside (state_load_or_move) */
-	if (yw_uint(w, key, n, 1, 1000, &v) && v != STATE_VERSION)
+	if (yw_uint(w, key, n, 1, 1000, &v) && (v < STATE_VERSION_OLDEST ||
+	    v > STATE_VERSION))
 		diag_error(w->diags, w->path, 0, 0, "state file version %u "
-		    "(line %zu); this dnsfailover reads version %d", v,
-		    (size_t)n->start_mark.line + 1, STATE_VERSION);
+		    "(line %zu); this dnsfailover reads versions %d to %d", v,
+		    (size_t)n->start_mark.line + 1, STATE_VERSION_OLDEST,
+		    STATE_VERSION);
 }
 
 static void

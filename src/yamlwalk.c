@@ -407,8 +407,12 @@ field(struct yamlwalk *w, const struct yw_field *f, yaml_node_t *n,
 {
 	if (f->type == YW_FN)
 		f->fn(w, f->name, n, obj);
-	else if (take(w, f, n, obj) && f->seen >= 0)
-		*(bool *)((char *)obj + f->seen) = true;
+	else if (take(w, f, n, obj)) {
+		if (f->seen >= 0)
+			*(bool *)((char *)obj + f->seen) = true;
+		if (f->node >= 0)
+			*(yaml_node_t **)(void *)((char *)obj + f->node) = n;
+	}
 }
 
 void

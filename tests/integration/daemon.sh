@@ -21,10 +21,10 @@ cat >"$D/update.key" <"$D/dns/key"
 chmod 600 "$D/update.key"
 
 # 127.0.0.2 www primary, .3 failover, .4 api primary, .5 the webhook
-# receiver, .6 a site added by a reload
+# receiver, .6 a site added by a reload, .7 a DNS server that never answers
 mkdir -p "$D/web"
 "$HTTPD" -d "$D/web" 127.0.0.2:$DWPORT 127.0.0.3:$DWPORT 127.0.0.4:$DWPORT \
-    127.0.0.5:$DWPORT 127.0.0.6:$DWPORT 2>"$D/web.err" &
+    127.0.0.5:$DWPORT 127.0.0.6:$DWPORT 127.0.0.7:$DWPORT 2>"$D/web.err" &
 PIDS="$PIDS $!"
 for _ in 1 2 3 4 5 6 7 8 9 10; do [ -f "$D/web/httpd.pid" ] && break; sleep 0.1; done
 dweb() { a=$1; shift; "$HTTPD" ctl "$D/web" "set $a:$DWPORT $*" >/dev/null; }
@@ -309,6 +309,50 @@ else
 fi
 lacks "run: ... without publishing the unconfirmed primary first" "$(cat "$D/daemon2.log")" "www.example.test: primary now 127.0.0.2"
 stop_daemon
+wait_for 3 serves www.example.test 127.0.0.2
+
+# ---- a site waiting for a slow read is decided on its own probes ----
+# the first DNS server takes every query and never answers (over UDP a
+# bound socket nobody reads, over TCP the fixture's hang: 4 s per
+# read and more); meanwhile the site is not probed again (its results wait with
+# it) nor decided by a later round: its first decision comes after the
+# read, and a dead primary is never counted up (rise 1: one miscounted
+# round would be enough)
+printf 'server 127.0.0.1 %s\nzone example.test\nupdate delete www.example.test A\nupdate add www.example.test 30 A 127.0.0.3\nsend\n' "$DDPORT" |
+    nsupdate -k "$D/update.key"
+dweb 127.0.0.2 hang
+dweb 127.0.0.7 hang
+HOLE=$DWPORT
+perl -MIO::Socket::INET -e 'my $s = IO::Socket::INET->new(LocalAddr =>
+    "127.0.0.7", LocalPort => $ARGV[0], Proto => "udp") or die "bind: $!";
+    sleep 120' "$HOLE" &
+HOLEPID=$!
+PIDS="$PIDS $HOLEPID"
+sed -e "s|servers: \[\"127.0.0.1:$DDPORT\"\]|servers: [\"127.0.0.7:$HOLE\", \"127.0.0.1:$DDPORT\"]|" \
+    -e 's/timeout: 2s}/timeout: 4s}/' -e 's/rise: 2/rise: 1/' \
+    "$D/sitelist.yaml" >"$D/slow.yaml"
+rm -f "$D/state"
+(cd "$D" && exec "$BIN" -v -c slow.yaml run) >/dev/null 2>"$D/daemon3.log" &
+DAEMON=$!
+if wait_for 12 grep -q "www.example.test: the server publishes 127.0.0.3; deciding from that" "$D/daemon3.log"; then
+	ok "run: a slow read of a new site's records is waited for"
+else
+	not_ok "run: a slow read of a new site's records is waited for" "$(grep -v probe "$D/daemon3.log")"
+fi
+if wait_for 8 grep -q "www.example.test: primary 127.0.0.2 down (3/3 failed: timeout)" "$D/daemon3.log"; then
+	ok "run: ... then its rounds go on from its own probes"
+else
+	not_ok "run: ... then its rounds go on from its own probes" "$(grep -v probe "$D/daemon3.log")"
+fi
+first=$(grep -n "www.example.test: \(primary\|the server publishes\)" "$D/daemon3.log" | head -1)
+contains "run: ... and the site is decided only after it" "$first" "the server publishes"
+lacks "run: ... and a dead primary is never counted up meanwhile" "$(cat "$D/daemon3.log")" "primary 127.0.0.2 up"
+[ "$(dq www.example.test)" = "127.0.0.3" ] && ok "run: ... nor published" ||
+    not_ok "run: ... nor published" "$(dq www.example.test)"
+stop_daemon
+kill "$HOLEPID" 2>/dev/null
+dweb 127.0.0.2 ok
+(cd "$D" && exec "$BIN" -c sitelist.yaml check) >/dev/null 2>&1
 wait_for 3 serves www.example.test 127.0.0.2
 
 # ---- a webhook that fails is tried three times ----

@@ -301,6 +301,57 @@ START_TEST(test_read_stage)
 }
 END_TEST
 
+/*
+ * Rule 19: an expiring certificate is told once per notify.repeat; a
+ * round whose probe says nothing of the certificate (it failed) does not
+ * end the condition, only a certificate seen fine does.
+ */
+START_TEST(test_cert_alert)
+{
+	static const struct { int what; bool told; } rounds[] = {
+		{ 'e', true }, { 'e', false }, { 't', false }, { 'e', false },
+		{ 'f', false }, { 'e', true },
+	};
+	struct probe_result res[2][2];
+	struct probe_result *per[2] = { res[0], res[1] };
+	struct state_site *a;
+	struct fix f;
+	time_t told;
+	size_t k;
+
+	fix_open(&f);
+	known(&f, 0, P1);
+	known(&f, 1, P1);
+	a = round_site_state(&f.r, 0);
+	for (k = 0; k < NELEM(rounds); k++) {
+		memset(res, 0, sizeof(res));
+		if (rounds[k].what == 't')
+			res[0][0].reason = PROBE_TIMEOUT;
+		else {
+			res[0][0].cert_expires = f.ss.now + 86400;
+			res[0][0].cert_expiring = rounds[k].what == 'e';
+		}
+		told = a->alert_cert_expiring;
+		f.ss.now += 10;		/* well inside notify.repeat */
+		round_decide(&f.r, per, false);
+		ck_assert_msg((a->alert_cert_expiring == f.ss.now) ==
+		    rounds[k].told, "round %zu: told %lld, now %lld", k,
+		    (long long)a->alert_cert_expiring, (long long)f.ss.now);
+		if (rounds[k].what == 'f')
+			ck_assert_int_eq(a->alert_cert_expiring, 0);
+		else if (!rounds[k].told && k > 0)
+			ck_assert_int_eq(a->alert_cert_expiring, told);
+		ck_assert_int_eq(a->st.primary[0].cert_expires == 0,
+		    rounds[k].what == 't' && k == 0);
+		for (size_t i = 0; i < 2; i++)
+			health_decision_clear(&f.r.d[i]);
+		free(f.r.d);
+		f.r.d = NULL;
+	}
+	fix_close(&f);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -316,6 +367,7 @@ main(void)
 	tcase_add_test(tc, test_unknown_not_changed_blindly);
 	tcase_add_test(tc, test_busy_site_waits);
 	tcase_add_test(tc, test_read_stage);
+	tcase_add_test(tc, test_cert_alert);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
