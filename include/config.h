@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "checkspec.h"
 #include "diag.h"
 #include "keyfile.h"
 #include "parse.h"
@@ -24,44 +25,11 @@
 #define SITE_MAX_ADDRS		64	/* primary or failover addresses */
 #define CONFIG_MAX_SIZE		(64 * 1024 * 1024)	/* sitelist.yaml, bytes */
 #define CHECK_MAX_HEADERS	64	/* check.headers */
-
-enum check_type {
-	CHECK_HTTP,
-	CHECK_HTTPS,
-	CHECK_TCP
-};
-const char	*check_type_str(enum check_type);
-
-enum http_method {
-	HTTP_GET,
-	HTTP_HEAD
-};
-const char	*http_method_str(enum http_method);
+#define CHECK_MAX_ARGS		64	/* check.command */
 
 enum dns_transport {
 	DNS_TCP,
 	DNS_UDP
-};
-
-struct http_header {
-	const char	*name, *value;
-};
-
-struct check_spec {
-	enum check_type			 type;
-	uint16_t			 port;
-	const char			*path;
-	const char			*host;	/* Host and SNI; NULL: site name */
-	enum http_method		 method;
-	const struct http_header	*headers;
-	size_t				 nheaders;
-	const struct status_range	*expect;
-	size_t				 nexpect;
-	const char			*expect_body;	/* NULL: not checked */
-	uint64_t			 body_limit;	/* bytes */
-	uint64_t			 timeout_ms;
-	bool				 tls_verify;
-	const char			*ca_file;	/* NULL: system CAs */
 };
 
 struct dns_server {

@@ -8,6 +8,8 @@
  * reported to the diags list and the walk goes on; the config is returned
  * only if there was none.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <ldns/ldns.h>
 #include <yaml.h>
 
 #include "config.h"
@@ -36,7 +39,8 @@ struct opts {
 
 	/* value nodes set at this level (NULL: inherited) */
 	yaml_node_t		*n_interval, *n_timeout, *n_method, *n_body,
-				*n_limit, *n_primary, *n_failover;
+				*n_limit, *n_primary, *n_failover, *n_check,
+				*n_type, *n_query, *n_command;
 };
 
 struct dns_layer {
@@ -90,7 +94,8 @@ owner_set(struct owner *o, const char *name, size_t site,
 	o->col = n->start_mark.column + 1;
 }
 
-static const char *const check_types[] = { "http", "https", "tcp" };
+static const char *const check_types[] = { "http", "https", "tcp", "dns",
+    "exec" };
 static const char *const methods[] = { "GET", "HEAD" };
 static const char *const transports[] = { "tcp", "udp" };
 
@@ -112,10 +117,22 @@ static void
 f_type(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct opts *o = obj;
-	int v = yw_enum(w, key, n, check_types, NELEM(check_types));
+	const char *s = yw_scalar(w, key, n);
+	size_t i;
 
-	if (v >= 0)
-		o->check.type = (enum check_type)v;
+	if (s == NULL)
+		return;
+	for (i = 0; i < NELEM(check_types); i++)
+		if (strcasecmp(s, check_types[i]) == 0)
+			break;
+	if (i == NELEM(check_types)) {
+		/* yw_enum() names three at most */
+		yw_error(w, n, "%s: \"%s\" is not one of: http, https, tcp, dns, "
+		    "exec", key, s);
+		return;
+	}
+	o->check.type = (enum check_type)i;
+	o->n_type = n;
 }
 
 static void
@@ -146,7 +163,7 @@ f_path(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 		    "spaces or '#'", key, s);
 		return;
 	}
-	o->check.path = arena_strdup(l->w.arena, s);
+	o->check.http.path = arena_strdup(l->w.arena, s);
 }
 
 static void
@@ -168,7 +185,7 @@ f_method(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	int v = yw_enum(w, key, n, methods, NELEM(methods));
 
 	if (v >= 0) {
-		o->check.method = (enum http_method)v;
+		o->check.http.method = (enum http_method)v;
 		o->n_method = n;
 	}
 }
@@ -227,8 +244,8 @@ f_headers(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	size_t nh = 0, cnt;
 
 	if (yw_is_null(n)) {
-		o->check.headers = NULL;
-		o->check.nheaders = 0;
+		o->check.http.headers = NULL;
+		o->check.http.nheaders = 0;
 		return;
 	}
 	if (n->type != YAML_MAPPING_NODE) {
@@ -247,8 +264,8 @@ f_headers(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	    p++)
 		if (header_add(l, yw_node(w, p->key), yw_node(w, p->value), h, nh))
 			nh++;
-	o->check.headers = h;
-	o->check.nheaders = nh;
+	o->check.http.headers = h;
+	o->check.http.nheaders = nh;
 }
 
 static void
@@ -279,8 +296,8 @@ f_expect_status(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	}
 	free(it);
 	if (nr == cnt) {
-		o->check.expect = r;
-		o->check.nexpect = nr;
+		o->check.http.expect = r;
+		o->check.http.nexpect = nr;
 	}
 }
 
@@ -293,13 +310,13 @@ f_expect_body(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 
 	o->n_body = n;
 	if (yw_is_null(n))
-		o->check.expect_body = NULL;
+		o->check.http.expect_body = NULL;
 	else if ((s = yw_scalar(w, key, n)) != NULL) {
 		if (*s == '\0')
 			yw_error(w, n, "%s: empty text (use null for no body "
 			    "check)", key);
 		else
-			o->check.expect_body = arena_strdup(l->w.arena, s);
+			o->check.http.expect_body = arena_strdup(l->w.arena, s);
 	}
 }
 
@@ -318,7 +335,7 @@ f_body_limit(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	else if (v < 1 || v > 64 * 1024 * 1024)
 		yw_error(w, n, "%s: %s is out of range (1..64MiB)", key, s);
 	else {
-		o->check.body_limit = v;
+		o->check.http.body_limit = v;
 		o->n_limit = n;
 	}
 }
@@ -337,7 +354,7 @@ f_tls_verify(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
 	struct opts *o = obj;
 
-	yw_bool(w, key, n, &o->check.tls_verify);
+	yw_bool(w, key, n, &o->check.http.tls_verify);
 }
 
 static void
@@ -347,7 +364,7 @@ f_ca_file(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	const char *p;
 
 	if (yw_is_null(n)) {
-		o->check.ca_file = NULL;
+		o->check.http.ca_file = NULL;
 		return;
 	}
 	if ((p = yw_path(w, key, n)) == NULL)
@@ -355,7 +372,293 @@ f_ca_file(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	if (access(p, R_OK) == -1)
 		yw_error(w, n, "%s: cannot read %s: %s", key, p, strerror(errno));
 	else
-		o->check.ca_file = p;
+		o->check.http.ca_file = p;
+}
+
+/*
+ * Text sent or expected on the wire: control characters allowed, as
+ * YAML's own escapes write them ("\r\n"); no NUL (yw_scalar refuses
+ * it).  NULL after reporting.
+ */
+static const char *
+bytes_value(struct yamlwalk *w, const char *key, yaml_node_t *n, size_t *len)
+{
+	const char *s = yw_scalar(w, key, n);
+	char *v;
+
+	if (s == NULL)
+		return NULL;
+	if ((*len = n->data.scalar.length) == 0) {
+		yw_error(w, n, "%s: empty text (use null for none)", key);
+		return NULL;
+	}
+	v = arena_alloc(w->arena, *len + 1);
+	memcpy(v, s, *len);
+	v[*len] = '\0';
+	return v;
+}
+
+static void
+f_send(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	const char *v;
+	size_t len;
+
+	if (yw_is_null(n)) {
+		o->check.tcp.send = NULL;
+		o->check.tcp.nsend = 0;
+	} else if ((v = bytes_value(w, key, n, &len)) != NULL) {
+		o->check.tcp.send = v;
+		o->check.tcp.nsend = len;
+	}
+}
+
+static void
+f_expect(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	const char *v;
+	size_t len;
+
+	if (yw_is_null(n))
+		o->check.tcp.expect = NULL;
+	else if ((v = bytes_value(w, key, n, &len)) == NULL)
+		return;
+	else if (len > o->check.tcp.read_limit)
+		yw_error(w, n, "%s: longer than the %zu bytes read looking for "
+		    "it", key, o->check.tcp.read_limit);
+	else
+		o->check.tcp.expect = v;
+}
+
+/* ---- check.query: (dns) ---- */
+
+struct query_layer {
+	struct check_dns	 q;
+	yaml_node_t		*n_name, *n_expect;
+};
+
+static void
+f_q_name(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct query_layer *ql = obj;
+
+	ql->n_name = n;
+	ql->q.name = yw_dname(w, key, n, 0);
+}
+
+static void
+f_q_type(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct query_layer *ql = obj;
+	const char *s = yw_scalar(w, key, n);
+	ldns_rr_type t;
+
+	if (s == NULL)
+		return;
+	t = ldns_get_rr_type_by_name(s);
+	/* meta types ask for a transfer, a key or everything: no answer */
+	if (t == 0 || t == LDNS_RR_TYPE_OPT || (t >= LDNS_RR_TYPE_TKEY &&
+	    t <= LDNS_RR_TYPE_ANY)) {
+		yw_error(w, n, "%s: \"%s\" is not a record type a probe can ask "
+		    "for (A, AAAA, MX, TXT, SOA, ...)", key, s);
+		t = 0;
+	}
+	ql->q.qtype = (uint16_t)t;	/* 0: reported */
+}
+
+static void
+f_q_expect(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct query_layer *ql = obj;
+
+	if (yw_is_null(n))
+		ql->q.expect = NULL;
+	else if ((ql->q.expect = yw_text(w, key, n)) != NULL) {
+		ql->q.expect = arena_strdup(w->arena, ql->q.expect);
+		ql->n_expect = n;
+	}
+}
+
+static void
+f_q_tcp(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct query_layer *ql = obj;
+
+	yw_bool(w, key, n, &ql->q.tcp);
+}
+
+static const struct yw_field query_fields[] = {
+	{ "name", f_q_name },
+	{ "type", f_q_type },
+	{ "expect", f_q_expect },
+	{ "tcp", f_q_tcp },
+};
+
+/*
+ * An address expected in an A or AAAA answer is compared in canonical
+ * form ("2001:db8::1", as ldns prints it); 0, or -1 after reporting.
+ */
+static int
+query_expect_addr(struct yamlwalk *w, struct query_layer *ql)
+{
+	char err[PARSE_ERRLEN];
+	int family = ql->q.qtype == LDNS_RR_TYPE_A ? AF_INET : AF_INET6;
+	struct addr a;
+
+	if (ql->q.expect == NULL || (ql->q.qtype != LDNS_RR_TYPE_A &&
+	    ql->q.qtype != LDNS_RR_TYPE_AAAA))
+		return 0;
+	if (addr_parse(ql->q.expect, &a, err, sizeof(err)) == -1 ||
+	    a.family != family) {
+		yw_error(w, ql->n_expect, "expect: \"%s\" is not an %s address "
+		    "(the query asks for %s)", ql->q.expect, family == AF_INET ?
+		    "IPv4" : "IPv6", family == AF_INET ? "A" : "AAAA");
+		return -1;
+	}
+	ql->q.expect = arena_strdup(w->arena, a.text);
+	return 0;
+}
+
+/* A query is given whole: nothing of an inherited one is kept. */
+static void
+f_query(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	struct query_layer ql;
+
+	o->n_query = n;
+	memset(&ql, 0, sizeof(ql));
+	ql.q.qtype = LDNS_RR_TYPE_A;
+	if (n->type != YAML_MAPPING_NODE) {
+		yw_error(w, n, "%s: expected a mapping {name, type, expect}, got "
+		    "%s", key, yw_kind(n));
+		return;
+	}
+	yw_map(w, key, n, query_fields, NELEM(query_fields), &ql);
+	if (ql.q.name == NULL) {
+		if (ql.n_name == NULL)
+			yw_error(w, n, "%s: \"name\" is required (the name to "
+			    "ask the address for)", key);
+		return;
+	}
+	if (ql.q.qtype != 0 && query_expect_addr(w, &ql) == 0)
+		o->check.dns = ql.q;
+}
+
+/* ---- check.command: (exec) ---- */
+
+/* argv[0]: run without a shell, so an absolute path to a program. */
+static bool
+command_program_ok(struct yamlwalk *w, const char *key, yaml_node_t *n,
+    const char *s)
+{
+	struct stat st;
+
+	if (s[0] != '/') {
+		yw_error(w, n, "%s: \"%s\" must be an absolute path (it runs "
+		    "without a shell)", key, s);
+		return false;
+	}
+	if (stat(s, &st) == -1) {
+		yw_error(w, n, "%s: %s: %s", key, s, strerror(errno));
+		return false;
+	}
+	if (!S_ISREG(st.st_mode) || access(s, X_OK) == -1) {
+		yw_error(w, n, "%s: %s is not an executable file", key, s);
+		return false;
+	}
+	return true;
+}
+
+static void
+f_command(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	yaml_node_t **it = NULL;
+	const char **argv;
+	size_t cnt, i, bad = 0;
+
+	o->n_command = n;
+	if (n->type != YAML_SEQUENCE_NODE) {
+		yw_error(w, n, "%s: expected a list (the program, then its "
+		    "arguments; there is no shell), got %s", key, yw_kind(n));
+		return;
+	}
+	if ((cnt = yw_items(w, key, n, &it)) == 0 || cnt > CHECK_MAX_ARGS) {
+		if (cnt == 0)
+			yw_error(w, n, "%s: the list is empty", key);
+		else
+			yw_error(w, n, "%s: more than %d arguments", key,
+			    CHECK_MAX_ARGS);
+		free(it);
+		return;
+	}
+	argv = arena_alloc(w->arena, (cnt + 1) * sizeof(*argv));
+	for (i = 0; i < cnt; i++) {
+		if ((argv[i] = yw_text(w, key, it[i])) == NULL)
+			bad++;
+		else if (i == 0 && !command_program_ok(w, key, it[0], argv[0]))
+			bad++;
+		else
+			argv[i] = arena_strdup(w->arena, argv[i]);
+	}
+	argv[cnt] = NULL;
+	free(it);
+	if (bad == 0) {
+		o->check.exec.argv = argv;
+		o->check.exec.argc = cnt;
+	}
+}
+
+/* ---- check.cert_warn: (https) ---- */
+
+#define CERT_WARN_MAX_DAYS	365
+
+/* A duration as elsewhere, or whole days ("14d"); -1 after reporting. */
+static int
+cert_warn_parse(struct yamlwalk *w, const char *key, yaml_node_t *n,
+    uint64_t *ms)
+{
+	const char *s = yw_scalar(w, key, n);
+	char err[PARSE_ERRLEN], *end;
+	unsigned long long d;	/* parse_duration() stops at 7 days */
+	size_t len;
+
+	if (s == NULL)
+		return -1;
+	len = strlen(s);
+	if (len > 1 && s[len - 1] == 'd' && s[0] >= '0' && s[0] <= '9') {
+		errno = 0;
+		d = strtoull(s, &end, 10);
+		if (errno == 0 && end == s + len - 1 &&
+		    d <= CERT_WARN_MAX_DAYS) {
+			*ms = d * 86400000ULL;
+			return 0;
+		}
+		yw_error(w, n, "%s: %s is out of range (0..%dd)", key, s,
+		    CERT_WARN_MAX_DAYS);
+		return -1;
+	}
+	if (parse_duration(s, ms, err, sizeof(err)) == -1) {
+		yw_error(w, n, "%s: invalid duration \"%s\" (expected whole days "
+		    "like 14d, or ms, s, m or h)", key, s);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+f_cert_warn(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	uint64_t ms;
+
+	if (yw_is_null(n))
+		o->check.http.cert_warn_ms = 0;
+	else if (cert_warn_parse(w, key, n, &ms) == 0)
+		o->check.http.cert_warn_ms = ms;
 }
 
 static const struct yw_field check_fields[] = {
@@ -371,7 +674,90 @@ static const struct yw_field check_fields[] = {
 	{ "timeout", f_timeout },
 	{ "tls_verify", f_tls_verify },
 	{ "ca_file", f_ca_file },
+	{ "send", f_send },
+	{ "expect", f_expect },
+	{ "query", f_query },
+	{ "command", f_command },
+	{ "cert_warn", f_cert_warn },
 };
+
+/*
+ * The types each check key applies to (bit 1 << enum check_type), and
+ * those that accept it.  The keys that came before dns and exec stay
+ * accepted, and ignored, by every type they were accepted by before
+ * (a defaults section written for http keeps working with tcp).
+ */
+#define T_(t)		(1U << (t))
+#define T_WEB		(T_(CHECK_HTTP) | T_(CHECK_HTTPS))
+#define T_OLD		(T_WEB | T_(CHECK_TCP))
+#define T_ALL		((1U << CHECK_NTYPES) - 1)
+static const struct {
+	const char	*key;
+	unsigned	 types, accepted;
+} check_fit[] = {
+	{ "type", T_ALL, T_ALL },
+	{ "port", T_ALL, T_ALL },
+	{ "host", T_ALL, T_ALL },
+	{ "timeout", T_ALL, T_ALL },
+	{ "path", T_WEB, T_OLD },
+	{ "method", T_WEB, T_OLD },
+	{ "headers", T_WEB, T_OLD },
+	{ "expect_status", T_WEB, T_OLD },
+	{ "expect_body", T_WEB, T_OLD },
+	{ "body_limit", T_WEB, T_OLD },
+	{ "tls_verify", T_(CHECK_HTTPS), T_OLD },
+	{ "ca_file", T_(CHECK_HTTPS), T_OLD },
+	{ "cert_warn", T_(CHECK_HTTPS), T_(CHECK_HTTPS) },
+	{ "send", T_(CHECK_TCP), T_(CHECK_TCP) },
+	{ "expect", T_(CHECK_TCP), T_(CHECK_TCP) },
+	{ "query", T_(CHECK_DNS), T_(CHECK_DNS) },
+	{ "command", T_(CHECK_EXEC), T_(CHECK_EXEC) },
+};
+
+/* "http, https" for the types in mask. */
+static void
+types_list(unsigned mask, char *buf, size_t size)
+{
+	size_t off = 0;
+	int t;
+
+	buf[0] = '\0';
+	for (t = 0; t < CHECK_NTYPES && off < size; t++)
+		if (mask & T_(t))
+			off += (size_t)snprintf(buf + off, size - off, "%s%s",
+			    off ? ", " : "", check_types[t]);
+}
+
+/*
+ * Every key of the check mapping written at this level must apply to
+ * the effective type.  Inherited keys that do not apply are ignored.
+ */
+static void
+check_keys_fit(struct loader *l, const struct opts *o)
+{
+	unsigned want = T_(o->check.type);
+	yaml_node_pair_t *p;
+	yaml_node_t *k;
+	char types[64];
+	size_t i;
+
+	if (o->n_check == NULL || o->n_check->type != YAML_MAPPING_NODE)
+		return;
+	for (p = o->n_check->data.mapping.pairs.start;
+	    p < o->n_check->data.mapping.pairs.top; p++) {
+		if ((k = yw_node(&l->w, p->key))->type != YAML_SCALAR_NODE)
+			continue;
+		for (i = 0; i < NELEM(check_fit); i++)
+			if (strcmp(check_fit[i].key, yw_str(k)) == 0)
+				break;
+		if (i == NELEM(check_fit) || (check_fit[i].accepted & want))
+			continue;	/* unknown keys are reported by yw_map */
+		types_list(check_fit[i].types, types, sizeof(types));
+		yw_error(&l->w, k, "\"%s\" does not apply to a check of type %s "
+		    "(it is for: %s)", yw_str(k), check_types[o->check.type],
+		    types);
+	}
+}
 
 /* ---- options shared by defaults: and sites ---- */
 
@@ -411,6 +797,9 @@ f_interval(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 static void
 f_check(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
+	struct opts *o = obj;
+
+	o->n_check = n;
 	yw_map(w, key, n, check_fields, NELEM(check_fields), obj);
 }
 
@@ -512,24 +901,26 @@ static const struct yw_field defaults_fields[] = {
 static void
 opts_check(struct loader *l, const struct opts *o)
 {
-	const struct check_spec *c = &o->check;
+	const struct check_http *c = &o->check.http;
 	char t[32], iv[32];
 	yaml_node_t *at;
 	size_t i, j;
 
 	at = o->n_timeout ? o->n_timeout : o->n_interval;
-	if (at != NULL && c->timeout_ms >= o->interval_ms) {
-		format_duration(c->timeout_ms, t, sizeof(t));
+	if (at != NULL && o->check.timeout_ms >= o->interval_ms) {
+		format_duration(o->check.timeout_ms, t, sizeof(t));
 		format_duration(o->interval_ms, iv, sizeof(iv));
 		yw_error(&l->w, at, "check timeout %s must be less than interval %s",
 		    t, iv);
 	}
 	at = o->n_body ? o->n_body : o->n_method;
+	if (!CHECK_IS_WEB(o->check.type))
+		at = NULL;	/* inherited http keys do not apply */
 	if (at != NULL && c->expect_body != NULL && c->method == HTTP_HEAD)
 		yw_error(&l->w, at, "expect_body cannot be checked with method HEAD "
 		    "(a HEAD response has no body)");
 	at = o->n_body ? o->n_body : o->n_limit;
-	if (at != NULL && c->expect_body != NULL &&
+	if (CHECK_IS_WEB(o->check.type) && at != NULL && c->expect_body != NULL &&
 	    strlen(c->expect_body) > c->body_limit)
 		yw_error(&l->w, at, "expect_body is longer than body_limit (%llu "
 		    "bytes)", (unsigned long long)c->body_limit);
@@ -552,13 +943,15 @@ opts_builtin(struct opts *o)
 	o->fall = 3;
 	o->rise = 2;
 	o->check.type = CHECK_HTTP;
-	o->check.path = "/";
-	o->check.method = HTTP_GET;
-	o->check.expect = &ok;
-	o->check.nexpect = 1;
-	o->check.body_limit = 64 * 1024;
 	o->check.timeout_ms = 5000;
-	o->check.tls_verify = true;
+	o->check.http.path = "/";
+	o->check.http.method = HTTP_GET;
+	o->check.http.expect = &ok;
+	o->check.http.nexpect = 1;
+	o->check.http.body_limit = 64 * 1024;
+	o->check.http.tls_verify = true;
+	o->check.tcp.read_limit = CHECK_TCP_READ_LIMIT;
+	o->check.dns.qtype = LDNS_RR_TYPE_A;
 }
 
 /* Copies inherited values; forgets where they were set. */
@@ -568,6 +961,7 @@ opts_inherit(struct opts *dst, const struct opts *src)
 	*dst = *src;
 	dst->n_interval = dst->n_timeout = dst->n_method = NULL;
 	dst->n_body = dst->n_limit = dst->n_primary = dst->n_failover = NULL;
+	dst->n_check = dst->n_type = dst->n_query = dst->n_command = NULL;
 }
 
 /* ---- dns: ---- */
@@ -872,6 +1266,36 @@ site_records(struct loader *l, struct site_layer *s, struct site *out,
 			    s->zone);
 }
 
+/* What a site's effective check type cannot do without. */
+static void
+check_complete(struct loader *l, const struct opts *o, yaml_node_t *site)
+{
+	yaml_node_t *at = o->n_type ? o->n_type : o->n_check ? o->n_check :
+	    site;
+
+	/* a query or command given here and refused is reported already */
+	if (o->check.type == CHECK_DNS && o->check.dns.name == NULL &&
+	    o->n_query == NULL)
+		yw_error(&l->w, at, "check: type dns needs \"query\" (the name "
+		    "and type to ask the address for)");
+	if (o->check.type == CHECK_EXEC && o->check.exec.argv == NULL &&
+	    o->n_command == NULL)
+		yw_error(&l->w, at, "check: type exec needs \"command\" (the "
+		    "program to run, and its arguments, as a list)");
+}
+
+/* exec has no port unless one is given (0: none). */
+static uint16_t
+default_port(enum check_type t)
+{
+	static const uint16_t port[CHECK_NTYPES] = {
+		[CHECK_HTTP] = 80, [CHECK_HTTPS] = 443, [CHECK_TCP] = 80,
+		[CHECK_DNS] = 53, [CHECK_EXEC] = 0,
+	};
+
+	return port[t];
+}
+
 static void
 site_load(struct loader *l, yaml_node_t *n, struct site *out, size_t idx)
 {
@@ -881,6 +1305,8 @@ site_load(struct loader *l, yaml_node_t *n, struct site *out, size_t idx)
 	opts_inherit(&s.o, &l->defaults);
 	yw_map(&l->w, "site", n, site_fields, NELEM(site_fields), &s);
 	if (n->type == YAML_MAPPING_NODE) {
+		check_keys_fit(l, &s.o);
+		check_complete(l, &s.o, n);
 		opts_check(l, &s.o);
 		if (s.n_name == NULL)
 			yw_error(&l->w, n, "site: \"name\" is required");
@@ -910,7 +1336,7 @@ site_load(struct loader *l, yaml_node_t *n, struct site *out, size_t idx)
 	out->interval_ms = s.o.interval_ms;
 	out->check = s.o.check;
 	if (!s.o.port_set)
-		out->check.port = s.o.check.type == CHECK_HTTPS ? 443 : 80;
+		out->check.port = default_port(s.o.check.type);
 	out->dns = site_dns(l, &s);
 	out->line = n->start_mark.line + 1;
 	free(s.records);
@@ -1171,6 +1597,10 @@ document_load(struct loader *l, yaml_node_t *root)
 	if (l->n_defaults != NULL) {
 		yw_map(&l->w, "defaults", l->n_defaults, defaults_fields,
 		    NELEM(defaults_fields), &l->defaults);
+		/* keys that do not fit defaults' type are an error only
+		 * when that type is written next to them */
+		if (l->defaults.n_type != NULL)
+			check_keys_fit(l, &l->defaults);
 		opts_check(l, &l->defaults);
 	}
 	if (l->n_sites == NULL)

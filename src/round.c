@@ -155,12 +155,12 @@ round_canary_spec(struct check_spec *c)
 
 	memset(c, 0, sizeof(*c));
 	c->type = CHECK_HTTPS;
-	c->method = HTTP_HEAD;
-	c->expect = &any;		/* any answer: the network works */
-	c->nexpect = 1;
+	c->http.method = HTTP_HEAD;
+	c->http.expect = &any;		/* any answer: the network works */
+	c->http.nexpect = 1;
 	c->timeout_ms = 5000;
-	c->tls_verify = true;
-	c->body_limit = 1;
+	c->http.tls_verify = true;
+	c->http.body_limit = 1;
 }
 
 bool

@@ -17,6 +17,9 @@
 #define DNS	"dns: {servers: [127.0.0.1], key_file: k.key}\n"
 #define SITE	"sites:\n  - {name: a.test, primary: 192.0.2.1, " \
 		"failover: 192.0.2.2}\n"
+/* One site with the check mapping c (written in flow style). */
+#define CHECKED(c) "sites:\n  - {name: a.test, primary: 192.0.2.1, " \
+		"failover: 192.0.2.2, check: " c "}\n"
 
 static const struct {
 	const char	*yaml;
@@ -158,7 +161,7 @@ static const struct {
 	  "unit \"KB\" (use KiB or MiB)\n" },
 	{ DNS "defaults: {check: {type: htp, method: POST}}\n" SITE,
 	  "sitelist.yaml:2:26: type: \"htp\" is not one of: http, https, "
-	  "tcp\n"
+	  "tcp, dns, exec\n"
 	  "sitelist.yaml:2:39: method: \"POST\" is not one of: GET, HEAD\n" },
 	{ DNS "defaults: {check: {method: HEAD, expect_body: ok}}\n" SITE,
 	  "sitelist.yaml:2:47: expect_body cannot be checked with method "
@@ -236,6 +239,59 @@ static const struct {
 	  "defaults:, sites:, ...), not a list\n" },
 	{ DNS, "sitelist.yaml:1:1: \"sites\" is required (the list of sites to "
 	  "monitor)\n" },
+	/* check types: keys that do not fit, what each type needs */
+	{ DNS CHECKED("{query: {name: a.test}}"),
+	  "sitelist.yaml:3:69: \"query\" does not apply to a check of type http (it is for: dns)\n" },
+	{ DNS CHECKED("{type: tcp, command: [/bin/true]}"),
+	  "sitelist.yaml:3:80: \"command\" does not apply to a check of type tcp (it is for: exec)\n" },
+	{ DNS CHECKED("{type: dns, path: /, query: {name: a.test}}"),
+	  "sitelist.yaml:3:80: \"path\" does not apply to a check of type dns (it is for: http, https)\n" },
+	{ DNS CHECKED("{cert_warn: 14d}"),
+	  "sitelist.yaml:3:69: \"cert_warn\" does not apply to a check of type http (it is for: https)\n" },
+	{ DNS CHECKED("{type: dns}"),
+	  "sitelist.yaml:3:75: check: type dns needs \"query\" (the name and type to ask the address for)\n" },
+	{ DNS CHECKED("{type: exec}"),
+	  "sitelist.yaml:3:75: check: type exec needs \"command\" (the program to run, and its arguments, as a list)\n" },
+	{ DNS CHECKED("{type: exec, command: /bin/true}"),
+	  "sitelist.yaml:3:90: command: expected a list (the program, then its arguments; there is no shell), got a value\n" },
+	{ DNS CHECKED("{type: exec, command: []}"),
+	  "sitelist.yaml:3:90: command: the list is empty\n" },
+	{ DNS CHECKED("{type: exec, command: [bin/true]}"),
+	  "sitelist.yaml:3:91: command: \"bin/true\" must be an absolute path (it runs without a shell)\n" },
+	{ DNS CHECKED("{type: exec, command: [/nonexistent/check]}"),
+	  "sitelist.yaml:3:91: command: /nonexistent/check: No such file or directory\n" },
+	{ DNS CHECKED("{type: exec, command: [/etc/passwd]}"),
+	  "sitelist.yaml:3:91: command: /etc/passwd is not an executable file\n" },
+	{ DNS CHECKED("{type: exec, command: [/tmp, \"a\\nb\"]}"),
+	  "sitelist.yaml:3:91: command: /tmp is not an executable file\n"
+	  "sitelist.yaml:3:97: command: contains a control character\n" },
+	{ DNS CHECKED("{type: dns, query: {name: a.test, type: BOGUS}}"),
+	  "sitelist.yaml:3:108: type: \"BOGUS\" is not a record type a probe can ask for (A, AAAA, MX, TXT, SOA, ...)\n" },
+	{ DNS CHECKED("{type: dns, query: {name: a.test, type: AXFR}}"),
+	  "sitelist.yaml:3:108: type: \"AXFR\" is not a record type a probe can ask for (A, AAAA, MX, TXT, SOA, ...)\n" },
+	{ DNS CHECKED("{type: dns, query: {name: a.test, expect: \"2001:db8::1\"}}"),
+	  "sitelist.yaml:3:110: expect: \"2001:db8::1\" is not an IPv4 address (the query asks for A)\n" },
+	{ DNS CHECKED("{type: dns, query: {type: A}}"),
+	  "sitelist.yaml:3:87: query: \"name\" is required (the name to ask the address for)\n" },
+	{ DNS CHECKED("{type: dns, query: a.test}"),
+	  "sitelist.yaml:3:87: query: expected a mapping {name, type, expect}, got a value\n" },
+	{ DNS CHECKED("{type: tcp, send: \"\", expect: \"a\\0b\"}"),
+	  "sitelist.yaml:3:86: send: empty text (use null for none)\n"
+	  "sitelist.yaml:3:98: expect: contains a NUL character\n" },
+	{ DNS CHECKED("{type: https, cert_warn: 400d}"),
+	  "sitelist.yaml:3:93: cert_warn: 400d is out of range (0..365d)\n" },
+	{ DNS CHECKED("{type: https, cert_warn: 2w}"),
+	  "sitelist.yaml:3:93: cert_warn: invalid duration \"2w\" (expected whole days like 14d, or ms, s, m or h)\n" },
+	{ DNS CHECKED("{type: pop3}"),
+	  "sitelist.yaml:3:75: type: \"pop3\" is not one of: http, https, tcp, dns, exec\n" },
+	/* defaults: an error only next to the type it does not fit */
+	{ DNS "defaults: {check: {type: dns, path: /x}}\n" CHECKED("{type: http}"),
+	  "sitelist.yaml:2:31: \"path\" does not apply to a check of type dns "
+	  "(it is for: http, https)\n" },
+	/* a site's own key against its inherited type */
+	{ DNS "defaults: {check: {type: https}}\n" CHECKED("{send: x}"),
+	  "sitelist.yaml:4:69: \"send\" does not apply to a check of type "
+	  "https (it is for: tcp)\n" },
 };
 
 START_TEST(test_bad)
@@ -272,15 +328,15 @@ START_TEST(test_builtin_defaults)
 	ck_assert_uint_eq(s->rise, 2);
 	ck_assert_int_eq(s->check.type, CHECK_HTTP);
 	ck_assert_uint_eq(s->check.port, 80);
-	ck_assert_str_eq(s->check.path, "/");
+	ck_assert_str_eq(s->check.http.path, "/");
 	ck_assert_ptr_null(s->check.host);
-	ck_assert_int_eq(s->check.method, HTTP_GET);
-	ck_assert_uint_eq(s->check.nexpect, 1);
-	ck_assert_uint_eq(s->check.expect[0].lo, 200);
-	ck_assert_uint_eq(s->check.expect[0].hi, 399);
-	ck_assert_uint_eq(s->check.body_limit, 65536);
+	ck_assert_int_eq(s->check.http.method, HTTP_GET);
+	ck_assert_uint_eq(s->check.http.nexpect, 1);
+	ck_assert_uint_eq(s->check.http.expect[0].lo, 200);
+	ck_assert_uint_eq(s->check.http.expect[0].hi, 399);
+	ck_assert_uint_eq(s->check.http.body_limit, 65536);
 	ck_assert_uint_eq(s->check.timeout_ms, 5000);
-	ck_assert(s->check.tls_verify);
+	ck_assert(s->check.http.tls_verify);
 	ck_assert_ptr_eq(s->dns, &cfg->dns);
 	ck_assert_int_eq(cfg->dns.transport, DNS_TCP);
 	ck_assert_uint_eq(cfg->dns.timeout_ms, 3000);
@@ -332,11 +388,11 @@ START_TEST(test_inheritance)
 	ck_assert_uint_eq(a->nprimary, 2);
 	ck_assert_int_eq(a->check.type, CHECK_HTTPS);
 	ck_assert_uint_eq(a->check.port, 443);
-	ck_assert_str_eq(a->check.path, "/health");
-	ck_assert_str_eq(a->check.expect_body, "OK");
-	ck_assert_uint_eq(a->check.nheaders, 1);
-	ck_assert_str_eq(a->check.headers[0].value, "abc");
-	ck_assert_uint_eq(a->check.nexpect, 2);
+	ck_assert_str_eq(a->check.http.path, "/health");
+	ck_assert_str_eq(a->check.http.expect_body, "OK");
+	ck_assert_uint_eq(a->check.http.nheaders, 1);
+	ck_assert_str_eq(a->check.http.headers[0].value, "abc");
+	ck_assert_uint_eq(a->check.http.nexpect, 2);
 	ck_assert_uint_eq(a->check.timeout_ms, 2000);
 	/* per-site dns: own servers, everything else inherited */
 	ck_assert_ptr_ne(a->dns, &cfg->dns);
@@ -355,7 +411,7 @@ START_TEST(test_inheritance)
 	ck_assert_int_eq(b->check.type, CHECK_TCP);
 	ck_assert_uint_eq(b->check.port, 2222);
 	ck_assert_str_eq(b->check.host, "other.test");
-	ck_assert_ptr_null(b->check.expect_body);
+	ck_assert_ptr_null(b->check.http.expect_body);
 	ck_assert_ptr_eq(b->dns, &cfg->dns);
 	/* relative paths are read from the directory of sitelist.yaml */
 	ck_assert(strstr(cfg->state_file, unit_tmpdir()) == cfg->state_file);
@@ -380,8 +436,73 @@ START_TEST(test_null_resets_to_builtin)
 	ck_assert_str_eq(msgs, "");
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_ptr_null(cfg->sites[0].check.host);
-	ck_assert_ptr_null(cfg->sites[0].check.expect_body);
+	ck_assert_ptr_null(cfg->sites[0].check.http.expect_body);
 	ck_assert_uint_eq(cfg->sites[0].check.port, 443);
+	config_free(cfg);
+	free(msgs);
+}
+END_TEST
+
+/* The keys of each check type, and where a site's keys come from. */
+START_TEST(test_check_types)
+{
+	struct config *cfg;
+	char *msgs = unit_load(DNS
+	    "defaults: {check: {path: /x, expect_body: OK, "
+	    "query: {name: Www.Example.COM., type: aaaa, expect: "
+	    "\"2001:DB8:0::1\", tcp: true}}}\n"
+	    "sites:\n"
+	    "  - {name: t.test, primary: 192.0.2.1, failover: 192.0.2.2, "
+	    "check: {type: tcp, send: \"PING\\r\\n\", expect: \"+PONG\"}}\n"
+	    "  - {name: d.test, primary: 192.0.2.1, failover: 192.0.2.2, "
+	    "check: {type: dns}}\n"
+	    "  - {name: m.test, primary: 192.0.2.1, failover: 192.0.2.2, "
+	    "check: {type: dns, query: {name: m.test, type: MX, expect: \"10 mx.m.test.\"}}}\n"
+	    "  - {name: e.test, primary: 192.0.2.1, failover: 192.0.2.2, "
+	    "check: {type: exec, command: [/bin/true, --deep]}}\n"
+	    "  - {name: s.test, primary: 192.0.2.1, failover: 192.0.2.2, "
+	    "check: {type: https, cert_warn: 14d}}\n"
+	    "  - {name: z.test, primary: 192.0.2.1, failover: 192.0.2.2, "
+	    "check: {type: https, cert_warn: 0}}\n",
+	    &cfg);
+	const struct site *t, *d, *m, *e, *s, *z;
+
+	ck_assert_str_eq(msgs, "");
+	ck_assert_ptr_nonnull(cfg);
+	t = &cfg->sites[0];
+	d = &cfg->sites[1];
+	m = &cfg->sites[2];
+	e = &cfg->sites[3];
+	s = &cfg->sites[4];
+	z = &cfg->sites[5];
+	/* tcp: YAML's escapes are the bytes; inherited http and dns keys
+	 * that do not apply are ignored */
+	ck_assert_int_eq(t->check.type, CHECK_TCP);
+	ck_assert_uint_eq(t->check.port, 80);
+	ck_assert_uint_eq(t->check.tcp.nsend, 6);
+	ck_assert_str_eq(t->check.tcp.send, "PING\r\n");
+	ck_assert_str_eq(t->check.tcp.expect, "+PONG");
+	ck_assert_uint_eq(t->check.tcp.read_limit, CHECK_TCP_READ_LIMIT);
+	/* the query from defaults (no type there: no error): name
+	 * normalised, address canonical */
+	ck_assert_int_eq(d->check.type, CHECK_DNS);
+	ck_assert_uint_eq(d->check.port, 53);
+	ck_assert_str_eq(d->check.dns.name, "www.example.com");
+	ck_assert_uint_eq(d->check.dns.qtype, 28);
+	ck_assert_str_eq(d->check.dns.expect, "2001:db8::1");
+	ck_assert(d->check.dns.tcp);
+	/* a site's query replaces the inherited one whole */
+	ck_assert_uint_eq(m->check.dns.qtype, 15);
+	ck_assert_str_eq(m->check.dns.expect, "10 mx.m.test.");
+	ck_assert(!m->check.dns.tcp);
+	ck_assert_int_eq(e->check.type, CHECK_EXEC);
+	ck_assert_uint_eq(e->check.port, 0);
+	ck_assert_uint_eq(e->check.exec.argc, 2);
+	ck_assert_str_eq(e->check.exec.argv[0], "/bin/true");
+	ck_assert_str_eq(e->check.exec.argv[1], "--deep");
+	ck_assert_ptr_null(e->check.exec.argv[2]);
+	ck_assert_uint_eq(s->check.http.cert_warn_ms, 14 * 86400000ULL);
+	ck_assert_uint_eq(z->check.http.cert_warn_ms, 0);
 	config_free(cfg);
 	free(msgs);
 }
@@ -698,6 +819,7 @@ main(void)
 	tcase_add_test(tc, test_builtin_defaults);
 	tcase_add_test(tc, test_inheritance);
 	tcase_add_test(tc, test_null_resets_to_builtin);
+	tcase_add_test(tc, test_check_types);
 	tcase_add_test(tc, test_several_keys);
 	tcase_add_test(tc, test_warnings_do_not_fail);
 	tcase_add_test(tc, test_all_errors_at_once);

@@ -1,12 +1,12 @@
 /*
- * check.h: what one probe of an address does, as sitelist.yaml's check:
+ * checkspec.h: what one probe of an address does, as sitelist.yaml's check:
  * section says it.  The probe side owns this: config.c fills it, the
  * probe engine and its check types (src/probe_*.c) read it.  Common
  * parts first, then one part per type; a type reads only its own part
  * and the common one.
  */
-#ifndef DNSFAILOVER_CHECK_H
-#define DNSFAILOVER_CHECK_H
+#ifndef DNSFAILOVER_CHECKSPEC_H
+#define DNSFAILOVER_CHECKSPEC_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,6 +23,7 @@ enum check_type {
 };
 #define CHECK_NTYPES	5
 const char	*check_type_str(enum check_type);
+#define CHECK_IS_WEB(t)	((t) == CHECK_HTTP || (t) == CHECK_HTTPS)
 
 enum http_method {
 	HTTP_GET,
@@ -50,9 +51,11 @@ struct check_http {
 };
 
 /* tcp: connect, then optionally send, then optionally read until expect */
+#define CHECK_TCP_READ_LIMIT	(64 * 1024)	/* read_limit, bytes */
 struct check_tcp {
 	const char	*send;		/* NULL: nothing sent */
-	size_t		 nsend;		/* bytes (may hold NUL from escapes) */
+	size_t		 nsend;		/* strlen(send): YAML's own escapes
+					   ("\r\n"); no NUL */
 	const char	*expect;	/* NULL: connecting is enough */
 	size_t		 read_limit;	/* bytes read looking for expect */
 };
