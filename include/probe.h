@@ -1,6 +1,6 @@
 /*
- * probe.h: concurrent HTTP, HTTPS and TCP health probes (libcurl multi,
- * one thread).
+ * probe.h: concurrent health probes of addresses: HTTP, HTTPS, TCP, DNS
+ * and a command (one thread; libcurl multi for the web types).
  *
  * A probe connects to the configured address itself while the URL, Host
  * header and TLS server name carry the site's name, on a fresh connection
@@ -49,6 +49,8 @@ struct probe_req {
 	const char		*host;	/* Host and SNI: check.host or name */
 	const struct addr	*addr;	/* where to connect */
 	const struct check_spec	*check;
+	const char		*site;	/* the site's name (exec:
+					   DNSFAILOVER_SITE); NULL: host */
 	const char		*url;	/* instead of host, addr and the
 					   check's path: resolved as usual
 					   (canaries) */
@@ -60,10 +62,23 @@ struct probe_result {
 	uint32_t		total_ms;	/* from connect start to the end */
 	uint32_t		connect_ms;	/* TCP connect; 0 if none */
 	char			detail[160];	/* e.g. curl's error text */
+	int64_t			cert_expires;	/* https with cert_warn: the
+						   leaf certificate's notAfter,
+						   unix time; 0: unknown or
+						   not asked */
+	bool			cert_expiring;	/* within cert_warn: still
+						   PROBE_OK */
 };
 
 /* Whether a result says anything about the server (not a local fault). */
 bool	probe_counts(const struct probe_result *);
+
+/*
+ * One line for `probe SITE`: the request in its type's own terms ("GET
+ * http://www.example.com:80/health", "connect to port 25, expect
+ * \"220 \"", "query www.example.com A").  Does not log.
+ */
+void	probe_describe(const struct probe_req *, char *buf, size_t size);
 
 /*
  * The pure pieces of response handling, for the engine and its fuzz
@@ -113,11 +128,12 @@ unsigned	 prober_parallel(const struct prober *);
  * The asynchronous interface (the daemon).  prober_submit() queues req;
  * req and res must stay valid until done(arg, req, res) has been called
  * (done may be NULL, and may submit more).  prober_step() starts what
- * fits, waits at most timeout_ms for progress on the transfers or on one
- * of the extra descriptors (curl_multi_poll), and calls done for every
- * transfer that ended; it does not wait when one ended before the wait
- * (a refused connect ends at once).  Returns how many extra
- * descriptors are ready.
+ * fits, waits at most timeout_ms (less when a probe's deadline comes
+ * first) for progress on any probe or on one of the extra descriptors
+ * (one curl_multi_poll for all of them), and calls done for every probe
+ * that ended; it does not wait when one ended before the wait (a
+ * refused connect ends at once).  Returns how many extra descriptors
+ * are ready (their revents set).
  */
 struct curl_waitfd;
 typedef void	probe_done_fn(void *arg, const struct probe_req *req,

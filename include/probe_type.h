@@ -88,4 +88,21 @@ extern const struct probe_ops	probe_exec_ops;
 /* Shared by the types: a local error (this host's fault) with text. */
 void	probe_result_local(struct probe_result *, const char *what);
 
+/*
+ * Added for the types of this file's first users (http, tcp), below
+ * what came first so that nothing above moves.
+ *
+ * What a failed connect's errno says: refused, timed out, reset,
+ * unreachable; anything else (ENETUNREACH, EADDRNOTAVAIL, EACCES,
+ * EMFILE, ...) is this host's fault, PROBE_LOCAL_ERROR.
+ */
+enum probe_reason	probe_connect_reason(int err);
+
+/*
+ * Curl types: whether the engine saw the probe's TCP connection made
+ * (getpeername() at close, which curl's own connect time does not show
+ * while TLS is unfinished).  Valid in judge().
+ */
+bool	probe_task_connected(const struct probe_task *);
+
 #endif

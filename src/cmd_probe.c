@@ -5,15 +5,54 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "config.h"
 #include "probe.h"
 #include "util.h"
 
+/* "1d 23h", "5h 3m", "12m" for a span of seconds (>= 0). */
+static void
+span_str(int64_t secs, char *buf, size_t size)
+{
+	int64_t d = secs / 86400, h = secs % 86400 / 3600, m = secs % 3600 / 60;
+
+	if (d > 0)
+		snprintf(buf, size, "%lldd %lldh", (long long)d, (long long)h);
+	else if (h > 0)
+		snprintf(buf, size, "%lldh %lldm", (long long)h, (long long)m);
+	else
+		snprintf(buf, size, "%lldm", (long long)m);
+}
+
+/* cert_warn: "certificate expires 2026-12-03T10:00:00Z (in 1d 23h)". */
+static void
+print_cert(const struct check_spec *c, const struct probe_result *r)
+{
+	time_t at = (time_t)r->cert_expires;
+	int64_t left = r->cert_expires - (int64_t)time(NULL);
+	char when[32], span[32], warn[32];
+	struct tm tm;
+
+	if (c->type != CHECK_HTTPS || c->http.cert_warn_ms == 0 ||
+	    r->cert_expires == 0 || gmtime_r(&at, &tm) == NULL)
+		return;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	span_str(left < 0 ? -left : left, span, sizeof(span));
+	if (c->http.cert_warn_ms % 86400000 == 0)
+		snprintf(warn, sizeof(warn), "%llud", (unsigned long long)
+		    (c->http.cert_warn_ms / 86400000));
+	else
+		format_duration(c->http.cert_warn_ms, warn, sizeof(warn));
+	printf("  certificate expires %s (%s%s%s)%s%s", when, left < 0 ?
+	    "" : "in ", span, left < 0 ? " ago" : "", r->cert_expiring ?
+	    ", within cert_warn " : "", r->cert_expiring ? warn : "");
+}
+
 static void
 print_result(const char *side, const struct addr *a,
-    const struct probe_result *r)
+    const struct check_spec *c, const struct probe_result *r)
 {
 	char status[16] = "-", e[4 * sizeof(r->detail)];
 
@@ -24,6 +63,7 @@ print_result(const char *side, const struct addr *a,
 	    status, r->total_ms);
 	if (r->reason != PROBE_OK)
 		printf("  (%s)", str_escape(e, r->detail, sizeof(e)));
+	print_cert(c, r);
 	printf("\n");
 }
 
@@ -34,20 +74,22 @@ probe_site(const struct config *cfg, const struct site *s)
 	struct probe_req *reqs = xcalloc(n, sizeof(*reqs));
 	struct probe_result *res = xcalloc(n, sizeof(*res));
 	struct prober *p = prober_new(cfg->max_parallel);
+	char what[512];
 
 	for (i = 0; i < n; i++) {
 		reqs[i].host = s->check.host ? s->check.host : s->name;
+		reqs[i].site = s->name;
 		reqs[i].addr = i < s->nprimary ? &s->primary[i] :
 		    &s->failover[i - s->nprimary];
 		reqs[i].check = &s->check;
 	}
 	probe_run(p, reqs, n, res);
-	printf("%s: %s %s://%s:%u%s\n", s->name, http_method_str(s->check.method),
-	    check_type_str(s->check.type), reqs[0].host, s->check.port,
-	    s->check.type == CHECK_TCP ? "" : s->check.path);
+	probe_describe(&reqs[0], what, sizeof(what));
+	/* each type escapes the text of its own it shows */
+	printf("%s: %s\n", s->name, what);
 	for (i = 0; i < n; i++)
 		print_result(i < s->nprimary ? "primary" : "failover",
-		    reqs[i].addr, &res[i]);
+		    reqs[i].addr, &s->check, &res[i]);
 	prober_free(p);
 	free(reqs);
 	free(res);

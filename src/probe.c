@@ -1,23 +1,23 @@
 /*
  * probe.c: the probe engine.
  *
- * One libcurl multi handle drives up to "parallel" easy handles, each in
- * a slot.  A slot is given the next request as soon as it is free, so a
- * transfer's timeout starts when it really starts.  Every transfer:
+ * The engine owns the slots, the queue, the deadlines and the one wait;
+ * the kinds of check live in src/probe_*.c behind struct probe_ops
+ * (probe_type.h) and the engine never asks which kind it runs.  A slot
+ * is given the next request as soon as it is free, so a probe's timeout
+ * starts when it really starts.  Every probe:
  *
- *	build:  URL on the site's name, CONNECT_TO the configured address,
- *		fresh connection, no reuse, no TLS session reuse;
- *	run:    the body is scanned as it arrives and the transfer is ended
- *		as soon as the answer is known (text found, limit passed,
- *		or no text to look for);
- *	judge:  curl's code (a table decides each one), the socket's
- *		errno and our own flags give a reason.  Anything the
- *		server sent that is malformed or too large counts against
- *		it; errors raised before the server was reached, or by
- *		this host's own material (CA file, resolver, options), are
- *		local errors.
+ *	start:  a curl type sets up an easy handle the engine adds to its
+ *		multi handle; any other type opens its own descriptors;
+ *	wait:   one curl_multi_poll() for everything: curl's transfers,
+ *		every other probe's descriptors and the caller's, cut to
+ *		the nearest deadline of a probe curl does not time;
+ *	end:    curl's code goes to the type's judge(); the others say
+ *		when they are over from advance(), at the latest when
+ *		their deadline passes.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,25 +29,22 @@
 
 #include "log.h"
 #include "probe.h"
+#include "probe_type.h"
 #include "util.h"
-#include "version.h"
 
 #define FD_RESERVE	32	/* descriptors kept for everything else */
 
 struct slot {
-	CURL			*easy;
-	const struct probe_req	*req;
-	struct probe_result	*res;
+	const struct probe_ops	*ops;		/* NULL: free */
+	struct probe_task	 t;
 	probe_done_fn		*done;
 	void			*arg;
-	char			*url;
-	struct curl_slist	*headers, *connect_to;
+	CURL			*easy;		/* the slot's, for curl types */
 	char			 errbuf[CURL_ERROR_SIZE];
 	int			 sock_errno;	/* socket() failed: local */
 	bool			 connected;	/* TCP connect completed */
-	bool			 stopped;	/* we ended the transfer */
-	uint64_t		 seen;		/* body bytes scanned */
-	struct probe_scan	 scan;		/* for expect_body */
+	struct probe_fd		 fds[PROBE_MAXFDS];
+	int			 nfds;		/* in the wait being made */
 };
 
 struct pending {			/* a request waiting for a slot */
@@ -65,7 +62,18 @@ struct prober {
 	struct pending	*queue;		/* FIFO: queue[head..tail) */
 	size_t		 head, tail, cap;
 	size_t		 active;
-	size_t		 ended;		/* transfers finished, ever */
+	size_t		 ended;		/* probes finished, ever */
+	struct curl_waitfd *wait;	/* the caller's, then the probes' */
+	struct pollfd	*pollfds;	/* the probes', asked again */
+	size_t		 waitcap;
+};
+
+static const struct probe_ops *const types[CHECK_NTYPES] = {
+	[CHECK_HTTP] = &probe_http_ops,
+	[CHECK_HTTPS] = &probe_http_ops,
+	[CHECK_TCP] = &probe_tcp_ops,
+	[CHECK_DNS] = &probe_dns_ops,
+	[CHECK_EXEC] = &probe_exec_ops,
 };
 
 static const char *const reasons[] = {
@@ -96,6 +104,54 @@ bool
 probe_counts(const struct probe_result *r)
 {
 	return r->reason != PROBE_LOCAL_ERROR;
+}
+
+void
+probe_result_local(struct probe_result *r, const char *what)
+{
+	memset(r, 0, sizeof(*r));
+	r->reason = PROBE_LOCAL_ERROR;
+	str_copy(r->detail, what, sizeof(r->detail));
+}
+
+enum probe_reason
+probe_connect_reason(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return PROBE_CONNECT_REFUSED;
+	case ETIMEDOUT:
+		return PROBE_CONNECT_TIMEOUT;
+	case ECONNRESET:
+		return PROBE_RESET;
+	case EHOSTUNREACH:
+	case EHOSTDOWN:
+		return PROBE_UNREACHABLE;
+	default:
+		/* 0 (curl gave up before any connect), ENETUNREACH,
+		 * EADDRNOTAVAIL, EACCES, EPERM, EMFILE, ENOBUFS, ... */
+		return PROBE_LOCAL_ERROR;
+	}
+}
+
+void
+probe_describe(const struct probe_req *req, char *buf, size_t size)
+{
+	types[req->check->type]->describe(req, buf, size);
+}
+
+/* The slot a task lives in. */
+static const struct slot *
+slot_of(const struct probe_task *t)
+{
+	return (const struct slot *)(const void *)((const char *)t -
+	    offsetof(struct slot, t));
+}
+
+bool
+probe_task_connected(const struct probe_task *t)
+{
+	return slot_of(t)->connected;
 }
 
 unsigned long
@@ -151,6 +207,8 @@ prober_free(struct prober *p)
 	free(p->slots);
 	free(p->free);
 	free(p->queue);
+	free(p->wait);
+	free(p->pollfds);
 	free(p);
 }
 
@@ -160,7 +218,7 @@ prober_parallel(const struct prober *p)
 	return (unsigned)p->nslots;
 }
 
-/* ---- transfer callbacks ---- */
+/* ---- socket callbacks (curl types) ---- */
 
 static curl_socket_t
 open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
@@ -250,508 +308,84 @@ probe_scan_feed(struct probe_scan *s, const char *p, size_t n)
 	return false;
 }
 
-static size_t
-on_body(char *p, size_t size, size_t nmemb, void *ud)
-{
-	struct slot *s = ud;
-	const struct check_spec *c = s->req->check;
-	size_t n = size * nmemb, use;
+/* ---- start ---- */
 
-	if (c->expect_body == NULL) {
-		s->stopped = true;	/* the status is all we need */
-		return CURL_WRITEFUNC_ERROR;
-	}
-	use = c->body_limit - s->seen < n ? (size_t)(c->body_limit - s->seen) :
-	    n;
-	if (probe_scan_feed(&s->scan, p, use)) {
-		s->stopped = true;
-		return CURL_WRITEFUNC_ERROR;
-	}
-	s->seen += use;
-	if (s->seen >= c->body_limit) {
-		s->stopped = true;
-		return CURL_WRITEFUNC_ERROR;
-	}
-	return n;
-}
-
-/* ---- build ---- */
-
-/* The request's URL and CONNECT_TO entry; both on the site's name. */
-static int
-slot_target(struct slot *s)
-{
-	const struct check_spec *c = s->req->check;
-	const struct addr *a = s->req->addr;
-	char entry[DNAME_MAXLEN + ADDR_STRLEN + 32];
-	struct curl_slist *l;
-
-	if (s->req->url != NULL) {
-		s->url = xstrdup(s->req->url);
-		return 0;
-	}
-	s->url = xasprintf("%s://%s:%u%s", c->type == CHECK_HTTPS ? "https" :
-	    "http", s->req->host, c->port, c->type == CHECK_TCP ? "/" :
-	    c->path);
-	snprintf(entry, sizeof(entry), a->family == AF_INET6 ?
-	    "%s:%u:[%s]:%u" : "%s:%u:%s:%u", s->req->host, c->port, a->text,
-	    c->port);
-	if ((l = curl_slist_append(NULL, entry)) == NULL)
-		return -1;
-	s->connect_to = l;
-	return 0;
-}
-
-static int
-slot_headers(struct slot *s)
-{
-	const struct check_spec *c = s->req->check;
-	struct curl_slist *l = NULL, *t;
-	char *h;
-	size_t i;
-
-	for (i = 0; i < c->nheaders; i++) {
-		h = xasprintf("%s: %s", c->headers[i].name, c->headers[i].value);
-		t = curl_slist_append(l, h);
-		free(h);
-		if (t == NULL) {
-			curl_slist_free_all(l);
-			return -1;
-		}
-		l = t;
-	}
-	s->headers = l;
-	return 0;
-}
-
-/* Sets every option; returns CURLE_OK or the first failure. */
+/* What the engine sets on every easy handle; CURLE_OK or the failure. */
 static CURLcode
-slot_options(struct slot *s)
+easy_common(struct slot *s)
 {
-	const struct check_spec *c = s->req->check;
+	uint64_t ms = s->t.req->check->timeout_ms;
 	CURL *e = s->easy;
 	CURLcode rc = CURLE_OK;
 
 #define SET(opt, val) do { if (rc == CURLE_OK) \
 	rc = curl_easy_setopt(e, opt, val); } while (0)
-	SET(CURLOPT_URL, s->url);
-	SET(CURLOPT_CONNECT_TO, s->connect_to);
-	SET(CURLOPT_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_FRESH_CONNECT, 1L);
-	SET(CURLOPT_FORBID_REUSE, 1L);
-	SET(CURLOPT_SSL_SESSIONID_CACHE, 0L);	/* verify every time */
-	SET(CURLOPT_NOSIGNAL, 1L);
-	/* never http_proxy and the like: the address is what is tested */
-	SET(CURLOPT_PROXY, "");
-	SET(CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
-	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)c->timeout_ms);
 	SET(CURLOPT_PRIVATE, s);
 	SET(CURLOPT_ERRORBUFFER, s->errbuf);
 	SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	SET(CURLOPT_OPENSOCKETDATA, s);
 	SET(CURLOPT_CLOSESOCKETFUNCTION, close_socket);
 	SET(CURLOPT_CLOSESOCKETDATA, s);
-	if (c->type == CHECK_TCP) {
-		SET(CURLOPT_CONNECT_ONLY, 1L);
-		return rc;
-	}
-	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	SET(CURLOPT_USERAGENT, "dnsfailover/" DNSFAILOVER_VERSION);
-	SET(CURLOPT_HTTPHEADER, s->headers);
-	SET(CURLOPT_NOBODY, c->method == HTTP_HEAD ? 1L : 0L);
-	SET(CURLOPT_WRITEFUNCTION, on_body);
-	SET(CURLOPT_WRITEDATA, s);
-	SET(CURLOPT_SSL_VERIFYPEER, c->tls_verify ? 1L : 0L);
-	SET(CURLOPT_SSL_VERIFYHOST, c->tls_verify ? 2L : 0L);
-	if (c->ca_file != NULL)
-		SET(CURLOPT_CAINFO, c->ca_file);
-	/* Debian's CApath disables curl's CA store cache: 25x slower */
-	SET(CURLOPT_CAPATH, NULL);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_TIMEOUT_MS, (long)ms);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)ms);
+	/* never http_proxy and the like: the address is what is tested */
+	SET(CURLOPT_PROXY, "");
 #undef SET
 	return rc;
 }
 
-static void
-slot_reset(struct slot *s)
+/* A curl type's start: 0 when the transfer runs, -1 when it is over. */
+static int
+start_curl(struct prober *p, struct slot *s)
 {
-	free(s->url);
-	s->url = NULL;
-	curl_slist_free_all(s->headers);
-	curl_slist_free_all(s->connect_to);
-	probe_scan_free(&s->scan);
-	s->headers = s->connect_to = NULL;
-	s->seen = 0;
-	s->sock_errno = 0;
-	s->stopped = s->connected = false;
-	s->errbuf[0] = '\0';
+	struct probe_result *res = s->t.res;
+	CURLcode rc;
+
+	curl_easy_reset(s->easy);
+	if ((rc = easy_common(s)) != CURLE_OK) {
+		probe_result_local(res, curl_easy_strerror(rc));
+		return -1;
+	}
+	if (s->ops->setup(&s->t, s->easy, s->errbuf) == -1) {
+		if (res->reason == PROBE_OK)	/* the type said nothing */
+			probe_result_local(res, "cannot set up the probe");
+		return -1;
+	}
+	if (curl_multi_add_handle(p->multi, s->easy) != CURLM_OK) {
+		probe_result_local(res, "cannot add the transfer");
+		return -1;
+	}
+	return 0;
 }
 
-static void
-result_local(struct probe_result *r, const char *what)
-{
-	memset(r, 0, sizeof(*r));
-	r->reason = PROBE_LOCAL_ERROR;
-	str_copy(r->detail, what, sizeof(r->detail));
-}
-
-/* Prepares slot s for req; -1 (with res set) if it cannot start. */
+/* Prepares slot s for req; -1 (with res set) if it is already over. */
 static int
 slot_start(struct prober *p, struct slot *s, const struct probe_req *req,
     struct probe_result *res)
 {
-	const char *ne = req->check->expect_body;
-	CURLcode rc;
+	int over;
 
-	slot_reset(s);
-	curl_easy_reset(s->easy);
-	s->req = req;
-	s->res = res;
 	memset(res, 0, sizeof(*res));
-	if (ne != NULL)
-		probe_scan_init(&s->scan, ne);
-	if (slot_target(s) == -1 || slot_headers(s) == -1)
-		result_local(res, "out of memory");
-	else if ((rc = slot_options(s)) != CURLE_OK)
-		result_local(res, curl_easy_strerror(rc));
-	else if (curl_multi_add_handle(p->multi, s->easy) != CURLM_OK)
-		result_local(res, "cannot add the transfer");
+	memset(&s->t, 0, sizeof(s->t));
+	s->t.req = req;
+	s->t.res = res;
+	s->t.start_ms = mono_ms();
+	s->t.deadline_ms = s->t.start_ms + req->check->timeout_ms;
+	s->ops = types[req->check->type];
+	s->errbuf[0] = '\0';
+	s->sock_errno = 0;
+	s->connected = false;
+	s->nfds = 0;
+	if (s->ops->curl)
+		over = start_curl(p, s) == -1;
 	else
+		over = s->ops->start(&s->t) != 0;
+	if (!over)
 		return 0;
-	slot_reset(s);
-	s->req = NULL;
+	s->ops->clear(&s->t);
+	s->ops = NULL;
 	return -1;
-}
-
-/* ---- judge ---- */
-
-bool
-probe_status_expected(const struct check_spec *c, long code)
-{
-	size_t i;
-
-	for (i = 0; i < c->nexpect; i++)
-		if (code >= c->expect[i].lo && code <= c->expect[i].hi)
-			return true;
-	return false;
-}
-
-/* A failed connect: the server refused, or this host never sent. */
-static enum probe_reason
-connect_reason(const struct slot *s, long oserr)
-{
-	if (s->sock_errno != 0)
-		return PROBE_LOCAL_ERROR;
-	switch (oserr) {
-	case ECONNREFUSED:
-		return PROBE_CONNECT_REFUSED;
-	case ETIMEDOUT:
-		return PROBE_CONNECT_TIMEOUT;
-	case ECONNRESET:
-		return PROBE_RESET;
-	case EHOSTUNREACH:
-	case EHOSTDOWN:
-		return PROBE_UNREACHABLE;
-	default:
-		/* 0 (curl gave up before any connect), ENETUNREACH,
-		 * EADDRNOTAVAIL, EACCES, EPERM, EMFILE, ENOBUFS, ... */
-		return PROBE_LOCAL_ERROR;
-	}
-}
-
-/*
- * What each curl code says about the server, decided code by code: every
- * code of curl 7.88 is listed.  A code this table does not know (a later
- * curl) is a local error: a failure the monitor does not understand
- * never fails a site over.
- */
-enum verdict {
-	V_UNLISTED,	/* not in the table: local */
-	V_LOCAL,	/* this monitor's fault, or cannot happen here */
-	V_CONNECT,	/* connect failed: the socket's errno decides */
-	V_TIMEOUT,
-	V_TLS,
-	V_CERT,
-	V_RESET,	/* closed or reset before a full answer */
-	V_RECV,		/* reset if the socket says so, else malformed */
-	V_BAD,		/* the answer is malformed */
-	V_BAD_REACHED,	/* malformed if the server was reached, else local */
-	V_TOO_LARGE	/* over a limit of curl's, if the server was reached */
-};
-
-/* CURLE_TOO_LARGE, curl 8.6 and later: a header or chunk over a limit */
-#define CURLE_TOO_LARGE_NUM	100
-
-static const unsigned char verdicts[CURL_LAST] = {
-	/* the server did not answer, or closed or reset the connection */
-	[CURLE_COULDNT_CONNECT] = V_CONNECT,
-	[CURLE_OPERATION_TIMEDOUT] = V_TIMEOUT,
-	[CURLE_GOT_NOTHING] = V_RESET,
-	[CURLE_SEND_ERROR] = V_RESET,
-	[CURLE_PARTIAL_FILE] = V_RESET,		/* closed inside the body */
-	[CURLE_RECV_ERROR] = V_RECV,		/* also bad chunks, 300 KiB
-						   of headers */
-	/* TLS: garbage instead of TLS, a failed handshake, a bad cert */
-	[CURLE_SSL_CONNECT_ERROR] = V_TLS,
-	[CURLE_SSL_SHUTDOWN_FAILED] = V_TLS,
-	[CURLE_SSL_CLIENTCERT] = V_TLS,		/* it demands a client cert */
-	[CURLE_PEER_FAILED_VERIFICATION] = V_CERT,
-	[CURLE_SSL_ISSUER_ERROR] = V_CERT,
-	[CURLE_SSL_PINNEDPUBKEYNOTMATCH] = V_CERT,
-	[CURLE_SSL_INVALIDCERTSTATUS] = V_CERT,
-	/* what the server sent is not HTTP, broken or too large */
-	[CURLE_WEIRD_SERVER_REPLY] = V_BAD,
-	[CURLE_HTTP2] = V_BAD,
-	[CURLE_HTTP2_STREAM] = V_BAD,
-	[CURLE_HTTP3] = V_BAD,
-	[CURLE_QUIC_CONNECT_ERROR] = V_BAD,
-	[CURLE_BAD_CONTENT_ENCODING] = V_BAD,
-	[CURLE_FILESIZE_EXCEEDED] = V_BAD,	/* its Content-Length */
-	[CURLE_UNSUPPORTED_PROTOCOL] = V_BAD_REACHED,	/* "HTTP/0.9", a
-						   broken status line */
-	[CURLE_OUT_OF_MEMORY] = V_TOO_LARGE,	/* a header line over 100 KiB
-						   ("Avoided giant realloc");
-						   a real malloc failure
-						   once connected looks the
-						   same, and would soon end
-						   this process in xmalloc */
-	/* name resolution: probes connect to addresses and never resolve;
-	 * a canary's name is looked up by this host's resolver */
-	[CURLE_COULDNT_RESOLVE_HOST] = V_LOCAL,
-	[CURLE_COULDNT_RESOLVE_PROXY] = V_LOCAL,
-	[CURLE_PROXY] = V_LOCAL,
-	/* this monitor: its setup, its source address, its event loop */
-	[CURLE_FAILED_INIT] = V_LOCAL,
-	[CURLE_URL_MALFORMAT] = V_LOCAL,
-	[CURLE_NOT_BUILT_IN] = V_LOCAL,
-	[CURLE_UNKNOWN_OPTION] = V_LOCAL,
-	[CURLE_SETOPT_OPTION_SYNTAX] = V_LOCAL,
-	[CURLE_BAD_FUNCTION_ARGUMENT] = V_LOCAL,
-	[CURLE_FUNCTION_NOT_FOUND] = V_LOCAL,
-	[CURLE_RECURSIVE_API_CALL] = V_LOCAL,
-	[CURLE_INTERFACE_FAILED] = V_LOCAL,
-	[CURLE_AGAIN] = V_LOCAL,
-	[CURLE_NO_CONNECTION_AVAILABLE] = V_LOCAL,
-	[CURLE_UNRECOVERABLE_POLL] = V_LOCAL,
-	/* this monitor's TLS material: CA file, CRL, client cert, engine */
-	[CURLE_SSL_CACERT_BADFILE] = V_LOCAL,
-	[CURLE_SSL_CRL_BADFILE] = V_LOCAL,
-	[CURLE_SSL_CERTPROBLEM] = V_LOCAL,
-	[CURLE_SSL_CIPHER] = V_LOCAL,
-	[CURLE_SSL_ENGINE_NOTFOUND] = V_LOCAL,
-	[CURLE_SSL_ENGINE_SETFAILED] = V_LOCAL,
-	[CURLE_SSL_ENGINE_INITFAILED] = V_LOCAL,
-	[CURLE_USE_SSL_FAILED] = V_LOCAL,
-	/* our callbacks: a write error we did not ask for is our bug */
-	[CURLE_WRITE_ERROR] = V_LOCAL,
-	[CURLE_ABORTED_BY_CALLBACK] = V_LOCAL,
-	[CURLE_READ_ERROR] = V_LOCAL,
-	[CURLE_CHUNK_FAILED] = V_LOCAL,
-	[CURLE_AUTH_ERROR] = V_LOCAL,
-	/* options never set (fail on error, redirects, ranges, uploads) */
-	[CURLE_HTTP_RETURNED_ERROR] = V_LOCAL,
-	[CURLE_TOO_MANY_REDIRECTS] = V_LOCAL,
-	[CURLE_RANGE_ERROR] = V_LOCAL,
-	[CURLE_BAD_DOWNLOAD_RESUME] = V_LOCAL,
-	[CURLE_UPLOAD_FAILED] = V_LOCAL,
-	[CURLE_HTTP_POST_ERROR] = V_LOCAL,
-	[CURLE_SEND_FAIL_REWIND] = V_LOCAL,
-	[CURLE_FILE_COULDNT_READ_FILE] = V_LOCAL,
-	/* protocols never spoken: CURLOPT_PROTOCOLS_STR is http,https */
-	[CURLE_REMOTE_ACCESS_DENIED] = V_LOCAL,
-	[CURLE_FTP_ACCEPT_FAILED] = V_LOCAL,
-	[CURLE_FTP_WEIRD_PASS_REPLY] = V_LOCAL,
-	[CURLE_FTP_ACCEPT_TIMEOUT] = V_LOCAL,
-	[CURLE_FTP_WEIRD_PASV_REPLY] = V_LOCAL,
-	[CURLE_FTP_WEIRD_227_FORMAT] = V_LOCAL,
-	[CURLE_FTP_CANT_GET_HOST] = V_LOCAL,
-	[CURLE_FTP_COULDNT_SET_TYPE] = V_LOCAL,
-	[CURLE_FTP_COULDNT_RETR_FILE] = V_LOCAL,
-	[CURLE_QUOTE_ERROR] = V_LOCAL,
-	[CURLE_FTP_PORT_FAILED] = V_LOCAL,
-	[CURLE_FTP_COULDNT_USE_REST] = V_LOCAL,
-	[CURLE_FTP_PRET_FAILED] = V_LOCAL,
-	[CURLE_FTP_BAD_FILE_LIST] = V_LOCAL,
-	[CURLE_LDAP_CANNOT_BIND] = V_LOCAL,
-	[CURLE_LDAP_SEARCH_FAILED] = V_LOCAL,
-	[CURLE_LOGIN_DENIED] = V_LOCAL,
-	[CURLE_TFTP_NOTFOUND] = V_LOCAL,
-	[CURLE_TFTP_PERM] = V_LOCAL,
-	[CURLE_REMOTE_DISK_FULL] = V_LOCAL,
-	[CURLE_TFTP_ILLEGAL] = V_LOCAL,
-	[CURLE_TFTP_UNKNOWNID] = V_LOCAL,
-	[CURLE_REMOTE_FILE_EXISTS] = V_LOCAL,
-	[CURLE_TFTP_NOSUCHUSER] = V_LOCAL,
-	[CURLE_REMOTE_FILE_NOT_FOUND] = V_LOCAL,
-	[CURLE_SSH] = V_LOCAL,
-	[CURLE_RTSP_CSEQ_ERROR] = V_LOCAL,
-	[CURLE_RTSP_SESSION_ERROR] = V_LOCAL,
-	/* never returned: CURLE_OBSOLETE20 ... CURLE_OBSOLETE76 */
-	[CURLE_OBSOLETE20] = V_LOCAL,
-	[CURLE_OBSOLETE24] = V_LOCAL,
-	[CURLE_OBSOLETE29] = V_LOCAL,
-	[CURLE_OBSOLETE32] = V_LOCAL,
-	[CURLE_OBSOLETE40] = V_LOCAL,
-	[CURLE_OBSOLETE44] = V_LOCAL,
-	[CURLE_OBSOLETE46] = V_LOCAL,
-	[CURLE_OBSOLETE50] = V_LOCAL,
-	[CURLE_OBSOLETE51] = V_LOCAL,
-	[CURLE_OBSOLETE57] = V_LOCAL,
-	[CURLE_OBSOLETE62] = V_LOCAL,
-	[CURLE_OBSOLETE75] = V_LOCAL,
-	[CURLE_OBSOLETE76] = V_LOCAL,
-};
-
-static enum verdict
-verdict_of(CURLcode rc)
-{
-	if ((int)rc == CURLE_TOO_LARGE_NUM)
-		return V_TOO_LARGE;
-	if ((unsigned)rc < NELEM(verdicts))
-		return verdicts[rc];
-	return V_UNLISTED;
-}
-
-/*
- * Whether the server was reached: a TCP connection was made (curl counts
- * it; getpeername() fails once the server's reset is in), or a byte of
- * its answer arrived.  Before that, curl failing is our fault.
- */
-static bool
-reached(const struct slot *s)
-{
-	long made = 0, header = 0;
-
-	curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &made);
-	curl_easy_getinfo(s->easy, CURLINFO_HEADER_SIZE, &header);
-	return s->connected || made > 0 || header > 0;
-}
-
-/*
- * Too large for curl: 7.88 refuses a header line of 100 KiB or more
- * (CURLE_OUT_OF_MEMORY, with no error text) and a header block over
- * 300 KiB (CURLE_RECV_ERROR, or CURLE_TOO_LARGE from curl 8.6, with
- * this text).
- */
-static bool
-headers_too_large(const struct slot *s)
-{
-	return strncmp(s->errbuf, "Too large response headers", 26) == 0;
-}
-
-static void
-too_large(const struct slot *s, struct probe_result *r)
-{
-	curl_off_t body = 0;
-
-	curl_easy_getinfo(s->easy, CURLINFO_SIZE_DOWNLOAD_T, &body);
-	r->reason = PROBE_BAD_RESPONSE;
-	if (headers_too_large(s))
-		str_copy(r->detail, "header too large, over 300 KiB in all",
-		    sizeof(r->detail));
-	else if (body == 0)
-		str_copy(r->detail, "header too large, a line over 100 KiB",
-		    sizeof(r->detail));
-	else
-		str_copy(r->detail, "response too large", sizeof(r->detail));
-}
-
-/* Reason and detail of a transfer curl ended with rc. */
-static void
-error_result(const struct slot *s, CURLcode rc, long oserr,
-    struct probe_result *r)
-{
-	str_copy(r->detail, s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc),
-	    sizeof(r->detail));
-	switch (verdict_of(rc)) {
-	case V_CONNECT:
-		r->reason = connect_reason(s, oserr);
-		break;
-	case V_TIMEOUT:
-		/* curl's connect time stays 0 while TLS is unfinished */
-		r->reason = s->connected ? PROBE_TIMEOUT :
-		    PROBE_CONNECT_TIMEOUT;
-		break;
-	case V_TLS:
-		r->reason = PROBE_TLS_ERROR;
-		break;
-	case V_CERT:
-		r->reason = PROBE_CERT_ERROR;
-		break;
-	case V_RESET:
-		r->reason = PROBE_RESET;
-		break;
-	case V_RECV:
-		if (headers_too_large(s))
-			too_large(s, r);
-		else	/* a bad chunk, a TLS record that is not one */
-			r->reason = oserr != 0 ? PROBE_RESET :
-			    PROBE_BAD_RESPONSE;
-		break;
-	case V_BAD:
-		r->reason = PROBE_BAD_RESPONSE;
-		break;
-	case V_BAD_REACHED:
-		/* also a URL scheme refused before connecting (a canary) */
-		r->reason = reached(s) ? PROBE_BAD_RESPONSE : PROBE_LOCAL_ERROR;
-		break;
-	case V_TOO_LARGE:
-		/* a malloc failing before the connection is ours */
-		if (reached(s))
-			too_large(s, r);
-		else
-			r->reason = PROBE_LOCAL_ERROR;
-		break;
-	default:
-		r->reason = PROBE_LOCAL_ERROR;
-	}
-	if (r->reason == PROBE_LOCAL_ERROR && s->sock_errno != 0)
-		snprintf(r->detail, sizeof(r->detail), "cannot open a socket: "
-		    "%s", strerror(s->sock_errno));
-}
-
-static void
-body_detail(const struct slot *s, struct probe_result *r)
-{
-	const struct check_spec *c = s->req->check;
-
-	if (s->seen >= c->body_limit)
-		snprintf(r->detail, sizeof(r->detail), "\"%.60s\" not in the "
-		    "first %llu bytes", c->expect_body,
-		    (unsigned long long)c->body_limit);
-	else
-		snprintf(r->detail, sizeof(r->detail), "\"%.60s\" not in the "
-		    "%llu-byte body", c->expect_body,
-		    (unsigned long long)s->seen);
-}
-
-static void
-judge(struct slot *s, CURLcode rc)
-{
-	const struct check_spec *c = s->req->check;
-	struct probe_result *r = s->res;
-	curl_off_t total = 0, connect = 0;
-	long code = 0, oserr = 0;
-
-	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_getinfo(s->easy, CURLINFO_OS_ERRNO, &oserr);
-	curl_easy_getinfo(s->easy, CURLINFO_TOTAL_TIME_T, &total);
-	curl_easy_getinfo(s->easy, CURLINFO_CONNECT_TIME_T, &connect);
-	r->http_status = (int)code;
-	r->total_ms = (uint32_t)(total / 1000);
-	r->connect_ms = (uint32_t)(connect / 1000);
-	if (rc == CURLE_WRITE_ERROR && s->stopped)
-		rc = CURLE_OK;
-	if (rc != CURLE_OK)
-		error_result(s, rc, oserr, r);
-	else if (c->type != CHECK_TCP && !probe_status_expected(c, code)) {
-		r->reason = PROBE_HTTP_STATUS;
-		snprintf(r->detail, sizeof(r->detail), "HTTP %ld", code);
-	} else if (c->type != CHECK_TCP && c->expect_body != NULL &&
-	    !s->scan.found) {
-		r->reason = PROBE_BODY_MISSING;
-		body_detail(s, r);
-	} else
-		r->reason = PROBE_OK;
 }
 
 /* ---- run ---- */
@@ -764,18 +398,19 @@ finish(const struct probe_req *req, struct probe_result *res,
 		done(arg, req, res);
 }
 
-/* Frees the slot of a finished transfer, then tells its owner. */
+/* Frees the slot of a finished probe, then tells its owner. */
 static void
 slot_done(struct prober *p, struct slot *s)
 {
-	const struct probe_req *req = s->req;
-	struct probe_result *res = s->res;
+	const struct probe_req *req = s->t.req;
+	struct probe_result *res = s->t.res;
 	probe_done_fn *done = s->done;
 	void *arg = s->arg;
 
-	curl_multi_remove_handle(p->multi, s->easy);
-	slot_reset(s);
-	s->req = NULL;
+	if (s->ops->curl)
+		curl_multi_remove_handle(p->multi, s->easy);
+	s->ops->clear(&s->t);
+	s->ops = NULL;
 	p->free[p->nfree++] = (size_t)(s - p->slots);
 	p->active--;
 	p->ended++;
@@ -795,12 +430,13 @@ collect(struct prober *p)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
 		s = (struct slot *)(void *)priv;
-		judge(s, m->data.result);
+		s->ops->judge(&s->t, s->easy, (int)m->data.result, s->errbuf,
+		    s->sock_errno);
 		slot_done(p, s);
 	}
 }
 
-/* Marks every transfer in flight as a local error and stops them. */
+/* Marks every curl transfer in flight as a local error and stops it. */
 static void
 abandon(struct prober *p, const char *why)
 {
@@ -809,9 +445,9 @@ abandon(struct prober *p, const char *why)
 	for (i = 0; i < p->nslots; i++) {
 		struct slot *s = &p->slots[i];
 
-		if (s->req == NULL)
+		if (s->ops == NULL || !s->ops->curl)
 			continue;
-		result_local(s->res, why);
+		probe_result_local(s->t.res, why);
 		slot_done(p, s);
 	}
 }
@@ -880,29 +516,156 @@ perform(struct prober *p)
 	collect(p);
 }
 
+/*
+ * Moves every probe that is not curl's on: ready descriptors or a
+ * passed deadline.  A type that will not end after its time-out is
+ * ended here, so that no probe outlives its deadline.
+ */
+static void
+advance_all(struct prober *p, uint64_t now)
+{
+	struct slot *s;
+	bool ready, late;
+	size_t i;
+	int k, over;
+
+	for (i = 0; i < p->nslots; i++) {
+		s = &p->slots[i];
+		if (s->ops == NULL || s->ops->curl)
+			continue;
+		for (k = 0, ready = false; k < s->nfds; k++)
+			ready |= s->fds[k].revents != 0;
+		s->nfds = 0;
+		late = now >= s->t.deadline_ms;
+		over = ready ? s->ops->advance(&s->t, now, false) : 0;
+		if (!over && late) {
+			over = 1;
+			if (s->ops->advance(&s->t, now, true) == 0) {
+				/* a type's bug: no probe outlives its time */
+				s->t.res->reason = PROBE_TIMEOUT;
+				s->t.res->total_ms = (uint32_t)(now -
+				    s->t.start_ms);
+			}
+		}
+		if (over)
+			slot_done(p, s);
+	}
+}
+
+/*
+ * The wait's descriptors: the caller's first (their revents go back),
+ * then every other probe's.  Returns the count; *due is the time to
+ * the nearest deadline of those probes (or limit).
+ */
+static unsigned
+wait_fds(struct prober *p, struct curl_waitfd *extra, unsigned nextra,
+    uint64_t now, int *due)
+{
+	struct slot *s;
+	size_t i, need = nextra + p->nslots * PROBE_MAXFDS;
+	unsigned n = nextra;
+	int k;
+
+	if (p->waitcap < need) {
+		p->wait = xreallocarray(p->wait, need, sizeof(*p->wait));
+		p->pollfds = xreallocarray(p->pollfds, need,
+		    sizeof(*p->pollfds));
+		p->waitcap = need;
+	}
+	if (nextra > 0)
+		memcpy(p->wait, extra, nextra * sizeof(*extra));
+	for (i = 0; i < p->nslots; i++) {
+		s = &p->slots[i];
+		if (s->ops == NULL || s->ops->curl)
+			continue;
+		if (s->t.deadline_ms <= now)
+			*due = 0;
+		else if (s->t.deadline_ms - now < (uint64_t)*due)
+			*due = (int)(s->t.deadline_ms - now);
+		s->nfds = s->ops->fds(&s->t, s->fds);
+		for (k = 0; k < s->nfds; k++) {
+			s->fds[k].revents = 0;
+			p->wait[n].fd = s->fds[k].fd;
+			p->wait[n].events = (short)((s->fds[k].events & POLLIN ?
+			    CURL_WAIT_POLLIN : 0) | (s->fds[k].events & POLLOUT ?
+			    CURL_WAIT_POLLOUT : 0));
+			p->wait[n++].revents = 0;	/* POLLHUP: see wait_done */
+		}
+	}
+	return n;
+}
+
+/*
+ * Hands the wait's results back: the caller's, and the probes' asked
+ * again of poll(2) without waiting, since curl_multi_poll() reports
+ * only POLLIN, POLLOUT and POLLPRI (a pipe's bare POLLHUP would be
+ * lost).  Returns how many of the caller's are ready.
+ */
+static int
+wait_done(struct prober *p, struct curl_waitfd *extra, unsigned nextra,
+    unsigned nwait)
+{
+	struct pollfd *pf = p->pollfds;
+	struct slot *s;
+	unsigned j, n = 0;
+	size_t i;
+	int k, ready = 0;
+
+	for (j = 0; j < nextra; j++) {
+		extra[j].revents = p->wait[j].revents;
+		ready += extra[j].revents != 0;
+	}
+	if (nwait == nextra)
+		return ready;
+	for (i = 0; i < p->nslots; i++) {
+		s = &p->slots[i];
+		if (s->ops == NULL || s->ops->curl)
+			continue;
+		for (k = 0; k < s->nfds; k++, n++) {
+			pf[n].fd = s->fds[k].fd;
+			pf[n].events = s->fds[k].events;
+			pf[n].revents = 0;
+		}
+	}
+	if (poll(pf, n, 0) <= 0)
+		return ready;
+	for (i = 0, n = 0; i < p->nslots; i++) {
+		s = &p->slots[i];
+		if (s->ops == NULL || s->ops->curl)
+			continue;
+		for (k = 0; k < s->nfds; k++)
+			s->fds[k].revents = pf[n++].revents;
+	}
+	return ready;
+}
+
 int
 prober_step(struct prober *p, int timeout_ms, struct curl_waitfd *extra,
     unsigned nextra)
 {
-	int n = 0;
-
 	size_t ended = p->ended;
+	unsigned nw;
+	int n = 0, due = timeout_ms;
 
 	/* admit first: polling with free slots would just sleep */
 	admit(p);
 	perform(p);
+	advance_all(p, mono_ms());
 	admit(p);
 	/* something ended (a refused connect ends at once): the caller
 	 * has news and must not sleep on it */
 	if (p->ended != ended || (p->active == 0 && nextra == 0))
 		return 0;
-	if (curl_multi_poll(p->multi, extra, nextra, timeout_ms, &n) !=
-	    CURLM_OK) {
+	nw = wait_fds(p, extra, nextra, mono_ms(), &due);
+	if (curl_multi_poll(p->multi, p->wait, nw, due, &n) != CURLM_OK) {
 		abandon(p, "libcurl multi poll failed");
 		return 0;
 	}
-	if (p->active > 0)
+	n = wait_done(p, extra, nextra, nw);
+	if (p->active > 0) {
 		perform(p);
+		advance_all(p, mono_ms());
+	}
 	return n;
 }
 

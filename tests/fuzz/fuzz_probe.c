@@ -1,6 +1,7 @@
 /*
  * fuzz_probe.c: libFuzzer target for the response handling that is ours
- * (src/probe.c), each piece against an oracle written another way:
+ * (src/probe.c, src/probe_http.c), each piece against an oracle written
+ * another way:
  *
  *	body scan:	the body, cut into chunks at points the input
  *			chooses, is fed to probe_scan_feed(); after every
@@ -109,8 +110,8 @@ fuzz_status(const uint8_t *p, size_t left)
 			covered[v / 8] |= (uint8_t)(1u << (v % 8));
 	}
 	memset(&c, 0, sizeof(c));
-	c.expect = r;
-	c.nexpect = n;
+	c.http.expect = r;
+	c.http.nexpect = n;
 	while ((q = take(&p, &left, 4)) != NULL) {
 		code = (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 |
 		    (uint32_t)q[2] << 8 | q[3];

@@ -218,6 +218,8 @@ fi
 
 if [ -n "${PORT:-}" ]; then
 	. "$HERE/daemon.sh"
+	. "$HERE/types_dns_exec.sh"
+	. "$HERE/types_tcp.sh"
 fi
 
 # ---- install ----

@@ -1,5 +1,6 @@
 /*
- * check_probe.c: the probe engine against the real HTTP(S) fixture.
+ * check_probe.c: the probe engine and its http, https and tcp types
+ * against the real fixture (tests/fixture/httpd.c).
  * Every reason comes from a server behaviour, not from a mock.
  */
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -56,13 +58,13 @@ spec(enum check_type type)
 	memset(&c, 0, sizeof(c));
 	c.type = type;
 	c.port = (uint16_t)(unit_httpd_port() + (type == CHECK_HTTPS));
-	c.path = "/health";
-	c.method = HTTP_GET;
-	c.expect = &ok_range;
-	c.nexpect = 1;
-	c.body_limit = 64 * 1024;
+	c.http.path = "/health";
+	c.http.method = HTTP_GET;
+	c.http.expect = &ok_range;
+	c.http.nexpect = 1;
+	c.http.body_limit = 64 * 1024;
 	c.timeout_ms = 1000;
-	c.tls_verify = true;
+	c.http.tls_verify = true;
 	return c;
 }
 
@@ -111,7 +113,7 @@ START_TEST(test_ok_and_what_the_server_sees)
 	struct probe_result r;
 	char *log, want[128];
 
-	c.expect_body = "OK";
+	c.http.expect_body = "OK";
 	behave("127.0.0.3", 0, "ok all OK here");
 	r = probe1("site.test", "127.0.0.3", &c);
 	ASSERT_REASON(r, PROBE_OK);
@@ -150,7 +152,7 @@ START_TEST(test_https_host_and_sni)
 	char *ca = xasprintf("%s/certs/ca.pem", unit_httpd_dir()), *log;
 	char want[160];
 
-	c.ca_file = ca;
+	c.http.ca_file = ca;
 	behave("127.0.0.2", 1, "ok");
 	r = probe1("www.a.test", "127.0.0.2", &c);
 	ASSERT_REASON(r, PROBE_OK);
@@ -220,7 +222,7 @@ START_TEST(test_slow_server_bounded)
 	struct probe_result r;
 
 	c.timeout_ms = 600;
-	c.expect_body = "END";
+	c.http.expect_body = "END";
 	behave("127.0.0.2", 0, "slow 200 body that ends with END");
 	r = probe1("site.test", "127.0.0.2", &c);
 	ASSERT_REASON(r, PROBE_TIMEOUT);
@@ -251,14 +253,14 @@ START_TEST(test_certificate_error)
 	struct probe_result r;
 
 	behave("127.0.0.2", 1, "ok");
-	c.ca_file = other;		/* unknown issuer */
+	c.http.ca_file = other;		/* unknown issuer */
 	r = probe1("a.test", "127.0.0.2", &c);
 	ASSERT_REASON(r, PROBE_CERT_ERROR);
-	c.ca_file = ca;			/* right CA, wrong name */
+	c.http.ca_file = ca;			/* right CA, wrong name */
 	r = probe1("wrong.test", "127.0.0.2", &c);
 	ASSERT_REASON(r, PROBE_CERT_ERROR);
-	c.ca_file = other;		/* verification off: accepted */
-	c.tls_verify = false;
+	c.http.ca_file = other;		/* verification off: accepted */
+	c.http.tls_verify = false;
 	r = probe1("wrong.test", "127.0.0.2", &c);
 	ASSERT_REASON(r, PROBE_OK);
 	free(ca);
@@ -282,8 +284,8 @@ START_TEST(test_http_status)
 	behave("127.0.0.2", 0, "status 301");
 	r = probe1("site.test", "127.0.0.2", &c);
 	ASSERT_REASON(r, PROBE_OK);
-	c.expect = some;
-	c.nexpect = 2;
+	c.http.expect = some;
+	c.http.nexpect = 2;
 	behave("127.0.0.2", 0, "status 302");
 	r = probe1("site.test", "127.0.0.2", &c);
 	ASSERT_REASON(r, PROBE_OK);
@@ -299,8 +301,8 @@ START_TEST(test_body)
 	struct check_spec c = spec(CHECK_HTTP);
 	struct probe_result r;
 
-	c.expect_body = "MARKER";
-	c.body_limit = 100000;
+	c.http.expect_body = "MARKER";
+	c.http.body_limit = 100000;
 	/* across curl's 16 KiB chunks, inside the limit */
 	behave("127.0.0.2", 0, "pad 16381 MARKER");
 	r = probe1("site.test", "127.0.0.2", &c);
@@ -331,7 +333,7 @@ START_TEST(test_endless_body)
 	r = probe1("site.test", "127.0.0.2", &c);
 	ASSERT_REASON(r, PROBE_OK);
 	ck_assert_uint_lt(r.total_ms, 900);	/* stopped, not timed out */
-	c.expect_body = "never";
+	c.http.expect_body = "never";
 	r = probe1("site.test", "127.0.0.2", &c);
 	ASSERT_REASON(r, PROBE_BODY_MISSING);
 	ck_assert_uint_lt(r.total_ms, 900);
@@ -376,8 +378,8 @@ START_TEST(test_header_line_too_large)
 	ck_assert_str_eq(r.detail, "header too large, a line over 100 KiB");
 	/* over TLS, and with a body to look for */
 	c = spec(CHECK_HTTPS);
-	c.ca_file = ca;
-	c.expect_body = "OK";
+	c.http.ca_file = ca;
+	c.http.expect_body = "OK";
 	behave("127.0.0.2", 1, "longheader 102400");
 	r = probe1("a.test", "127.0.0.2", &c);
 	ASSERT_REASON(r, PROBE_BAD_RESPONSE);
@@ -425,13 +427,13 @@ START_TEST(test_malformed_answers)
 	ASSERT_REASON(r, PROBE_BAD_RESPONSE);
 	ck_assert(probe_counts(&r));
 	/* Content-Length 100, 2 bytes, close: cut off inside the body */
-	c.expect_body = "MISSING";
+	c.http.expect_body = "MISSING";
 	behave("127.0.0.2", 0, "short 100");
 	r = probe1("site.test", "127.0.0.2", &c);
 	ASSERT_REASON(r, PROBE_RESET);
 	ck_assert(probe_counts(&r));
 	/* the status alone was asked for: known before the cut */
-	c.expect_body = NULL;
+	c.http.expect_body = NULL;
 	r = probe1("site.test", "127.0.0.2", &c);
 	ASSERT_REASON(r, PROBE_OK);
 }
@@ -443,7 +445,7 @@ START_TEST(test_garbage_instead_of_tls)
 	char *ca = xasprintf("%s/certs/ca.pem", unit_httpd_dir());
 	struct probe_result r;
 
-	c.ca_file = ca;
+	c.http.ca_file = ca;
 	behave("127.0.0.3", 1, "noise");
 	r = probe1("a.test", "127.0.0.3", &c);
 	ASSERT_REASON(r, PROBE_TLS_ERROR);
@@ -469,13 +471,13 @@ START_TEST(test_bad_ca_file_is_local)
 	struct probe_result r;
 
 	behave("127.0.0.2", 1, "ok");
-	c.ca_file = "/nonexistent/ca.pem";
+	c.http.ca_file = "/nonexistent/ca.pem";
 	r = probe1("a.test", "127.0.0.2", &c);
 	ASSERT_REASON(r, PROBE_LOCAL_ERROR);
 	ck_assert(!probe_counts(&r));
 	ck_assert_msg(strstr(r.detail, "/nonexistent/ca.pem") != NULL, "%s",
 	    r.detail);
-	c.ca_file = notca;		/* a file, but no certificate in it */
+	c.http.ca_file = notca;		/* a file, but no certificate in it */
 	r = probe1("a.test", "127.0.0.2", &c);
 	ASSERT_REASON(r, PROBE_LOCAL_ERROR);
 	ck_assert(!probe_counts(&r));
@@ -535,9 +537,9 @@ START_TEST(test_head_headers_tcp)
 	char *log;
 
 	behave("127.0.0.3", 0, "ok");
-	c.method = HTTP_HEAD;
-	c.headers = h;
-	c.nheaders = 2;
+	c.http.method = HTTP_HEAD;
+	c.http.headers = h;
+	c.http.nheaders = 2;
 	r = probe1("site.test", "127.0.0.3", &c);
 	ASSERT_REASON(r, PROBE_OK);
 	log = unit_httpd_log();
@@ -571,7 +573,7 @@ START_TEST(test_attribution)
 	struct prober *p = prober_new(7);
 	size_t i;
 
-	c.expect = &any;
+	c.http.expect = &any;
 	for (i = 0; i < 3; i++) {
 		snprintf(what, sizeof(what), "status %zu", 201 + i);
 		behave(addrs[i], 0, what);
@@ -602,7 +604,7 @@ START_TEST(test_queue_time_not_counted)
 
 	ck_assert_uint_eq(prober_parallel(p), 2);
 	c.timeout_ms = 1000;
-	c.expect_body = "OK";
+	c.http.expect_body = "OK";
 	behave("127.0.0.2", 0, "slow 150 OK");	/* ~300 ms a probe */
 	ck_assert_int_eq(addr_parse("127.0.0.2", &a, err, sizeof(err)), 0);
 	fill(q, 12, &a, &c);
@@ -786,6 +788,212 @@ START_TEST(test_submit_while_running)
 }
 END_TEST
 
+/* ---- tcp send / expect (banner checks) ---- */
+
+static struct check_spec
+tcp_spec(const char *send, const char *expect)
+{
+	struct check_spec c = spec(CHECK_TCP);
+
+	c.timeout_ms = 500;
+	c.tcp.send = send;
+	c.tcp.nsend = send ? strlen(send) : 0;
+	c.tcp.expect = expect;
+	c.tcp.read_limit = CHECK_TCP_READ_LIMIT;
+	return c;
+}
+
+START_TEST(test_tcp_banner)
+{
+	struct check_spec c = tcp_spec(NULL, "220 ");
+	struct probe_result r;
+	uint64_t t0;
+
+	/* SMTP: the greeting holds the text */
+	behave("127.0.0.2", 0, "banner 220 mail.a.test ESMTP");
+	t0 = mono_ms();
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	ck_assert_msg(mono_ms() - t0 < 400, "waited for more than the text");
+	/* another greeting: not there (the server then stays silent) */
+	behave("127.0.0.2", 0, "banner 554 go away");
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_EXPECT_MISSING);
+	ck_assert_str_eq(r.detail, "\"220 \" not in the 13 bytes read, then "
+	    "nothing more");
+	/* another protocol altogether */
+	c.tcp.expect = "* OK";
+	behave("127.0.0.2", 0, "banner SSH-2.0-OpenSSH_9.2");
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_EXPECT_MISSING);
+	/* a server that says nothing at all */
+	behave("127.0.0.2", 0, "stall");
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_TIMEOUT);
+	ck_assert_str_eq(r.detail, "no answer in 500 ms");
+	ck_assert(probe_counts(&r));
+	/* accepted, then reset */
+	behave("127.0.0.2", 0, "rst");
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_RESET);
+	behave("127.0.0.2", 0, "up");
+}
+END_TEST
+
+START_TEST(test_tcp_send_then_expect)
+{
+	struct check_spec c = tcp_spec("PING\r\n", "+PONG");
+	struct probe_result r;
+
+	/* Redis: the answer comes only after the request */
+	behave("127.0.0.2", 0, "reply +PONG");
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	c.tcp.send = NULL;		/* nothing sent: nothing answered */
+	c.tcp.nsend = 0;
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_TIMEOUT);
+	/* binary noise, then the close */
+	c.tcp.send = "PING\r\n";
+	c.tcp.nsend = 6;
+	c.timeout_ms = 3000;
+	behave("127.0.0.2", 0, "noise");
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_EXPECT_MISSING);
+	ck_assert_msg(strstr(r.detail, "before the close") != NULL, "%s",
+	    r.detail);
+	/* closed before a byte (the fixture reads a request head first) */
+	c.tcp.send = "PING\r\n\r\n";
+	c.tcp.nsend = 8;
+	behave("127.0.0.2", 0, "close");
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_RESET);
+	/* refused: as without send and expect */
+	behave("127.0.0.2", 0, "down");
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_CONNECT_REFUSED);
+	behave("127.0.0.2", 0, "up");
+}
+END_TEST
+
+/* The first read_limit bytes only: an endless stream without the text. */
+START_TEST(test_tcp_read_limit)
+{
+	struct check_spec c = tcp_spec(NULL, "never there");
+	struct probe_result r;
+
+	c.tcp.read_limit = 100;
+	behave("127.0.0.2", 0, "pad 4000 never there");
+	r = probe1("a.test", "127.0.0.2", &c);
+	/* the fixture answers HTTP only after a request: nothing read */
+	ASSERT_REASON(r, PROBE_TIMEOUT);
+	c.tcp.send = "GET / HTTP/1.0\r\n\r\n";
+	c.tcp.nsend = strlen(c.tcp.send);
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_EXPECT_MISSING);
+	ck_assert_str_eq(r.detail, "\"never there\" not in the 100 bytes "
+	    "read (the limit)");
+	c.tcp.read_limit = CHECK_TCP_READ_LIMIT;
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	behave("127.0.0.2", 0, "up");
+}
+END_TEST
+
+/* tcp (own sockets) and http (curl) in one run, both waited on at once. */
+START_TEST(test_tcp_and_http_together)
+{
+	struct check_spec t = tcp_spec(NULL, "220 "), h = spec(CHECK_HTTP);
+	struct prober *p = prober_new(8);
+	struct probe_result r[40];
+	struct probe_req q[40];
+	char err[PARSE_ERRLEN];
+	struct addr a[2];
+	uint64_t t0;
+	int i;
+
+	behave("127.0.0.2", 0, "banner 220 ready");
+	behave("127.0.0.3", 0, "ok");
+	ck_assert_int_eq(addr_parse("127.0.0.2", &a[0], err, sizeof(err)), 0);
+	ck_assert_int_eq(addr_parse("127.0.0.3", &a[1], err, sizeof(err)), 0);
+	memset(q, 0, sizeof(q));
+	for (i = 0; i < 40; i++) {
+		q[i].host = "a.test";
+		q[i].addr = &a[i % 2];
+		q[i].check = i % 2 ? &h : &t;
+	}
+	t0 = mono_ms();
+	probe_run(p, q, 40, r);
+	for (i = 0; i < 40; i++)
+		ASSERT_REASON(r[i], PROBE_OK);
+	ck_assert_msg(mono_ms() - t0 < 2000, "took %llu ms",
+	    (unsigned long long)(mono_ms() - t0));
+	behave("127.0.0.2", 0, "up");
+	prober_free(p);
+}
+END_TEST
+
+START_TEST(test_describe)
+{
+	struct check_spec t = tcp_spec("QUIT\r\n", "220 "), h = spec(CHECK_HTTPS);
+	char err[PARSE_ERRLEN], buf[256];
+	struct probe_req q;
+	struct addr a;
+
+	ck_assert_int_eq(addr_parse("127.0.0.2", &a, err, sizeof(err)), 0);
+	memset(&q, 0, sizeof(q));
+	q.host = "a.test";
+	q.addr = &a;
+	q.check = &t;
+	t.port = 25;
+	probe_describe(&q, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "connect to port 25, send \"QUIT\\r\\n\", expect "
+	    "\"220 \"");
+	q.check = &h;
+	h.port = 8443;
+	probe_describe(&q, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "GET https://a.test:8443/health");
+}
+END_TEST
+
+/* ---- cert_warn: the fixture's certificate lives one day ---- */
+
+START_TEST(test_cert_warn)
+{
+	struct check_spec c = spec(CHECK_HTTPS);
+	char *ca = xasprintf("%s/certs/ca.pem", unit_httpd_dir());
+	struct probe_result r;
+	int64_t now = (int64_t)time(NULL);
+
+	behave("127.0.0.2", 1, "ok");
+	c.http.ca_file = ca;
+	/* not asked: nothing read */
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	ck_assert_int_eq(r.cert_expires, 0);
+	ck_assert(!r.cert_expiring);
+	/* within two days: up, and expiring */
+	c.http.cert_warn_ms = 2 * 86400000ULL;
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	ck_assert_msg(r.cert_expires > now + 86400 - 3600 &&
+	    r.cert_expires <= now + 86400 + 60, "expires %lld, now %lld",
+	    (long long)r.cert_expires, (long long)now);
+	ck_assert(r.cert_expiring);
+	/* an hour's warning: a day to go is not expiring */
+	c.http.cert_warn_ms = 3600000;
+	r = probe1("a.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_OK);
+	ck_assert(r.cert_expires > now);
+	ck_assert(!r.cert_expiring);
+	/* a certificate that does not verify stays a certificate error */
+	c.http.cert_warn_ms = 2 * 86400000ULL;
+	r = probe1("wrong.test", "127.0.0.2", &c);
+	ASSERT_REASON(r, PROBE_CERT_ERROR);
+	free(ca);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -823,6 +1031,12 @@ main(void)
 	tcase_add_test(tc, test_step_returns_on_quick_end);
 	tcase_add_test(tc, test_step_wakes_on_extra_fd);
 	tcase_add_test(tc, test_submit_while_running);
+	tcase_add_test(tc, test_tcp_banner);
+	tcase_add_test(tc, test_tcp_send_then_expect);
+	tcase_add_test(tc, test_tcp_read_limit);
+	tcase_add_test(tc, test_tcp_and_http_together);
+	tcase_add_test(tc, test_describe);
+	tcase_add_test(tc, test_cert_warn);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
