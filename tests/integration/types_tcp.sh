@@ -127,5 +127,46 @@ expect_rc "https: check with cert_warn" 0
 [ "$(kq tls.example.test)" = "127.0.0.4" ] && ok "https: an expiring certificate stays published (dig)" ||
     not_ok "https: an expiring certificate stays published (dig)" "$(kq tls.example.test)" "$err"
 
+# ---- rule 19: cert_expiring, told once per notify.repeat; status and
+# the metrics show the date ----
+cat >"$K/hook" <<'EOF'
+#!/bin/sh
+printf '%s %s %s\n' "$DNSFAILOVER_EVENT" "$DNSFAILOVER_SITE" "$DNSFAILOVER_REASON" >>"$CERTLOG"
+EOF
+chmod 755 "$K/hook"
+export CERTLOG="$K/cert.log"
+: >"$CERTLOG"
+cat >"$K/c.yaml" <<YAML
+dns: {servers: ["127.0.0.1:$KPORT"], key_file: k.key, timeout: 2s}
+defaults: {ttl: 30, fall: 2, rise: 2, check: {port: $KWEB, timeout: 1s}}
+sites:
+  - name: tls.example.test
+    zone: example.test
+    primary: 127.0.0.4
+    failover: 127.0.0.3
+    check: {type: https, port: $KWEB, ca_file: certs/ca.pem, cert_warn: 2d}
+state_file: cstate
+metrics_file: c.prom
+notify: {exec: "$K/hook", repeat: 1h}
+YAML
+kc() { (cd "$K" && "$BIN" -c c.yaml "$@" >"$K/out" 2>"$K/err"); rc=$?; out=$(cat "$K/out"); err=$(cat "$K/err"); }
+kc check
+expect_rc "cert_warn: check exits 0 (the address stays up)" 0
+contains "cert_warn: the log says it, with the date" "$err" \
+    "tls.example.test: the certificate of primary 127.0.0.4 expires $d"
+kc check
+kc check
+n=$(grep -c "^cert_expiring tls.example.test the certificate of primary 127.0.0.4 expires $d (in " "$CERTLOG")
+[ "$n" -eq 1 ] && ok "cert_warn: cert_expiring told once in three rounds (repeat 1h)" ||
+    not_ok "cert_warn: cert_expiring told once in three rounds (repeat 1h)" "$(cat "$CERTLOG")"
+kc status
+contains "cert_warn: status shows the expiry date" "$out" "certificate expires $d"
+kc status --json
+contains "cert_warn: status --json has cert_expires" "$out" "\"cert_expires\":$(date -u -d "$na" +%s)"
+contains "cert_warn: the metric has the expiry" "$(cat "$K/c.prom")" \
+    "dnsfailover_address_cert_expiry_timestamp_seconds{site=\"tls.example.test\",role=\"primary\",address=\"127.0.0.4\"} $(date -u -d "$na" +%s)"
+"$PROMCHECK" "$K/c.prom" >"$K/prom.out" 2>&1 && ok "cert_warn: the metrics file is valid" ||
+    not_ok "cert_warn: the metrics file is valid" "$(cat "$K/prom.out")"
+
 $STOP_KDNS >/dev/null 2>&1
 trap cleanup EXIT INT TERM
