@@ -74,7 +74,8 @@ struct yw_field {
  */
 #define YW_KEY(name, fn)	{ (name), (fn), YW_FN, 0, 0, 0, -1, NULL, 0, -1 }
 #define YW_VAL(name, type, T, m, min, max) \
-	{ (name), NULL, (type), offsetof(T, m), (min), (max), -1, NULL, 0, -1 }
+	{ (name), NULL, (type), offsetof(T, m), (min), (max), \
+	  -1, NULL, 0, -1 }
 #define YW_VAL_SEEN(name, type, T, m, min, max, seen) \
 	{ (name), NULL, (type), offsetof(T, m), (min), (max), \
 	  (ptrdiff_t)offsetof(T, seen), NULL, 0, -1 }

@@ -2,27 +2,22 @@
  * config.c: sitelist.yaml -> struct config.
  *
  * The document is walked with one table of keys per mapping (top level,
- * dns, defaults, site, check, notify).  Each key has a handler that parses
- * and range-checks its value and remembers the node that set it, so that
- * checks across keys can point at the right place.  Every problem is
+ * defaults, site, notify; dns: is config_dns.c's, check: config_check.c's).
+ * A key is a row: a value of a type with its bounds, or a handler for
+ * what needs code.  Values that checks across keys depend on keep the node that set
+ * them, so those checks can point at the right place.  Every problem is
  * reported to the diags list and the walk goes on; the config is returned
  * only if there was none.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-#include <ldns/ldns.h>
 #include <yaml.h>
 
 #include "config.h"
-#include "log.h"
+#include "config_load.h"
 #include "util.h"
 #include "yamldoc.h"
 #include "yamlwalk.h"
@@ -31,21 +26,13 @@
 struct opts {
 	unsigned		 ttl, fall, rise;
 	uint64_t		 interval_ms;
-	struct check_spec	 check;
-	bool			 port_set;
+	struct check_layer	 check;		/* config_check.c's */
 	const struct addr	*primary, *failover;
 	size_t			 nprimary, nfailover;
 	bool			 primary_given, failover_given;	/* if invalid */
 
 	/* value nodes set at this level (NULL: inherited) */
-	yaml_node_t		*n_interval, *n_timeout, *n_method, *n_body,
-				*n_limit, *n_primary, *n_failover, *n_check,
-				*n_type, *n_query, *n_command;
-};
-
-struct dns_layer {
-	struct dns_conf		 conf;
-	yaml_node_t		*n_key_file, *n_key, *n_servers;
+	yaml_node_t		*n_interval, *n_primary, *n_failover, *n_check;
 };
 
 struct site_layer {
@@ -69,9 +56,7 @@ struct loader {
 	struct dns_layer	 dns;
 	struct opts		 defaults;
 	yaml_node_t		*n_dns, *n_defaults, *n_sites;
-	char			**kf_paths;	/* key files tried, */
-	struct keyfile		**kf;		/* NULL where loading failed */
-	size_t			 nkf;
+	struct keyfiles		 kfs;
 	struct owner		*names, *recs;	/* for sites_unique() */
 	size_t			 nnames, nrecs, caprecs;
 };
@@ -94,714 +79,7 @@ owner_set(struct owner *o, const char *name, size_t site,
 	o->col = n->start_mark.column + 1;
 }
 
-static const char *const check_types[] = { "http", "https", "tcp", "dns",
-    "exec" };
-static const char *const methods[] = { "GET", "HEAD" };
-static const char *const transports[] = { "tcp", "udp" };
-
-const char *
-check_type_str(enum check_type t)
-{
-	return check_types[t];
-}
-
-const char *
-http_method_str(enum http_method m)
-{
-	return methods[m];
-}
-
-/* ---- check: ---- */
-
-static void
-f_type(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-	const char *s = yw_scalar(w, key, n);
-	size_t i;
-
-	if (s == NULL)
-		return;
-	for (i = 0; i < NELEM(check_types); i++)
-		if (strcasecmp(s, check_types[i]) == 0)
-			break;
-	if (i == NELEM(check_types)) {
-		/* yw_enum() names three at most */
-		yw_error(w, n, "%s: \"%s\" is not one of: http, https, tcp, dns, "
-		    "exec", key, s);
-		return;
-	}
-	o->check.type = (enum check_type)i;
-	o->n_type = n;
-}
-
-static void
-f_port(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-	unsigned v;
-
-	if (yw_is_null(n))
-		o->port_set = false;
-	else if (yw_uint(w, key, n, 1, 65535, &v)) {
-		o->check.port = (uint16_t)v;
-		o->port_set = true;
-	}
-}
-
-static void
-f_path(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct loader *l = loader_of(w);
-	struct opts *o = obj;
-	const char *s = yw_text(w, key, n);
-
-	if (s == NULL)
-		return;
-	if (s[0] != '/' || strpbrk(s, " #") != NULL) {
-		yw_error(w, n, "%s: \"%s\" must start with '/' and contain no "
-		    "spaces or '#'", key, s);
-		return;
-	}
-	o->check.http.path = arena_strdup(l->w.arena, s);
-}
-
-static void
-f_host(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-	const char *s;
-
-	if (yw_is_null(n))
-		o->check.host = NULL;
-	else if ((s = yw_dname(w, key, n, 0)) != NULL)
-		o->check.host = s;
-}
-
-static void
-f_method(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-	int v = yw_enum(w, key, n, methods, NELEM(methods));
-
-	if (v >= 0) {
-		o->check.http.method = (enum http_method)v;
-		o->n_method = n;
-	}
-}
-
-static bool
-header_name_ok(const char *s)
-{
-	const char *p;
-
-	if (*s == '\0')
-		return false;
-	for (p = s; *p != '\0'; p++)
-		if (strchr("!#$%&'*+-.^_`|~", *p) == NULL &&
-		    !(*p >= '0' && *p <= '9') && !(*p >= 'a' && *p <= 'z') &&
-		    !(*p >= 'A' && *p <= 'Z'))
-			return false;
-	return true;
-}
-
-static bool
-header_add(struct loader *l, yaml_node_t *k, yaml_node_t *v,
-    struct http_header *h, size_t nh)
-{
-	const char *name = yw_str(k), *value;
-	size_t i;
-
-	if (k->type != YAML_SCALAR_NODE || !header_name_ok(name)) {
-		yw_error(&l->w, k, "headers: invalid header name");
-		return false;
-	}
-	if (strcasecmp(name, "Host") == 0) {
-		yw_error(&l->w, k, "headers: set the Host header with check.host, "
-		    "which also sets TLS SNI");
-		return false;
-	}
-	for (i = 0; i < nh; i++) {
-		if (strcasecmp(h[i].name, name) == 0) {
-			yw_error(&l->w, k, "headers: \"%s\" is given twice", name);
-			return false;
-		}
-	}
-	if ((value = yw_text(&l->w, name, v)) == NULL)
-		return false;
-	h[nh].name = arena_strdup(l->w.arena, name);
-	h[nh].value = arena_strdup(l->w.arena, value);
-	return true;
-}
-
-static void
-f_headers(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct loader *l = loader_of(w);
-	struct opts *o = obj;
-	struct http_header *h;
-	yaml_node_pair_t *p;
-	size_t nh = 0, cnt;
-
-	if (yw_is_null(n)) {
-		o->check.http.headers = NULL;
-		o->check.http.nheaders = 0;
-		return;
-	}
-	if (n->type != YAML_MAPPING_NODE) {
-		yw_error(w, n, "%s: expected a mapping of name: value, got %s",
-		    key, yw_kind(n));
-		return;
-	}
-	cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-	if (cnt > CHECK_MAX_HEADERS) {
-		/* and header_add() compares each with those before it */
-		yw_error(w, n, "%s: more than %d headers", key, CHECK_MAX_HEADERS);
-		return;
-	}
-	h = arena_alloc(l->w.arena, (cnt ? cnt : 1) * sizeof(*h));
-	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-	    p++)
-		if (header_add(l, yw_node(w, p->key), yw_node(w, p->value), h, nh))
-			nh++;
-	o->check.http.headers = h;
-	o->check.http.nheaders = nh;
-}
-
-static void
-f_expect_status(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct loader *l = loader_of(w);
-	struct opts *o = obj;
-	struct status_range *r;
-	char err[PARSE_ERRLEN];
-	yaml_node_t **it = NULL;
-	size_t cnt, i, nr = 0;
-	const char *s;
-
-	if ((cnt = yw_items(w, key, n, &it)) == 0) {
-		if (n->type == YAML_SEQUENCE_NODE)
-			yw_error(w, n, "%s: the list is empty", key);
-		free(it);
-		return;
-	}
-	r = arena_alloc(l->w.arena, cnt * sizeof(*r));
-	for (i = 0; i < cnt; i++) {
-		if ((s = yw_scalar(w, key, it[i])) == NULL)
-			continue;
-		if (parse_status_range(s, &r[nr], err, sizeof(err)) == -1)
-			yw_error(w, it[i], "%s: %s", key, err);
-		else
-			nr++;
-	}
-	free(it);
-	if (nr == cnt) {
-		o->check.http.expect = r;
-		o->check.http.nexpect = nr;
-	}
-}
-
-static void
-f_expect_body(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct loader *l = loader_of(w);
-	struct opts *o = obj;
-	const char *s;
-
-	o->n_body = n;
-	if (yw_is_null(n))
-		o->check.http.expect_body = NULL;
-	else if ((s = yw_scalar(w, key, n)) != NULL) {
-		if (*s == '\0')
-			yw_error(w, n, "%s: empty text (use null for no body "
-			    "check)", key);
-		else
-			o->check.http.expect_body = arena_strdup(l->w.arena, s);
-	}
-}
-
-static void
-f_body_limit(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-	const char *s = yw_scalar(w, key, n);
-	char err[PARSE_ERRLEN];
-	uint64_t v;
-
-	if (s == NULL)
-		return;
-	if (parse_size(s, &v, err, sizeof(err)) == -1)
-		yw_error(w, n, "%s: %s", key, err);
-	else if (v < 1 || v > 64 * 1024 * 1024)
-		yw_error(w, n, "%s: %s is out of range (1..64MiB)", key, s);
-	else {
-		o->check.http.body_limit = v;
-		o->n_limit = n;
-	}
-}
-
-static void
-f_timeout(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-
-	if (yw_duration(w, key, n, 100, 300000, &o->check.timeout_ms))
-		o->n_timeout = n;
-}
-
-static void
-f_tls_verify(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-
-	yw_bool(w, key, n, &o->check.http.tls_verify);
-}
-
-static void
-f_ca_file(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-	const char *p;
-
-	if (yw_is_null(n)) {
-		o->check.http.ca_file = NULL;
-		return;
-	}
-	if ((p = yw_path(w, key, n)) == NULL)
-		return;
-	if (access(p, R_OK) == -1)
-		yw_error(w, n, "%s: cannot read %s: %s", key, p, strerror(errno));
-	else
-		o->check.http.ca_file = p;
-}
-
-/*
- * Text sent or expected on the wire: control characters allowed, as
- * YAML's own escapes write them ("\r\n"); no NUL (yw_scalar refuses
- * it).  NULL after reporting.
- */
-static const char *
-bytes_value(struct yamlwalk *w, const char *key, yaml_node_t *n, size_t *len)
-{
-	const char *s = yw_scalar(w, key, n);
-	char *v;
-
-	if (s == NULL)
-		return NULL;
-	if ((*len = n->data.scalar.length) == 0) {
-		yw_error(w, n, "%s: empty text (use null for none)", key);
-		return NULL;
-	}
-	v = arena_alloc(w->arena, *len + 1);
-	memcpy(v, s, *len);
-	v[*len] = '\0';
-	return v;
-}
-
-static void
-f_send(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-	const char *v;
-	size_t len;
-
-	if (yw_is_null(n)) {
-		o->check.tcp.send = NULL;
-		o->check.tcp.nsend = 0;
-	} else if ((v = bytes_value(w, key, n, &len)) != NULL) {
-		o->check.tcp.send = v;
-		o->check.tcp.nsend = len;
-	}
-}
-
-static void
-f_expect(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-	const char *v;
-	size_t len;
-
-	if (yw_is_null(n))
-		o->check.tcp.expect = NULL;
-	else if ((v = bytes_value(w, key, n, &len)) == NULL)
-		return;
-	else if (len > o->check.tcp.read_limit)
-		yw_error(w, n, "%s: longer than the %zu bytes read looking for "
-		    "it", key, o->check.tcp.read_limit);
-	else
-		o->check.tcp.expect = v;
-}
-
-/* ---- check.query: (dns) ---- */
-
-struct query_layer {
-	struct check_dns	 q;
-	yaml_node_t		*n_name, *n_expect;
-};
-
-static void
-f_q_name(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct query_layer *ql = obj;
-
-	ql->n_name = n;
-	ql->q.name = yw_dname(w, key, n, 0);
-}
-
-static void
-f_q_type(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct query_layer *ql = obj;
-	const char *s = yw_scalar(w, key, n);
-	ldns_rr_type t;
-
-	if (s == NULL)
-		return;
-	t = ldns_get_rr_type_by_name(s);
-	/* meta types ask for a transfer, a key or everything: no answer */
-	if (t == 0 || t == LDNS_RR_TYPE_OPT || (t >= LDNS_RR_TYPE_TKEY &&
-	    t <= LDNS_RR_TYPE_ANY)) {
-		yw_error(w, n, "%s: \"%s\" is not a record type a probe can ask "
-		    "for (A, AAAA, MX, TXT, SOA, ...)", key, s);
-		t = 0;
-	}
-	ql->q.qtype = (uint16_t)t;	/* 0: reported */
-}
-
-static void
-f_q_expect(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct query_layer *ql = obj;
-
-	if (yw_is_null(n))
-		ql->q.expect = NULL;
-	else if ((ql->q.expect = yw_text(w, key, n)) != NULL) {
-		ql->q.expect = arena_strdup(w->arena, ql->q.expect);
-		ql->n_expect = n;
-	}
-}
-
-static void
-f_q_tcp(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct query_layer *ql = obj;
-
-	yw_bool(w, key, n, &ql->q.tcp);
-}
-
-static const struct yw_field query_fields[] = {
-	YW_KEY("name", f_q_name),
-	YW_KEY("type", f_q_type),
-	YW_KEY("expect", f_q_expect),
-	YW_KEY("tcp", f_q_tcp),
-};
-
-/*
- * An address expected in an A or AAAA answer is compared in canonical
- * form ("2001:db8::1", as ldns prints it); 0, or -1 after reporting.
- */
-static int
-query_expect_addr(struct yamlwalk *w, struct query_layer *ql)
-{
-	char err[PARSE_ERRLEN];
-	int family = ql->q.qtype == LDNS_RR_TYPE_A ? AF_INET : AF_INET6;
-	struct addr a;
-
-	if (ql->q.expect == NULL || (ql->q.qtype != LDNS_RR_TYPE_A &&
-	    ql->q.qtype != LDNS_RR_TYPE_AAAA))
-		return 0;
-	if (addr_parse(ql->q.expect, &a, err, sizeof(err)) == -1 ||
-	    a.family != family) {
-		yw_error(w, ql->n_expect, "expect: \"%s\" is not an %s address "
-		    "(the query asks for %s)", ql->q.expect, family == AF_INET ?
-		    "IPv4" : "IPv6", family == AF_INET ? "A" : "AAAA");
-		return -1;
-	}
-	ql->q.expect = arena_strdup(w->arena, a.text);
-	return 0;
-}
-
-/* A query is given whole: nothing of an inherited one is kept. */
-static void
-f_query(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-	struct query_layer ql;
-
-	o->n_query = n;
-	memset(&ql, 0, sizeof(ql));
-	ql.q.qtype = LDNS_RR_TYPE_A;
-	if (n->type != YAML_MAPPING_NODE) {
-		yw_error(w, n, "%s: expected a mapping {name, type, expect}, got "
-		    "%s", key, yw_kind(n));
-		return;
-	}
-	yw_map(w, key, n, query_fields, NELEM(query_fields), &ql);
-	if (ql.q.name == NULL) {
-		if (ql.n_name == NULL)
-			yw_error(w, n, "%s: \"name\" is required (the name to "
-			    "ask the address for)", key);
-		return;
-	}
-	if (ql.q.qtype != 0 && query_expect_addr(w, &ql) == 0)
-		o->check.dns = ql.q;
-}
-
-/* ---- check.command: (exec) ---- */
-
-/* argv[0]: run without a shell, so an absolute path to a program. */
-static bool
-command_program_ok(struct yamlwalk *w, const char *key, yaml_node_t *n,
-    const char *s)
-{
-	struct stat st;
-
-	if (s[0] != '/') {
-		yw_error(w, n, "%s: \"%s\" must be an absolute path (it runs "
-		    "without a shell)", key, s);
-		return false;
-	}
-	if (stat(s, &st) == -1) {
-		yw_error(w, n, "%s: %s: %s", key, s, strerror(errno));
-		return false;
-	}
-	if (!S_ISREG(st.st_mode) || access(s, X_OK) == -1) {
-		yw_error(w, n, "%s: %s is not an executable file", key, s);
-		return false;
-	}
-	return true;
-}
-
-static void
-f_command(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-	yaml_node_t **it = NULL;
-	const char **argv;
-	size_t cnt, i, bad = 0;
-
-	o->n_command = n;
-	if (n->type != YAML_SEQUENCE_NODE) {
-		yw_error(w, n, "%s: expected a list (the program, then its "
-		    "arguments; there is no shell), got %s", key, yw_kind(n));
-		return;
-	}
-	if ((cnt = yw_items(w, key, n, &it)) == 0 || cnt > CHECK_MAX_ARGS) {
-		if (cnt == 0)
-			yw_error(w, n, "%s: the list is empty", key);
-		else
-			yw_error(w, n, "%s: more than %d arguments", key,
-			    CHECK_MAX_ARGS);
-		free(it);
-		return;
-	}
-	argv = arena_alloc(w->arena, (cnt + 1) * sizeof(*argv));
-	for (i = 0; i < cnt; i++) {
-		if ((argv[i] = yw_text(w, key, it[i])) == NULL)
-			bad++;
-		else if (i == 0 && !command_program_ok(w, key, it[0], argv[0]))
-			bad++;
-		else
-			argv[i] = arena_strdup(w->arena, argv[i]);
-	}
-	argv[cnt] = NULL;
-	free(it);
-	if (bad == 0) {
-		o->check.exec.argv = argv;
-		o->check.exec.argc = cnt;
-	}
-}
-
-/* ---- check.cert_warn: (https) ---- */
-
-#define CERT_WARN_MAX_DAYS	365
-
-/* A duration as elsewhere, or whole days ("14d"); -1 after reporting. */
-static int
-cert_warn_parse(struct yamlwalk *w, const char *key, yaml_node_t *n,
-    uint64_t *ms)
-{
-	const char *s = yw_scalar(w, key, n);
-	char err[PARSE_ERRLEN], *end;
-	unsigned long long d;	/* parse_duration() stops at 7 days */
-	size_t len;
-
-	if (s == NULL)
-		return -1;
-	len = strlen(s);
-	if (len > 1 && s[len - 1] == 'd' && s[0] >= '0' && s[0] <= '9') {
-		errno = 0;
-		d = strtoull(s, &end, 10);
-		if (errno == 0 && end == s + len - 1 &&
-		    d <= CERT_WARN_MAX_DAYS) {
-			*ms = d * 86400000ULL;
-			return 0;
-		}
-		yw_error(w, n, "%s: %s is out of range (0..%dd)", key, s,
-		    CERT_WARN_MAX_DAYS);
-		return -1;
-	}
-	if (parse_duration(s, ms, err, sizeof(err)) == -1) {
-		yw_error(w, n, "%s: invalid duration \"%s\" (expected whole days "
-		    "like 14d, or ms, s, m or h)", key, s);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-f_cert_warn(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-	uint64_t ms;
-
-	if (yw_is_null(n))
-		o->check.http.cert_warn_ms = 0;
-	else if (cert_warn_parse(w, key, n, &ms) == 0)
-		o->check.http.cert_warn_ms = ms;
-}
-
-static const struct yw_field check_fields[] = {
-	YW_KEY("type", f_type),
-	YW_KEY("port", f_port),
-	YW_KEY("path", f_path),
-	YW_KEY("host", f_host),
-	YW_KEY("method", f_method),
-	YW_KEY("headers", f_headers),
-	YW_KEY("expect_status", f_expect_status),
-	YW_KEY("expect_body", f_expect_body),
-	YW_KEY("body_limit", f_body_limit),
-	YW_KEY("timeout", f_timeout),
-	YW_KEY("tls_verify", f_tls_verify),
-	YW_KEY("ca_file", f_ca_file),
-	YW_KEY("send", f_send),
-	YW_KEY("expect", f_expect),
-	YW_KEY("query", f_query),
-	YW_KEY("command", f_command),
-	YW_KEY("cert_warn", f_cert_warn),
-};
-
-/*
- * The types each check key applies to (bit 1 << enum check_type), and
- * those that accept it.  The keys that came before dns and exec stay
- * accepted, and ignored, by every type they were accepted by before
- * (a defaults section written for http keeps working with tcp).
- */
-#define T_(t)		(1U << (t))
-#define T_WEB		(T_(CHECK_HTTP) | T_(CHECK_HTTPS))
-#define T_OLD		(T_WEB | T_(CHECK_TCP))
-#define T_ALL		((1U << CHECK_NTYPES) - 1)
-static const struct {
-	const char	*key;
-	unsigned	 types, accepted;
-} check_fit[] = {
-	{ "type", T_ALL, T_ALL },
-	{ "port", T_ALL, T_ALL },
-	{ "host", T_ALL, T_ALL },
-	{ "timeout", T_ALL, T_ALL },
-	{ "path", T_WEB, T_OLD },
-	{ "method", T_WEB, T_OLD },
-	{ "headers", T_WEB, T_OLD },
-	{ "expect_status", T_WEB, T_OLD },
-	{ "expect_body", T_WEB, T_OLD },
-	{ "body_limit", T_WEB, T_OLD },
-	{ "tls_verify", T_(CHECK_HTTPS), T_OLD },
-	{ "ca_file", T_(CHECK_HTTPS), T_OLD },
-	{ "cert_warn", T_(CHECK_HTTPS), T_(CHECK_HTTPS) },
-	{ "send", T_(CHECK_TCP), T_(CHECK_TCP) },
-	{ "expect", T_(CHECK_TCP), T_(CHECK_TCP) },
-	{ "query", T_(CHECK_DNS), T_(CHECK_DNS) },
-	{ "command", T_(CHECK_EXEC), T_(CHECK_EXEC) },
-};
-
-/* "http, https" for the types in mask. */
-static void
-types_list(unsigned mask, char *buf, size_t size)
-{
-	size_t off = 0;
-	int t;
-
-	buf[0] = '\0';
-	for (t = 0; t < CHECK_NTYPES && off < size; t++)
-		if (mask & T_(t))
-			off += (size_t)snprintf(buf + off, size - off, "%s%s",
-			    off ? ", " : "", check_types[t]);
-}
-
-/*
- * Every key of the check mapping written at this level must apply to
- * the effective type.  Inherited keys that do not apply are ignored.
- */
-static void
-check_keys_fit(struct loader *l, const struct opts *o)
-{
-	unsigned want = T_(o->check.type);
-	yaml_node_pair_t *p;
-	yaml_node_t *k;
-	char types[64];
-	size_t i;
-
-	if (o->n_check == NULL || o->n_check->type != YAML_MAPPING_NODE)
-		return;
-	for (p = o->n_check->data.mapping.pairs.start;
-	    p < o->n_check->data.mapping.pairs.top; p++) {
-		if ((k = yw_node(&l->w, p->key))->type != YAML_SCALAR_NODE)
-			continue;
-		for (i = 0; i < NELEM(check_fit); i++)
-			if (strcmp(check_fit[i].key, yw_str(k)) == 0)
-				break;
-		if (i == NELEM(check_fit) || (check_fit[i].accepted & want))
-			continue;	/* unknown keys are reported by yw_map */
-		types_list(check_fit[i].types, types, sizeof(types));
-		yw_error(&l->w, k, "\"%s\" does not apply to a check of type %s "
-		    "(it is for: %s)", yw_str(k), check_types[o->check.type],
-		    types);
-	}
-}
-
 /* ---- options shared by defaults: and sites ---- */
-
-static void
-f_ttl(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-
-	yw_uint(w, key, n, 1, 86400, &o->ttl);
-}
-
-static void
-f_fall(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-
-	yw_uint(w, key, n, 1, 100, &o->fall);
-}
-
-static void
-f_rise(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-
-	yw_uint(w, key, n, 1, 100, &o->rise);
-}
-
-static void
-f_interval(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-
-	if (yw_duration(w, key, n, 1000, 86400000, &o->interval_ms))
-		o->n_interval = n;
-}
-
-static void
-f_check(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct opts *o = obj;
-
-	o->n_check = n;
-	yw_map(w, key, n, check_fields, NELEM(check_fields), obj);
-}
 
 /* Parses one address or a list of them; NULL after reporting errors. */
 static struct addr *
@@ -884,11 +162,12 @@ f_failover(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 }
 
 static const struct yw_field defaults_fields[] = {
-	YW_KEY("ttl", f_ttl),
-	YW_KEY("interval", f_interval),
-	YW_KEY("fall", f_fall),
-	YW_KEY("rise", f_rise),
-	YW_KEY("check", f_check),
+	YW_VAL("ttl", YW_UINT, struct opts, ttl, 1, 86400),
+	YW_VAL_NODE("interval", YW_MS, struct opts, interval_ms, 1000,
+	    86400000, n_interval),
+	YW_VAL("fall", YW_UINT, struct opts, fall, 1, 100),
+	YW_VAL("rise", YW_UINT, struct opts, rise, 1, 100),
+	YW_MAP_NODE("check", struct opts, check, config_check_fields, n_check),
 	YW_KEY("primary", f_primary),
 	YW_KEY("failover", f_failover),
 };
@@ -901,29 +180,19 @@ static const struct yw_field defaults_fields[] = {
 static void
 opts_check(struct loader *l, const struct opts *o)
 {
-	const struct check_http *c = &o->check.http;
+	uint64_t timeout_ms = o->check.spec.timeout_ms;
 	char t[32], iv[32];
 	yaml_node_t *at;
 	size_t i, j;
 
-	at = o->n_timeout ? o->n_timeout : o->n_interval;
-	if (at != NULL && o->check.timeout_ms >= o->interval_ms) {
-		format_duration(o->check.timeout_ms, t, sizeof(t));
+	at = o->check.n_timeout ? o->check.n_timeout : o->n_interval;
+	if (at != NULL && timeout_ms >= o->interval_ms) {
+		format_duration(timeout_ms, t, sizeof(t));
 		format_duration(o->interval_ms, iv, sizeof(iv));
 		yw_error(&l->w, at, "check timeout %s must be less than interval %s",
 		    t, iv);
 	}
-	at = o->n_body ? o->n_body : o->n_method;
-	if (!CHECK_IS_WEB(o->check.type))
-		at = NULL;	/* inherited http keys do not apply */
-	if (at != NULL && c->expect_body != NULL && c->method == HTTP_HEAD)
-		yw_error(&l->w, at, "expect_body cannot be checked with method HEAD "
-		    "(a HEAD response has no body)");
-	at = o->n_body ? o->n_body : o->n_limit;
-	if (CHECK_IS_WEB(o->check.type) && at != NULL && c->expect_body != NULL &&
-	    strlen(c->expect_body) > c->body_limit)
-		yw_error(&l->w, at, "expect_body is longer than body_limit (%llu "
-		    "bytes)", (unsigned long long)c->body_limit);
+	config_check_conflicts(&l->w, &o->check);
 	at = o->n_failover ? o->n_failover : o->n_primary;
 	for (i = 0; at != NULL && i < o->nprimary; i++)
 		for (j = 0; j < o->nfailover; j++)
@@ -935,23 +204,12 @@ opts_check(struct loader *l, const struct opts *o)
 static void
 opts_builtin(struct opts *o)
 {
-	static const struct status_range ok = { 200, 399 };
-
 	memset(o, 0, sizeof(*o));
 	o->ttl = 60;
 	o->interval_ms = 10000;
 	o->fall = 3;
 	o->rise = 2;
-	o->check.type = CHECK_HTTP;
-	o->check.timeout_ms = 5000;
-	o->check.http.path = "/";
-	o->check.http.method = HTTP_GET;
-	o->check.http.expect = &ok;
-	o->check.http.nexpect = 1;
-	o->check.http.body_limit = 64 * 1024;
-	o->check.http.tls_verify = true;
-	o->check.tcp.read_limit = CHECK_TCP_READ_LIMIT;
-	o->check.dns.qtype = LDNS_RR_TYPE_A;
+	config_check_builtin(&o->check);
 }
 
 /* Copies inherited values; forgets where they were set. */
@@ -959,191 +217,9 @@ static void
 opts_inherit(struct opts *dst, const struct opts *src)
 {
 	*dst = *src;
-	dst->n_interval = dst->n_timeout = dst->n_method = NULL;
-	dst->n_body = dst->n_limit = dst->n_primary = dst->n_failover = NULL;
-	dst->n_check = dst->n_type = dst->n_query = dst->n_command = NULL;
-}
-
-/* ---- dns: ---- */
-
-static void
-f_servers(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct loader *l = loader_of(w);
-	struct dns_layer *d = obj;
-	struct dns_server *sv;
-	char err[PARSE_ERRLEN];
-	yaml_node_t **it = NULL;
-	size_t cnt, i, bad = 0;
-	const char *s;
-
-	d->n_servers = n;
-	if ((cnt = yw_items(w, key, n, &it)) == 0) {
-		if (n->type == YAML_SEQUENCE_NODE)
-			yw_error(w, n, "%s: the list is empty", key);
-		free(it);
-		return;
-	}
-	sv = arena_alloc(l->w.arena, cnt * sizeof(*sv));
-	for (i = 0; i < cnt; i++) {
-		if ((s = yw_scalar(w, key, it[i])) == NULL)
-			bad++;
-		else if (addr_parse_hostport(s, 53, &sv[i].addr, &sv[i].port,
-		    err, sizeof(err)) == -1) {
-			yw_error(w, it[i], "%s: %s (servers are IP addresses, "
-			    "optionally with :port)", key, err);
-			bad++;
-		}
-	}
-	free(it);
-	if (bad == 0) {
-		d->conf.servers = sv;
-		d->conf.nservers = cnt;
-	}
-}
-
-static void
-f_key_file(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct dns_layer *d = obj;
-	const char *p = yw_path(w, key, n);
-
-	if (p != NULL) {
-		d->conf.key_file = p;
-		d->conf.key = NULL;
-		d->n_key_file = n;
-	}
-}
-
-static void
-f_key(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct dns_layer *d = obj;
-
-	d->n_key = n;
-	if (!yw_is_null(n) && yw_dname(w, key, n, 0) == NULL)
-		d->n_key = NULL;
-}
-
-static void
-f_transport(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct dns_layer *d = obj;
-	int v = yw_enum(w, key, n, transports, NELEM(transports));
-
-	if (v >= 0)
-		d->conf.transport = (enum dns_transport)v;
-}
-
-static void
-f_dns_timeout(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct dns_layer *d = obj;
-
-	yw_duration(w, key, n, 100, 60000, &d->conf.timeout_ms);
-}
-
-static void
-f_verify(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct dns_layer *d = obj;
-
-	yw_bool(w, key, n, &d->conf.verify);
-}
-
-static const struct yw_field dns_fields[] = {
-	YW_KEY("servers", f_servers),
-	YW_KEY("key_file", f_key_file),
-	YW_KEY("key", f_key),
-	YW_KEY("transport", f_transport),
-	YW_KEY("timeout", f_dns_timeout),
-	YW_KEY("verify", f_verify),
-};
-
-/* The key file at path, loaded once however many layers name it. */
-static struct keyfile *
-keyfile_get(struct loader *l, const char *path, yaml_node_t *at)
-{
-	struct diag_ref ref;
-	size_t i;
-
-	for (i = 0; i < l->nkf; i++)
-		if (strcmp(l->kf_paths[i], path) == 0)
-			return l->kf[i];
-	ref.file = l->w.path;
-	ref.line = at->start_mark.line + 1;
-	ref.col = at->start_mark.column + 1;
-	l->kf_paths = xreallocarray(l->kf_paths, l->nkf + 1, sizeof(char *));
-	l->kf = xreallocarray(l->kf, l->nkf + 1, sizeof(struct keyfile *));
-	l->kf_paths[l->nkf] = xstrdup(path);
-	l->kf[l->nkf] = keyfile_load(path, &ref, l->w.diags);
-	return l->kf[l->nkf++];
-}
-
-static void
-key_names(const struct keyfile *kf, char *buf, size_t size)
-{
-	size_t i, off = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < kf->nkeys && off < size; i++)
-		off += (size_t)snprintf(buf + off, size - off, "%s%s",
-		    i ? ", " : "", kf->keys[i].name);
-}
-
-/* Chooses the layer's key: the one named by key:, or the only one. */
-static void
-key_resolve(struct loader *l, struct dns_layer *d)
-{
-	yaml_node_t *at = d->n_key ? d->n_key : d->n_key_file;
-	const struct keyfile *kf;
-	char names[512];
-
-	if ((kf = keyfile_get(l, d->conf.key_file, d->n_key_file ?
-	    d->n_key_file : at)) == NULL)
-		return;
-	key_names(kf, names, sizeof(names));
-	if (d->n_key != NULL && !yw_is_null(d->n_key)) {
-		d->conf.key = keyfile_find(kf, yw_str(d->n_key));
-		if (d->conf.key == NULL)
-			yw_error(&l->w, at, "key \"%s\" is not in %s (it holds: %s)",
-			    yw_str(d->n_key), kf->path, names);
-	} else if (kf->nkeys == 1)
-		d->conf.key = &kf->keys[0];
-	else
-		yw_error(&l->w, at, "%s holds %zu keys (%s); choose one with "
-		    "\"key\"", kf->path, kf->nkeys, names);
-}
-
-/*
- * Completes a dns layer: servers and a key are required.  where names
- * the place to blame when they are missing at the top level.
- */
-static void
-dns_finish(struct loader *l, struct dns_layer *d, yaml_node_t *where)
-{
-	if (d->conf.nservers == 0 && d->n_servers == NULL)
-		yw_error(&l->w, where, "dns: \"servers\" is required (the DNS servers "
-		    "that take the updates)");
-	if (d->conf.key_file == NULL) {
-		if (d->n_key == NULL)
-			yw_error(&l->w, where, "dns: \"key_file\" is required (updates "
-			    "are signed with TSIG)");
-		else
-			yw_error(&l->w, d->n_key, "dns: \"key\" needs \"key_file\"");
-		return;
-	}
-	if (d->n_key_file != NULL || d->n_key != NULL)
-		key_resolve(l, d);
-}
-
-static void
-dns_builtin(struct dns_layer *d)
-{
-	memset(d, 0, sizeof(*d));
-	d->conf.transport = DNS_TCP;
-	d->conf.timeout_ms = 3000;
-	d->conf.verify = true;
+	dst->n_interval = dst->n_primary = dst->n_failover = NULL;
+	dst->n_check = NULL;
+	config_check_inherit(&dst->check, &src->check);
 }
 
 /* ---- sites: ---- */
@@ -1205,32 +281,15 @@ static const struct yw_field site_fields[] = {
 	YW_KEY("records", f_records),
 	YW_KEY("primary", f_primary),
 	YW_KEY("failover", f_failover),
-	YW_KEY("ttl", f_ttl),
-	YW_KEY("interval", f_interval),
-	YW_KEY("fall", f_fall),
-	YW_KEY("rise", f_rise),
-	YW_KEY("check", f_check),
+	YW_VAL("ttl", YW_UINT, struct site_layer, o.ttl, 1, 86400),
+	YW_VAL_NODE("interval", YW_MS, struct site_layer, o.interval_ms, 1000,
+	    86400000, o.n_interval),
+	YW_VAL("fall", YW_UINT, struct site_layer, o.fall, 1, 100),
+	YW_VAL("rise", YW_UINT, struct site_layer, o.rise, 1, 100),
+	YW_MAP_NODE("check", struct site_layer, o.check, config_check_fields,
+	    o.n_check),
 	YW_KEY("dns", f_site_dns),
 };
-
-/* The site's dns: its own layer over the top-level one, or that one. */
-static const struct dns_conf *
-site_dns(struct loader *l, struct site_layer *s)
-{
-	struct dns_layer d;
-	struct dns_conf *c;
-
-	if (s->n_dns == NULL)
-		return &l->cfg->dns;
-	d = l->dns;
-	d.n_key_file = d.n_key = d.n_servers = NULL;
-	yw_map(&l->w, "dns", s->n_dns, dns_fields, NELEM(dns_fields), &d);
-	if (d.conf.key_file != NULL && (d.n_key_file || d.n_key))
-		key_resolve(l, &d);
-	c = arena_alloc(l->w.arena, sizeof(*c));
-	*c = d.conf;
-	return c;
-}
 
 /* Names the site must have and the records it manages. */
 static void
@@ -1266,36 +325,6 @@ site_records(struct loader *l, struct site_layer *s, struct site *out,
 			    s->zone);
 }
 
-/* What a site's effective check type cannot do without. */
-static void
-check_complete(struct loader *l, const struct opts *o, yaml_node_t *site)
-{
-	yaml_node_t *at = o->n_type ? o->n_type : o->n_check ? o->n_check :
-	    site;
-
-	/* a query or command given here and refused is reported already */
-	if (o->check.type == CHECK_DNS && o->check.dns.name == NULL &&
-	    o->n_query == NULL)
-		yw_error(&l->w, at, "check: type dns needs \"query\" (the name "
-		    "and type to ask the address for)");
-	if (o->check.type == CHECK_EXEC && o->check.exec.argv == NULL &&
-	    o->n_command == NULL)
-		yw_error(&l->w, at, "check: type exec needs \"command\" (the "
-		    "program to run, and its arguments, as a list)");
-}
-
-/* exec has no port unless one is given (0: none). */
-static uint16_t
-default_port(enum check_type t)
-{
-	static const uint16_t port[CHECK_NTYPES] = {
-		[CHECK_HTTP] = 80, [CHECK_HTTPS] = 443, [CHECK_TCP] = 80,
-		[CHECK_DNS] = 53, [CHECK_EXEC] = 0,
-	};
-
-	return port[t];
-}
-
 static void
 site_load(struct loader *l, yaml_node_t *n, struct site *out, size_t idx)
 {
@@ -1305,8 +334,8 @@ site_load(struct loader *l, yaml_node_t *n, struct site *out, size_t idx)
 	opts_inherit(&s.o, &l->defaults);
 	yw_map(&l->w, "site", n, site_fields, NELEM(site_fields), &s);
 	if (n->type == YAML_MAPPING_NODE) {
-		check_keys_fit(l, &s.o);
-		check_complete(l, &s.o, n);
+		config_check_fit(&l->w, &s.o.check, s.o.n_check);
+		config_check_complete(&l->w, &s.o.check, s.o.n_check, n);
 		opts_check(l, &s.o);
 		if (s.n_name == NULL)
 			yw_error(&l->w, n, "site: \"name\" is required");
@@ -1334,10 +363,9 @@ site_load(struct loader *l, yaml_node_t *n, struct site *out, size_t idx)
 	out->fall = s.o.fall;
 	out->rise = s.o.rise;
 	out->interval_ms = s.o.interval_ms;
-	out->check = s.o.check;
-	if (!s.o.port_set)
-		out->check.port = default_port(s.o.check.type);
-	out->dns = site_dns(l, &s);
+	out->check = config_check_spec(&s.o.check);
+	out->dns = s.n_dns == NULL ? &l->cfg->dns :
+	    config_dns_site(&l->w, &l->kfs, &l->dns, s.n_dns);
 	out->line = n->start_mark.line + 1;
 	free(s.records);
 	free(s.record_nodes);
@@ -1440,34 +468,25 @@ f_stash(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 static void
 f_state_file(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
-	struct loader *l = loader_of(w);
-	(void)obj;
-	l->cfg->state_file = yw_path(w, key, n);
+	struct config *cfg = obj;
+
+	cfg->state_file = yw_path(w, key, n);
 }
 
 static void
 f_metrics_file(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
-	struct loader *l = loader_of(w);
-	(void)obj;
-	l->cfg->metrics_file = yw_path(w, key, n);
-}
+	struct config *cfg = obj;
 
-static void
-f_max_parallel(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct loader *l = loader_of(w);
-	(void)obj;
-	yw_uint(w, key, n, 1, 65536, &l->cfg->max_parallel);
+	cfg->metrics_file = yw_path(w, key, n);
 }
 
 static void
 f_exec(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
-	struct loader *l = loader_of(w);
+	struct config *cfg = obj;
 	const char *s = yw_text(w, key, n);
 
-	(void)obj;
 	if (s == NULL)
 		return;
 	if (s[0] != '/') {
@@ -1477,66 +496,44 @@ f_exec(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	}
 	if (access(s, X_OK) == -1)
 		yw_warning(w, n, "%s: %s: %s", key, s, strerror(errno));
-	l->cfg->notify_exec = arena_strdup(l->w.arena, s);
+	cfg->notify_exec = arena_strdup(w->arena, s);
 }
 
 static void
 f_webhook(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
-	struct loader *l = loader_of(w);
-	(void)obj;
-	l->cfg->notify_webhook = yw_url(w, key, n);
-}
+	struct config *cfg = obj;
 
-static void
-f_notify_timeout(struct yamlwalk *w, const char *key, yaml_node_t *n,
-    void *obj)
-{
-	(void)obj;
-	yw_duration(w, key, n, 1000, 300000, &loader_of(w)->cfg->notify_timeout_ms);
-}
-
-static void
-f_notify_repeat(struct yamlwalk *w, const char *key, yaml_node_t *n,
-    void *obj)
-{
-	(void)obj;
-	yw_duration(w, key, n, 60000, 7 * 86400000ULL,
-	    &loader_of(w)->cfg->notify_repeat_ms);
+	cfg->notify_webhook = yw_url(w, key, n);
 }
 
 static const struct yw_field notify_fields[] = {
 	YW_KEY("exec", f_exec),
 	YW_KEY("webhook", f_webhook),
-	YW_KEY("timeout", f_notify_timeout),
-	YW_KEY("repeat", f_notify_repeat),
+	YW_VAL("timeout", YW_MS, struct config, notify_timeout_ms, 1000,
+	    300000),
+	YW_VAL("repeat", YW_MS, struct config, notify_repeat_ms, 60000,
+	    7 * 86400000ULL),
 };
-
-static void
-f_notify(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	yw_map(w, key, n, notify_fields, NELEM(notify_fields), obj);
-}
 
 static void
 f_canaries(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
-	struct loader *l = loader_of(w);
+	struct config *cfg = obj;
 	yaml_node_t **it = NULL;
 	const char **v;
 	size_t cnt, i, nv = 0;
 
-	(void)obj;
 	if (yw_is_null(n))
 		return;
 	cnt = yw_items(w, key, n, &it);
-	v = arena_alloc(l->w.arena, (cnt ? cnt : 1) * sizeof(*v));
+	v = arena_alloc(w->arena, (cnt ? cnt : 1) * sizeof(*v));
 	for (i = 0; i < cnt; i++)
 		if ((v[nv] = yw_url(w, key, it[i])) != NULL)
 			nv++;
 	free(it);
-	l->cfg->canaries = v;
-	l->cfg->ncanaries = nv;
+	cfg->canaries = v;
+	cfg->ncanaries = nv;
 }
 
 static const struct yw_field top_fields[] = {
@@ -1544,8 +541,8 @@ static const struct yw_field top_fields[] = {
 	YW_KEY("defaults", f_stash),
 	YW_KEY("sites", f_stash),
 	YW_KEY("state_file", f_state_file),
-	YW_KEY("max_parallel", f_max_parallel),
-	YW_KEY("notify", f_notify),
+	YW_VAL("max_parallel", YW_UINT, struct config, max_parallel, 1, 65536),
+	YW_MAP_SELF("notify", notify_fields),
 	YW_KEY("metrics_file", f_metrics_file),
 	YW_KEY("canaries", f_canaries),
 };
@@ -1586,12 +583,8 @@ document_load(struct loader *l, yaml_node_t *root)
 		    "defaults:, sites:, ...), not %s", yw_kind(root));
 		return;
 	}
-	yw_map(&l->w, "top level", root, top_fields, NELEM(top_fields), NULL);
-	dns_builtin(&l->dns);
-	if (l->n_dns != NULL)
-		yw_map(&l->w, "dns", l->n_dns, dns_fields, NELEM(dns_fields),
-		    &l->dns);
-	dns_finish(l, &l->dns, l->n_dns ? l->n_dns : root);
+	yw_map(&l->w, "top level", root, top_fields, NELEM(top_fields), l->cfg);
+	config_dns_top(&l->w, &l->kfs, &l->dns, l->n_dns, root);
 	l->cfg->dns = l->dns.conf;
 	opts_builtin(&l->defaults);
 	if (l->n_defaults != NULL) {
@@ -1599,8 +592,9 @@ document_load(struct loader *l, yaml_node_t *root)
 		    NELEM(defaults_fields), &l->defaults);
 		/* keys that do not fit defaults' type are an error only
 		 * when that type is written next to them */
-		if (l->defaults.n_type != NULL)
-			check_keys_fit(l, &l->defaults);
+		if (l->defaults.check.n_type != NULL)
+			config_check_fit(&l->w, &l->defaults.check,
+			    l->defaults.n_check);
 		opts_check(l, &l->defaults);
 	}
 	if (l->n_sites == NULL)
@@ -1616,14 +610,15 @@ loader_clear(struct loader *l, struct config *cfg)
 	size_t i;
 
 	/* the key files that loaded belong to the config from here on */
-	cfg->keyfiles = xcalloc(l->nkf ? l->nkf : 1, sizeof(struct keyfile *));
-	for (i = 0; i < l->nkf; i++) {
-		free(l->kf_paths[i]);
-		if (l->kf[i] != NULL)
-			cfg->keyfiles[cfg->nkeyfiles++] = l->kf[i];
+	cfg->keyfiles = xcalloc(l->kfs.n ? l->kfs.n : 1,
+	    sizeof(struct keyfile *));
+	for (i = 0; i < l->kfs.n; i++) {
+		free(l->kfs.paths[i]);
+		if (l->kfs.kf[i] != NULL)
+			cfg->keyfiles[cfg->nkeyfiles++] = l->kfs.kf[i];
 	}
-	free(l->kf_paths);
-	free(l->kf);
+	free(l->kfs.paths);
+	free(l->kfs.kf);
 	free(l->names);
 	free(l->recs);
 }

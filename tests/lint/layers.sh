@@ -11,7 +11,7 @@ rank() {
 	case $1 in
 	util|log|version|parse|diag|addr|sdnotify|jobq)	echo 0 ;;
 	yamlwalk|yamldoc|keyfile)			echo 1 ;;
-	config|checkspec)				echo 2 ;;
+	config|config_load|checkspec)			echo 2 ;;
 	probe|probe_type|dnsio|dnsquery|notify)		echo 3 ;;
 	dnsupdate|health)				echo 4 ;;
 	publish|state|metrics)				echo 5 ;;
@@ -31,6 +31,7 @@ module() {
 	probe_*)	echo probe ;;
 	publish_*)	echo publish ;;
 	cmd_*)		echo cmd ;;
+	config_*)	echo config ;;
 	*)		echo "$m" ;;
 	esac
 }

@@ -804,6 +804,123 @@ START_TEST(test_example)
 }
 END_TEST
 
+/*
+ * Keys read by schema rows (yamlwalk.h's YW_VAL, YW_ENUM_OF, YW_MAP_OF
+ * and their _NODE forms): the same messages as the handlers they
+ * replaced, and the nodes they keep put later messages where the key is
+ * written, or nowhere when the value was refused.
+ */
+static const struct {
+	const char	*yaml;
+	const char	*msgs;
+} rows[] = {
+	/* method at the site, expect_body inherited: blamed at method */
+	{ DNS "defaults: {check: {expect_body: ok}}\n"
+	  CHECKED("{method: HEAD}"),
+	  "sitelist.yaml:4:77: expect_body cannot be checked with method "
+	  "HEAD (a HEAD response has no body)\n" },
+	/* interval at the site, timeout inherited: blamed at interval */
+	{ DNS "defaults: {check: {timeout: 3s}}\n"
+	  "sites:\n  - {name: a.test, primary: 192.0.2.1, failover: "
+	  "192.0.2.2, interval: 2s}\n",
+	  "sitelist.yaml:4:71: check timeout 3s must be less than interval "
+	  "2s\n" },
+	/* a refused interval sets no node: the site is not blamed for
+	 * what its defaults got wrong */
+	{ DNS "defaults: {interval: 5s}\n"
+	  "sites:\n  - {name: a.test, primary: 192.0.2.1, failover: "
+	  "192.0.2.2, interval: 500ms}\n",
+	  "sitelist.yaml:2:22: check timeout 5s must be less than interval "
+	  "5s\n"
+	  "sitelist.yaml:4:71: interval: 500ms is out of range (1s..24h)\n" },
+	/* the site's check: mapping is where a missing key is blamed */
+	{ DNS "defaults: {check: {type: dns}}\n" CHECKED("{port: 5353}"),
+	  "sitelist.yaml:4:68: check: type dns needs \"query\" (the name and "
+	  "type to ask the address for)\n" },
+	{ DNS "defaults: {check: {type: tcp}}\n"
+	  CHECKED("{query: {name: q.test}}"),
+	  "sitelist.yaml:4:69: \"query\" does not apply to a check of type "
+	  "tcp (it is for: dns)\n" },
+	{ DNS "notify: {timeout: 500ms, repeat: 30s}\n" SITE,
+	  "sitelist.yaml:2:19: timeout: 500ms is out of range (1s..5m)\n"
+	  "sitelist.yaml:2:34: repeat: 30s is out of range (1m..168h)\n" },
+	{ DNS "notify: 5\n" SITE,
+	  "sitelist.yaml:2:9: notify: expected a mapping, got a value\n" },
+	{ DNS "sites:\n  - {name: a.test, primary: 192.0.2.1, failover: "
+	  "192.0.2.2, dns: {timeout: 50ms, transport: quic, verify: "
+	  "maybe}}\n",
+	  "sitelist.yaml:3:76: timeout: 50ms is out of range (100ms..1m)\n"
+	  "sitelist.yaml:3:93: transport: \"quic\" is not one of: tcp, udp\n"
+	  "sitelist.yaml:3:107: verify: expected true or false, got "
+	  "\"maybe\"\n" },
+	{ DNS "defaults: {check: {type: dns, query: {name: q.test, tcp: 1}}}\n"
+	  SITE,
+	  "sitelist.yaml:2:58: tcp: expected true or false, got \"1\"\n" },
+	{ DNS "defaults: {check: {timeout: 1s}, interval: 1s}\n"
+	  CHECKED("{method: head}"),
+	  "sitelist.yaml:2:29: check timeout 1s must be less than interval "
+	  "1s\n" },
+};
+
+START_TEST(test_rows)
+{
+	struct config *cfg;
+	char *msgs = unit_load(rows[_i].yaml, &cfg);
+
+	ck_assert_str_eq(msgs, rows[_i].msgs);
+	ck_assert_ptr_null(cfg);
+	free(msgs);
+}
+END_TEST
+
+/* Each level's rows write into their own struct: config, dns, site. */
+START_TEST(test_rows_values)
+{
+	struct config *cfg;
+	char *msgs = unit_load(
+	    "dns: {servers: [127.0.0.1], key_file: k.key, transport: udp}\n"
+	    "notify: {timeout: 2s, repeat: 2h}\n"
+	    "max_parallel: 7\n"
+	    "defaults: {ttl: 30, fall: 4, check: {tls_verify: no, "
+	    "method: HEAD}}\n"
+	    "sites:\n"
+	    "  - {name: a.test, primary: 192.0.2.1, failover: 192.0.2.2, "
+	    "interval: 20s, rise: 5, dns: {timeout: 150ms, verify: no}, "
+	    "check: {timeout: 7s}}\n"
+	    "  - {name: b.test, primary: 192.0.2.1, failover: 192.0.2.2, "
+	    "check: {type: dns, query: {name: q.test, tcp: yes}}}\n", &cfg);
+	const struct site *a, *b;
+
+	ck_assert_str_eq(msgs, "");
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_uint_eq(cfg->notify_timeout_ms, 2000);
+	ck_assert_uint_eq(cfg->notify_repeat_ms, 7200000);
+	ck_assert_uint_eq(cfg->max_parallel, 7);
+	ck_assert_int_eq(cfg->dns.transport, DNS_UDP);
+	ck_assert_uint_eq(cfg->dns.timeout_ms, 3000);
+	a = config_site_find(cfg, "a.test");
+	b = config_site_find(cfg, "b.test");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(a->ttl, 30);
+	ck_assert_uint_eq(a->fall, 4);
+	ck_assert_uint_eq(a->rise, 5);
+	ck_assert_uint_eq(a->interval_ms, 20000);
+	ck_assert_uint_eq(a->check.timeout_ms, 7000);
+	ck_assert(!a->check.http.tls_verify);
+	ck_assert_int_eq(a->check.http.method, HTTP_HEAD);
+	ck_assert_int_eq(a->dns->transport, DNS_UDP);	/* inherited */
+	ck_assert_uint_eq(a->dns->timeout_ms, 150);
+	ck_assert(!a->dns->verify);
+	ck_assert_uint_eq(b->interval_ms, 10000);
+	ck_assert_uint_eq(b->rise, 2);
+	ck_assert(b->check.dns.tcp);
+	ck_assert_ptr_eq(b->dns, &cfg->dns);
+	config_free(cfg);
+	free(msgs);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -834,6 +951,9 @@ main(void)
 	tcase_add_test(tc, test_duplicate_thrice);
 	tcase_add_test(tc, test_header_limit);
 	tcase_add_test(tc, test_site_find_many);
+	tcase_add_loop_test(tc, test_rows, 0, (int)(sizeof(rows) /
+	    sizeof(rows[0])));
+	tcase_add_test(tc, test_rows_values);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
