@@ -244,31 +244,6 @@ static char fxdir[64];
 static int base_port;
 static int other_port;		/* a BIND with its own key, same key name */
 
-/* A port of 127.0.0.1 that nothing holds now, from port from up. */
-static int
-free_port(int from)
-{
-	struct sockaddr_in in;
-	int p, t, u, ok;
-
-	memset(&in, 0, sizeof(in));
-	in.sin_family = AF_INET;
-	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	for (p = from; p < from + 100; p++) {
-		in.sin_port = htons((uint16_t)p);
-		t = socket(AF_INET, SOCK_STREAM, 0);
-		u = socket(AF_INET, SOCK_DGRAM, 0);
-		ok = bind(t, (struct sockaddr *)&in, sizeof(in)) == 0 &&
-		    bind(u, (struct sockaddr *)&in, sizeof(in)) == 0;
-		close(t);
-		close(u);
-		if (ok)
-			return p;
-	}
-	fprintf(stderr, "no free port from %d\n", from);
-	abort();
-}
-
 static void
 fx_start(void)
 {
@@ -279,7 +254,7 @@ fx_start(void)
 	/* below the ephemeral range (32768-60999), where a client socket
 	 * could already hold the port */
 	base_port = 20000 + (int)(getpid() % 4000) * 3;
-	other_port = free_port(base_port + 10);	/* + 9: nothing there */
+	other_port = unit_free_port(base_port + 10, 1);	/* + 9: nothing there */
 	cmd = xasprintf("sh tests/fixture/dns.sh start %s %d && "
 	    "sh tests/fixture/dns.sh start %s/other %d bind", fxdir, base_port,
 	    fxdir, other_port);
@@ -305,15 +280,9 @@ fx_stop(void)
 static struct keyfile *
 fx_key(void)
 {
-	struct diag_ref ref = { "test", 1, 1 };
 	char *path = xasprintf("%s/key", fxdir);
-	struct keyfile *kf;
-	struct diags d;
+	struct keyfile *kf = unit_keyfile(path);
 
-	diags_init(&d);
-	kf = keyfile_load(path, &ref, &d);
-	ck_assert_ptr_nonnull(kf);
-	diags_clear(&d);
 	free(path);
 	return kf;
 }
@@ -453,45 +422,8 @@ fake_stop(struct fake *f)
 	close(f->stop[1]);
 }
 
-/* The dns settings for server i (port), key, verify on. */
-static struct dns_conf
-conf(struct dns_server *sv, int port, const struct tsig_key *key)
-{
-	struct dns_conf c;
-	char err[PARSE_ERRLEN];
-
-	memset(&c, 0, sizeof(c));
-	ck_assert_int_eq(addr_parse("127.0.0.1", &sv->addr, err, sizeof(err)),
-	    0);
-	sv->port = (uint16_t)port;
-	c.servers = sv;
-	c.nservers = 1;
-	c.key = key;
-	c.transport = DNS_TCP;
-	c.timeout_ms = 3000;
-	c.verify = true;
-	return c;
-}
-
-/* What dig sees: the values, sorted, one per line. */
-static char *
-dig(int port, const char *name, const char *type)
-{
-	char *cmd = xasprintf("dig +short +time=2 +tries=1 -p %d @127.0.0.1 "
-	    "%s %s | sort", port, name, type), *out = xcalloc(1, 4096);
-	FILE *fp = popen(cmd, "r");
-	size_t n;
-
-	ck_assert_ptr_nonnull(fp);
-	n = fread(out, 1, 4095, fp);
-	out[n] = '\0';
-	pclose(fp);
-	free(cmd);
-	return out;
-}
-
 #define ASSERT_DIG(port, name, type, want) do { \
-	char *got_ = dig(port, name, type); \
+	char *got_ = unit_dig(port, name, type); \
 	ck_assert_msg(strcmp(got_, want) == 0, "%s %s %s: dig says \"%s\", " \
 	    "wanted \"%s\"", servers[_i], name, type, got_, want); \
 	free(got_); } while (0)
@@ -527,7 +459,7 @@ START_TEST(test_replace_a)
 {
 	struct keyfile *kf = fx_key();
 	struct dns_server sv;
-	struct dns_conf c = conf(&sv, PORT, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv, PORT, &kf->keys[0], 3000);
 	struct du_report r;
 
 	ck_assert_int_eq(set_addrs(&c, "www.example.test", "198.51.100.20",
@@ -542,7 +474,7 @@ START_TEST(test_replace_a_aaaa_then_drop_aaaa)
 {
 	struct keyfile *kf = fx_key();
 	struct dns_server sv;
-	struct dns_conf c = conf(&sv, PORT, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv, PORT, &kf->keys[0], 3000);
 	struct du_report r;
 
 	/* a new name: the prerequisite is "no A, no AAAA" */
@@ -563,7 +495,7 @@ START_TEST(test_prerequisite_not_met)
 {
 	struct keyfile *kf = fx_key();
 	struct dns_server sv;
-	struct dns_conf c = conf(&sv, PORT, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv, PORT, &kf->keys[0], 3000);
 	struct du_report r;
 
 	/* someone else changed api: the swap must not happen */
@@ -584,7 +516,7 @@ START_TEST(test_two_records_one_message)
 {
 	struct keyfile *kf = fx_key();
 	struct dns_server sv;
-	struct dns_conf c = conf(&sv, PORT, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv, PORT, &kf->keys[0], 3000);
 	struct addr a[2];
 	struct du_addrs d[2];
 	struct du_change ch[2];
@@ -616,7 +548,7 @@ START_TEST(test_thousand_records)
 	enum { N = 1000 };
 	struct keyfile *kf = fx_key();
 	struct dns_server sv;
-	struct dns_conf c = conf(&sv, PORT, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv, PORT, &kf->keys[0], 3000);
 	static struct addr a[N];
 	static struct du_addrs d[N];
 	static struct du_change ch[N];
@@ -653,7 +585,7 @@ START_TEST(test_udp)
 {
 	struct keyfile *kf = fx_key();
 	struct dns_server sv;
-	struct dns_conf c = conf(&sv, PORT, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv, PORT, &kf->keys[0], 3000);
 	struct du_report r;
 
 	c.transport = DNS_UDP;
@@ -677,7 +609,7 @@ bad_key_case(int _i, const struct tsig_key *k, const char *tsig_error,
     const char *secret)
 {
 	struct dns_server sv;
-	struct dns_conf c = conf(&sv, PORT, k);
+	struct dns_conf c = unit_dns_conf(&sv, PORT, k, 3000);
 	struct du_report r;
 
 	ck_assert_int_eq(set_addrs(&c, "www.example.test", "198.51.100.66",
@@ -719,7 +651,7 @@ START_TEST(test_zone_not_served)
 	const struct du_change ch = { "www.nosuch.test", 60, NULL, 0, &set, 1 };
 	struct keyfile *kf = fx_key();
 	struct dns_server sv;
-	struct dns_conf c = conf(&sv, PORT, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv, PORT, &kf->keys[0], 3000);
 	struct du_report r;
 	enum du_outcome o;
 
@@ -733,7 +665,7 @@ END_TEST
 START_TEST(test_unsigned_refused)
 {
 	struct dns_server sv;
-	struct dns_conf c = conf(&sv, PORT, NULL);
+	struct dns_conf c = unit_dns_conf(&sv, PORT, NULL, 3000);
 	struct du_report r;
 
 	ck_assert_int_eq(set_addrs(&c, "www.example.test", "198.51.100.69",
@@ -747,7 +679,7 @@ START_TEST(test_server_stopped)
 {
 	struct keyfile *kf = fx_key();
 	struct dns_server sv[2];
-	struct dns_conf c = conf(&sv[1], PORT, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv[1], PORT, &kf->keys[0], 3000);
 	struct du_report r;
 
 	sv[0] = sv[1];
@@ -769,7 +701,7 @@ START_TEST(test_find_zone_and_read)
 {
 	const char *const names[] = { "www.example.test", "nx.example.test" };
 	struct dns_server sv;
-	struct dns_conf c = conf(&sv, PORT, NULL);
+	struct dns_conf c = unit_dns_conf(&sv, PORT, NULL, 3000);
 	char zone[256], err[256];
 	struct addr *a[2];
 	size_t n[2];
@@ -800,7 +732,7 @@ START_TEST(test_unverified_refusal_moves_on)
 {
 	struct keyfile *kf = fx_key();
 	struct dns_server sv[2];
-	struct dns_conf c = conf(&sv[1], PORT, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv[1], PORT, &kf->keys[0], 3000);
 	struct du_report r;
 	struct fake f;
 	enum du_outcome o;
@@ -826,7 +758,7 @@ START_TEST(test_badsig_moves_on)
 {
 	struct keyfile *kf = fx_key();
 	struct dns_server sv[2];
-	struct dns_conf c = conf(&sv[1], PORT, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv[1], PORT, &kf->keys[0], 3000);
 	struct du_report r;
 	enum du_outcome o;
 
@@ -850,7 +782,8 @@ START_TEST(test_no_server_decides)
 {
 	struct keyfile *kf = fx_key();
 	struct dns_server sv[3];
-	struct dns_conf c = conf(&sv[1], base_port, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv[1], base_port, &kf->keys[0],
+	    3000);
 	struct du_report r;
 	struct fake f;
 	char want[320];
@@ -883,7 +816,8 @@ START_TEST(test_tcp_wrong_id)
 {
 	struct keyfile *kf = fx_key();
 	struct dns_server sv[2];
-	struct dns_conf c = conf(&sv[1], base_port, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv[1], base_port, &kf->keys[0],
+	    3000);
 	struct du_report r;
 	struct fake f;
 	char want[320];

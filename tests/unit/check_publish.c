@@ -5,11 +5,6 @@
  * changed "behind our back" are changed with nsupdate.  Each test uses
  * its own names, so the order of the tests does not matter.
  */
-#include <sys/socket.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,31 +18,6 @@
 static char fxdir[64];
 static int port;		/* BIND; port + 9: nothing listens */
 
-/* A port of 127.0.0.1 that nothing holds now, from port from up. */
-static int
-free_port(int from)
-{
-	struct sockaddr_in in;
-	int p, t, u, ok;
-
-	memset(&in, 0, sizeof(in));
-	in.sin_family = AF_INET;
-	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	for (p = from; p < from + 100; p += 10) {
-		in.sin_port = htons((uint16_t)p);
-		t = socket(AF_INET, SOCK_STREAM, 0);
-		u = socket(AF_INET, SOCK_DGRAM, 0);
-		ok = bind(t, (struct sockaddr *)&in, sizeof(in)) == 0 &&
-		    bind(u, (struct sockaddr *)&in, sizeof(in)) == 0;
-		close(t);
-		close(u);
-		if (ok)
-			return p;
-	}
-	fprintf(stderr, "no free port from %d\n", from);
-	abort();
-}
-
 static void
 fx_start(void)
 {
@@ -57,7 +27,7 @@ fx_start(void)
 	ck_assert_ptr_nonnull(mkdtemp(fxdir));
 	/* above check_dnsupdate's ports (20000-31999), below the
 	 * ephemeral range */
-	port = free_port(32000 + (int)(getpid() % 60) * 10);
+	port = unit_free_port(32000 + (int)(getpid() % 60) * 10, 10);
 	cmd = xasprintf("sh tests/fixture/dns.sh start %s %d bind", fxdir,
 	    port);
 	if (system(cmd) != 0) {
@@ -81,37 +51,11 @@ fx_stop(void)
 static struct keyfile *
 fx_key(void)
 {
-	struct diag_ref ref = { "test", 1, 1 };
 	char *path = xasprintf("%s/key", fxdir);
-	struct keyfile *kf;
-	struct diags d;
+	struct keyfile *kf = unit_keyfile(path);
 
-	diags_init(&d);
-	kf = keyfile_load(path, &ref, &d);
-	ck_assert_ptr_nonnull(kf);
-	diags_clear(&d);
 	free(path);
 	return kf;
-}
-
-/* The DNS settings for BIND at p, with key (NULL: unsigned). */
-static struct dns_conf
-conf(struct dns_server *sv, int p, const struct tsig_key *key)
-{
-	struct dns_conf c;
-	char err[PARSE_ERRLEN];
-
-	memset(&c, 0, sizeof(c));
-	ck_assert_int_eq(addr_parse("127.0.0.1", &sv->addr, err, sizeof(err)),
-	    0);
-	sv->port = (uint16_t)p;
-	c.servers = sv;
-	c.nservers = 1;
-	c.key = key;
-	c.transport = DNS_TCP;
-	c.timeout_ms = 2000;
-	c.verify = true;
-	return c;
 }
 
 /* "a b c" into a[]; returns the count. */
@@ -160,25 +104,8 @@ run1(struct one *o)
 	publish_run(&p, 1);
 }
 
-/* What dig sees: the values, sorted, one per line. */
-static char *
-dig(int p, const char *name, const char *type)
-{
-	char *cmd = xasprintf("dig +short +time=2 +tries=1 -p %d @127.0.0.1 "
-	    "%s %s | sort", p, name, type), *out = xcalloc(1, 4096);
-	FILE *fp = popen(cmd, "r");
-	size_t n;
-
-	ck_assert_ptr_nonnull(fp);
-	n = fread(out, 1, 4095, fp);
-	out[n] = '\0';
-	pclose(fp);
-	free(cmd);
-	return out;
-}
-
 #define ASSERT_DIG(name, type, want) do { \
-	char *got_ = dig(port, name, type); \
+	char *got_ = unit_dig(port, name, type); \
 	ck_assert_msg(strcmp(got_, want) == 0, "%s %s: dig says \"%s\", " \
 	    "wanted \"%s\"", name, type, got_, want); \
 	free(got_); } while (0)
@@ -187,7 +114,7 @@ dig(int p, const char *name, const char *type)
 static unsigned long
 serial(void)
 {
-	char *s = dig(port, "example.test", "SOA"), *f;
+	char *s = unit_dig(port, "example.test", "SOA"), *f;
 	unsigned long v;
 
 	/* "ns1.example.test. hostmaster.example.test. 1 60 60 3600 60" */
@@ -224,7 +151,7 @@ START_TEST(test_applied)
 	    "two2.example.test" };
 	struct keyfile *kf = fx_key();
 	struct dns_server sv;
-	struct dns_conf c = conf(&sv, port, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv, port, &kf->keys[0], 2000);
 	struct one a, b;
 	struct publish_req *reqs[2] = { &a.r, &b.r };
 
@@ -259,7 +186,7 @@ START_TEST(test_already)
 {
 	struct keyfile *kf = fx_key();
 	struct dns_server sv;
-	struct dns_conf c = conf(&sv, port, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv, port, &kf->keys[0], 2000);
 	struct one o;
 	unsigned long s0;
 
@@ -293,7 +220,7 @@ START_TEST(test_changed_batch)
 	    "203.0.113.43" };
 	struct keyfile *kf = fx_key();
 	struct dns_server sv;
-	struct dns_conf c = conf(&sv, port, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv, port, &kf->keys[0], 2000);
 	struct one o[3];
 	struct publish_req *reqs[3] = { &o[0].r, &o[1].r, &o[2].r };
 	size_t i;
@@ -327,7 +254,7 @@ START_TEST(test_refused)
 	struct keyfile *kf = fx_key();
 	struct tsig_key unknown = kf->keys[0];
 	struct dns_server sv;
-	struct dns_conf c = conf(&sv, port, &unknown);
+	struct dns_conf c = unit_dns_conf(&sv, port, &unknown, 2000);
 	struct one o;
 
 	unknown.name = (char *)"nosuch-key";
@@ -366,8 +293,8 @@ START_TEST(test_no_answer)
 {
 	struct keyfile *kf = fx_key();
 	struct dns_server sv, dead;
-	struct dns_conf c = conf(&sv, port, &kf->keys[0]);
-	struct dns_conf d = conf(&dead, port + 9, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv, port, &kf->keys[0], 2000);
+	struct dns_conf d = unit_dns_conf(&dead, port + 9, &kf->keys[0], 2000);
 	struct one a, b, live;
 	struct publish_req *reqs[3] = { &a.r, &live.r, &b.r };
 	char want[320];
@@ -398,7 +325,7 @@ START_TEST(test_dry_run)
 {
 	struct keyfile *kf = fx_key();
 	struct dns_server sv;
-	struct dns_conf c = conf(&sv, port, &kf->keys[0]);
+	struct dns_conf c = unit_dns_conf(&sv, port, &kf->keys[0], 2000);
 	struct one a, b;
 	struct publish_req *reqs[2] = { &a.r, &b.r };
 	unsigned long s0 = serial();
@@ -432,8 +359,8 @@ START_TEST(test_read)
 	static const char *const names[] = { "api.example.test",
 	    "nx.example.test", "ns1.example.test" };
 	struct dns_server sv, dead;
-	struct dns_conf c = conf(&sv, port, NULL);
-	struct dns_conf d = conf(&dead, port + 9, NULL);
+	struct dns_conf c = unit_dns_conf(&sv, port, NULL, 2000);
+	struct dns_conf d = unit_dns_conf(&dead, port + 9, NULL, 2000);
 	struct addr *a[3];
 	size_t n[3];
 	char err[256] = "";

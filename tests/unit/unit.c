@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "keyfile.h"
 #include "unit.h"
 #include "util.h"
 
@@ -267,4 +268,78 @@ unit_run(Suite *s)
 	srunner_free(sr);
 	rm_rf(basedir);
 	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int
+unit_free_port(int from, int step)
+{
+	struct sockaddr_in in;
+	int p, t, u, ok;
+
+	memset(&in, 0, sizeof(in));
+	in.sin_family = AF_INET;
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (p = from; p < from + 10 * step; p += step) {
+		in.sin_port = htons((uint16_t)p);
+		t = socket(AF_INET, SOCK_STREAM, 0);
+		u = socket(AF_INET, SOCK_DGRAM, 0);
+		ok = bind(t, (struct sockaddr *)&in, sizeof(in)) == 0 &&
+		    bind(u, (struct sockaddr *)&in, sizeof(in)) == 0;
+		close(t);
+		close(u);
+		if (ok)
+			return p;
+	}
+	fprintf(stderr, "no free port from %d\n", from);
+	abort();
+}
+
+struct keyfile *
+unit_keyfile(const char *path)
+{
+	struct diag_ref ref = { "test", 1, 1 };
+	struct keyfile *kf;
+	struct diags d;
+
+	diags_init(&d);
+	kf = keyfile_load(path, &ref, &d);
+	ck_assert_ptr_nonnull(kf);
+	diags_clear(&d);
+	return kf;
+}
+
+struct dns_conf
+unit_dns_conf(struct dns_server *sv, int port, const struct tsig_key *key,
+    uint64_t timeout_ms)
+{
+	struct dns_conf c;
+	char err[PARSE_ERRLEN];
+
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(addr_parse("127.0.0.1", &sv->addr, err, sizeof(err)),
+	    0);
+	sv->port = (uint16_t)port;
+	c.servers = sv;
+	c.nservers = 1;
+	c.key = key;
+	c.transport = DNS_TCP;
+	c.timeout_ms = timeout_ms;
+	c.verify = true;
+	return c;
+}
+
+char *
+unit_dig(int port, const char *name, const char *type)
+{
+	char *cmd = xasprintf("dig +short +time=2 +tries=1 -p %d @127.0.0.1 "
+	    "%s %s | sort", port, name, type), *out = xcalloc(1, 4096);
+	FILE *fp = popen(cmd, "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(fp);
+	n = fread(out, 1, 4095, fp);
+	out[n] = '\0';
+	pclose(fp);
+	free(cmd);
+	return out;
 }

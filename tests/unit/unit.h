@@ -56,6 +56,20 @@ void	 unit_httpd_set(const char *fmt, ...)
 /* The request log lines so far; the caller frees. */
 char	*unit_httpd_log(void);
 
+/*
+ * For suites that start BIND (tests/fixture/dns.sh): the first port from
+ * from on (in steps of step, 10 tries) free for both TCP and UDP on
+ * 127.0.0.1; the key file at path, loaded (fails the test otherwise);
+ * the DNS settings for one server at 127.0.0.1:port over TCP, verify on;
+ * what dig sees for name and type, values sorted one per line (the
+ * caller frees).
+ */
+int		 unit_free_port(int from, int step);
+struct keyfile	*unit_keyfile(const char *path);
+struct dns_conf	 unit_dns_conf(struct dns_server *sv, int port,
+		    const struct tsig_key *key, uint64_t timeout_ms);
+char		*unit_dig(int port, const char *name, const char *type);
+
 /* Runs the suite; the exit status main() should return. */
 int	 unit_run(Suite *);
 
