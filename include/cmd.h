@@ -23,16 +23,12 @@ struct globals {
 
 struct config;
 
-struct diags;
-
 /*
  * Loads sitelist.yaml and prints its warnings and errors to stderr, in
  * file order, or with to_log through the log (the daemon: syslog with
  * --syslog).  Returns the config, or NULL (exit with EX_CONFIG).
  */
 struct config	*cmd_config_load(const struct globals *, bool to_log);
-/* Diagnostics through the log, a line each. */
-void		 cmd_diags_log(const struct diags *);
 
 /* The state file: -S, else state_file from sitelist.yaml, else default. */
 const char	*cmd_state_path(const struct globals *, const struct config *);

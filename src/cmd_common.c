@@ -16,12 +16,6 @@
 #include "state.h"
 #include "util.h"
 
-void
-cmd_diags_log(const struct diags *d)
-{
-	diags_log(d);
-}
-
 struct config *
 cmd_config_load(const struct globals *g, bool to_log)
 {
