@@ -173,7 +173,8 @@ if echo "$PARTS" | grep -q idle; then
 	AB_N=20000
 	/usr/bin/time -f "%U %S" -o "$I/ab.time" ab -q -n $AB_N -c 4 \
 	    "http://127.0.1.1:$WPORT/" >/dev/null 2>&1 || true
-	AB_CPU=$(echo "scale=4; $(awk '{print $1 + $2}' "$I/ab.time") / $AB_N * $IDLE_SITES * 2 / 10 * 100" | bc)
+	# multiply before dividing: at scale 4, X / 20000 is 0
+	AB_CPU=$(echo "scale=4; $(awk '{print $1 + $2}' "$I/ab.time") * $IDLE_SITES * 2 * 100 / 10 / $AB_N" | bc)
 	echo "idle: $IDLE_SITES sites; log: $(grep -vc 'up (2/2 ok)' "$I/daemon.log") lines besides the first ups"
 fi
 
