@@ -48,20 +48,29 @@ dnsquery_rr(const char *name, uint32_t ttl, uint16_t type, const char *rdata)
 
 /* ---- replies ---- */
 
-/* Skips the name at *pos; -1 if it runs past len or is no name. */
+/*
+ * Skips the name at *pos; -1 if it runs past len or is no name: a bad
+ * label type, or over 255 octets before its end or pointer (RFC 1035
+ * 2.3.4; ldns 1.8.3 takes longer ones).
+ */
 static int
 skip_name(const uint8_t *w, size_t len, size_t *pos)
 {
+	size_t octets = 0;
+
 	while (*pos < len) {
 		if (w[*pos] == 0) {
 			(*pos)++;
-			return 0;
+			return octets < 255 ? 0 : -1;
 		}
 		if ((w[*pos] & 0xc0) == 0xc0) {
 			*pos += 2;
-			return *pos <= len ? 0 : -1;
+			return *pos <= len && octets < 255 ? 0 : -1;
 		}
 		if (w[*pos] & 0xc0)
+			return -1;
+		octets += (size_t)w[*pos] + 1;
+		if (octets >= 255)
 			return -1;
 		*pos += (size_t)w[*pos] + 1;
 	}
