@@ -12,34 +12,18 @@
 #include "probe.h"
 #include "util.h"
 
-/* "1d 23h", "5h 3m", "12m" for a span of seconds (>= 0). */
-static void
-span_str(int64_t secs, char *buf, size_t size)
-{
-	int64_t d = secs / 86400, h = secs % 86400 / 3600, m = secs % 3600 / 60;
-
-	if (d > 0)
-		snprintf(buf, size, "%lldd %lldh", (long long)d, (long long)h);
-	else if (h > 0)
-		snprintf(buf, size, "%lldh %lldm", (long long)h, (long long)m);
-	else
-		snprintf(buf, size, "%lldm", (long long)m);
-}
-
 /* cert_warn: "certificate expires 2026-12-03T10:00:00Z (in 1d 23h)". */
 static void
 print_cert(const struct check_spec *c, const struct probe_result *r)
 {
-	time_t at = (time_t)r->cert_expires;
 	int64_t left = r->cert_expires - (int64_t)time(NULL);
 	char when[32], span[32], warn[32];
-	struct tm tm;
 
 	if (c->type != CHECK_HTTPS || c->http.cert_warn_ms == 0 ||
-	    r->cert_expires == 0 || gmtime_r(&at, &tm) == NULL)
+	    r->cert_expires == 0)
 		return;
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	span_str(left < 0 ? -left : left, span, sizeof(span));
+	time_rfc3339((time_t)r->cert_expires, when, sizeof(when));
+	duration_short(left < 0 ? -left : left, span, sizeof(span));
 	if (c->http.cert_warn_ms % 86400000 == 0)
 		snprintf(warn, sizeof(warn), "%llud", (unsigned long long)
 		    (c->http.cert_warn_ms / 86400000));
