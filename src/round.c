@@ -373,21 +373,19 @@ round_decide(struct round *r, struct probe_result **per, bool iso)
 struct readjob *
 round_readjob(struct round *r)
 {
-	struct readjob *j;
+	struct readjob *j = NULL;
 	size_t i;
 
-	for (i = 0; i < r->nsites; i++)
-		if (!round_site_state(r, i)->st.published_known &&
-		    (r->busy == NULL || !r->busy[i]))
-			break;
-	if (i == r->nsites)
-		return NULL;
-	j = xcalloc(1, sizeof(*j));
-	j->s = xcalloc(r->nsites + 1, sizeof(*j->s));
-	for (; i < r->nsites; i++)
-		if (!round_site_state(r, i)->st.published_known &&
-		    (r->busy == NULL || !r->busy[i]))
-			j->s[j->n++].site = r->sites[i];
+	for (i = 0; i < r->nsites; i++) {
+		if (round_site_state(r, i)->st.published_known ||
+		    (r->busy != NULL && r->busy[i]))
+			continue;
+		if (j == NULL) {
+			j = xcalloc(1, sizeof(*j));
+			j->s = xcalloc(r->nsites - i + 1, sizeof(*j->s));
+		}
+		j->s[j->n++].site = r->sites[i];
+	}
 	return j;
 }
 

@@ -123,15 +123,22 @@ publish_as(struct fix *f, enum publish_outcome o0, enum publish_outcome o1)
 	pubjob_free(j);
 }
 
+/* Both sites know they serve P1, and the round decides to switch. */
+static void
+fix_switching(struct fix *f)
+{
+	fix_open(f);
+	known(f, 0, P1);
+	known(f, 1, P1);
+	decide_switch(f);
+}
+
 START_TEST(test_applied_and_already)
 {
 	struct fix f;
 	struct state_site *a, *b;
 
-	fix_open(&f);
-	known(&f, 0, P1);
-	known(&f, 1, P1);
-	decide_switch(&f);
+	fix_switching(&f);
 	publish_as(&f, PUBLISH_APPLIED, PUBLISH_ALREADY);
 	a = round_site_state(&f.r, 0);
 	b = round_site_state(&f.r, 1);
@@ -150,10 +157,7 @@ START_TEST(test_changed_is_drift)
 	struct fix f;
 	struct state_site *a, *b;
 
-	fix_open(&f);
-	known(&f, 0, P1);
-	known(&f, 1, P1);
-	decide_switch(&f);
+	fix_switching(&f);
 	publish_as(&f, PUBLISH_CHANGED, PUBLISH_APPLIED);
 	a = round_site_state(&f.r, 0);
 	b = round_site_state(&f.r, 1);
@@ -172,10 +176,7 @@ START_TEST(test_refused_is_pending)
 	struct state_site *a;
 	time_t since;
 
-	fix_open(&f);
-	known(&f, 0, P1);
-	known(&f, 1, P1);
-	decide_switch(&f);
+	fix_switching(&f);
 	publish_as(&f, PUBLISH_REFUSED, PUBLISH_NO_ANSWER);
 	a = round_site_state(&f.r, 0);
 	ck_assert(a->pending && round_site_state(&f.r, 1)->pending);
