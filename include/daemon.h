@@ -54,9 +54,8 @@ struct dsite {			/* a configured site at run time */
  * read stage), the batch waits for the DNS thread with its results.
  */
 struct batch {
-	const struct site	**sites;
 	struct probe_result	**per;
-	struct dsite		**which;
+	struct dsite		**which;	/* the sites, at run time */
 	bool			*busy;
 	size_t			 n;
 	uint64_t		 first, last;	/* probes started, all back */

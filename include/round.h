@@ -115,7 +115,6 @@ struct readsite {
 struct readjob {
 	struct readsite	*s;
 	size_t		 n;
-	void		*owner;		/* the caller's */
 };
 struct readjob	*round_readjob(struct round *);
 void		 readjob_run(struct readjob *);
@@ -141,8 +140,7 @@ enum pub_result { PUB_FAILED, PUB_APPLIED, PUB_DRIFT, PUB_DRY };
 struct pubsite {
 	const struct site	*site;
 	struct health_decision	 d;
-	struct addr		*expect;	/* with cas: served now */
-	size_t			 nexpect;
+	struct addr		*expect;	/* with cas: served now (req's) */
 	struct publish_req	 req;
 	bool			 skip;	/* cannot be tried: why says why */
 	enum pub_result		 result;
@@ -153,7 +151,6 @@ struct pubjob {
 	struct pubsite	*s;
 	size_t		 n;
 	bool		 dry_run, manual;
-	void		*owner;		/* the caller's */
 };
 
 struct pubjob	*round_pubjob(struct round *);

@@ -71,6 +71,10 @@ void	session_event(struct session *s, enum event_kind, const struct site *,
  */
 bool	session_alert_due(const struct session *s, time_t *last);
 
+/* The metrics file for round m (nothing with dry_run, without m or
+ * without metrics_file); a failure is logged. */
+void	session_metrics(const struct session *s, const struct metrics_round *m);
+
 /*
  * Saves the state and, with m, the metrics file (not with dry_run), waits
  * for the notify hooks and releases everything.  -1 when the state could

@@ -14,7 +14,6 @@
 
 #include "daemon.h"
 #include "log.h"
-#include "metrics.h"
 #include "util.h"
 
 /* Whether flip, release or check wrote the file since we did. */
@@ -172,10 +171,7 @@ dstate_metrics(struct daemon *dm, uint64_t now, bool force)
 	if (dm->g->dry_run || dm->ss.cfg->metrics_file == NULL ||
 	    (!force && now - dm->last_metrics < METRICS_MIN_MS))
 		return;
-	if (metrics_write(dm->ss.cfg->metrics_file, dm->ss.cfg, &dm->ss.st,
-	    &m) == -1)
-		log_warn("cannot write the metrics file %s",
-		    dm->ss.cfg->metrics_file);
+	session_metrics(&dm->ss, &m);
 	dm->last_metrics = now;
 }
 

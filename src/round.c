@@ -474,13 +474,12 @@ pubsite_init(struct pubsite *p, const struct site *s, struct state_site *x,
 		    x->unread : "not read yet");
 		return;
 	}
-	p->nexpect = x->st.npublished;
-	p->expect = xcalloc(p->nexpect + 1, sizeof(*p->expect));
-	if (p->nexpect > 0)
-		memcpy(p->expect, x->st.published, p->nexpect *
+	p->req.nexpect = x->st.npublished;
+	p->expect = xcalloc(p->req.nexpect + 1, sizeof(*p->expect));
+	if (p->req.nexpect > 0)
+		memcpy(p->expect, x->st.published, p->req.nexpect *
 		    sizeof(*p->expect));
 	p->req.expect = p->expect;
-	p->req.nexpect = p->nexpect;
 }
 
 struct pubjob *

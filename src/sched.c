@@ -236,7 +236,6 @@ static void
 batch_free(struct batch *b)
 {
 	readjob_free(b->rj);
-	free(b->sites);
 	free(b->per);
 	free(b->which);
 	free(b->busy);
@@ -253,7 +252,6 @@ batch_take(struct daemon *dm, uint64_t now, size_t n)
 	struct batch *b = xcalloc(1, sizeof(*b));
 	size_t i;
 
-	b->sites = xcalloc(n, sizeof(*b->sites));
 	b->per = xcalloc(n, sizeof(*b->per));
 	b->which = xcalloc(n, sizeof(*b->which));
 	b->busy = xcalloc(n, sizeof(*b->busy));
@@ -263,7 +261,6 @@ batch_take(struct daemon *dm, uint64_t now, size_t n)
 
 		if (!d->ready)
 			continue;
-		b->sites[b->n] = d->site;
 		b->per[b->n] = d->res;
 		b->which[b->n++] = d;
 		d->ready = d->probing = false;
@@ -283,7 +280,7 @@ batch_round(struct daemon *dm, struct batch *b)
 	size_t i;
 
 	for (i = 0; i < b->n; i++) {
-		sites[i] = b->sites[i];
+		sites[i] = b->which[i]->site;
 		b->busy[i] = b->which[i]->busy;
 	}
 	round_batch(&dm->w, &dm->ss, sites, b->n);
@@ -293,11 +290,11 @@ batch_round(struct daemon *dm, struct batch *b)
 	return &dm->w;
 }
 
-/* Decides the batch and hands its updates to the DNS thread. */
+/* Decides the batch (r: dm->w over it, batch_round()) and hands its
+ * updates to the DNS thread. */
 static void
-batch_decide(struct daemon *dm, struct batch *b)
+batch_decide(struct daemon *dm, struct batch *b, struct round *r)
 {
-	struct round *r = batch_round(dm, b);
 	bool *pending = xcalloc(b->n + 1, sizeof(bool));
 	struct pubjob *pj;
 	time_t blind0;
@@ -317,7 +314,7 @@ batch_decide(struct daemon *dm, struct batch *b)
 		if (d->ntransitions > 0 || d->hold_expired ||
 		    d->action == HA_PUBLISH || d->action == HA_BOTH_DOWN)
 			dm->major = true;
-		if (d->action == HA_PUBLISH && !b->which[i]->busy)
+		if (d->action == HA_PUBLISH)
 			b->which[i]->busy = true;
 	}
 	pj = round_pubjob(r);
@@ -355,7 +352,6 @@ batch_split(struct batch *b)
 	struct batch *w = xcalloc(1, sizeof(*w));
 	size_t i, j = 0, k = 0;
 
-	w->sites = xcalloc(b->rj->n + 1, sizeof(*w->sites));
 	w->per = xcalloc(b->rj->n + 1, sizeof(*w->per));
 	w->which = xcalloc(b->rj->n + 1, sizeof(*w->which));
 	w->busy = xcalloc(b->rj->n + 1, sizeof(*w->busy));
@@ -365,14 +361,12 @@ batch_split(struct batch *b)
 	b->rj = NULL;
 	for (i = 0; i < b->n; i++) {
 		/* the read job lists its sites in the batch's order */
-		if (j < w->rj->n && w->rj->s[j].site == b->sites[i]) {
-			w->sites[j] = b->sites[i];
+		if (j < w->rj->n && w->rj->s[j].site == b->which[i]->site) {
 			w->per[j] = b->per[i];
 			w->which[j] = b->which[i];
 			w->which[j++]->probing = true;
 			continue;
 		}
-		b->sites[k] = b->sites[i];
 		b->per[k] = b->per[i];
 		b->which[k++] = b->which[i];
 	}
@@ -390,6 +384,7 @@ static void
 decide_ready(struct daemon *dm, uint64_t now)
 {
 	struct batch *b, *wait;
+	struct round *r;
 	size_t i, n = 0;
 
 	for (i = 0; i < dm->nds; i++)
@@ -397,18 +392,18 @@ decide_ready(struct daemon *dm, uint64_t now)
 	if (n == 0 || !dstate_lock(dm, 0))
 		return;			/* flip holds it: soon */
 	b = batch_take(dm, now, n);
-	b->rj = round_readjob(batch_round(dm, b));
-	round_batch_clear(&dm->w);
-	dm->w.busy = NULL;
-	if (b->rj == NULL) {
-		batch_decide(dm, b);
+	r = batch_round(dm, b);
+	if ((b->rj = round_readjob(r)) == NULL) {
+		batch_decide(dm, b, r);
 		batch_free(b);
 		return;
 	}
+	round_batch_clear(r);
+	r->busy = NULL;
 	/* the sites to read wait for it; the others are decided now */
 	wait = batch_split(b);
 	if (b->n > 0)
-		batch_decide(dm, b);
+		batch_decide(dm, b, batch_round(dm, b));
 	batch_free(b);
 	job_queue(dm, NULL, wait, wait->last);
 }
@@ -450,7 +445,7 @@ read_done(struct job *j)
 		if ((d = dsite_find(dm, b->rj->s[i].site->name)) != NULL)
 			d->probing = false;
 	if (j->cfg == dm->ss.cfg)
-		batch_decide(dm, b);
+		batch_decide(dm, b, batch_round(dm, b));
 	batch_free(b);
 }
 

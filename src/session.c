@@ -139,6 +139,16 @@ session_alert_due(const struct session *s, time_t *last)
 	return true;
 }
 
+void
+session_metrics(const struct session *s, const struct metrics_round *m)
+{
+	if (s->dry_run || m == NULL || s->cfg->metrics_file == NULL)
+		return;
+	if (metrics_write(s->cfg->metrics_file, s->cfg, &s->st, m) == -1)
+		log_warn("cannot write the metrics file %s",
+		    s->cfg->metrics_file);
+}
+
 int
 session_close(struct session *s, const struct metrics_round *m)
 {
@@ -148,10 +158,7 @@ session_close(struct session *s, const struct metrics_round *m)
 		log_warn("cannot save the state to %s", s->path);
 		rc = -1;
 	}
-	if (!s->dry_run && m != NULL && s->cfg->metrics_file != NULL &&
-	    metrics_write(s->cfg->metrics_file, s->cfg, &s->st, m) == -1)
-		log_warn("cannot write the metrics file %s",
-		    s->cfg->metrics_file);
+	session_metrics(s, m);
 	state_unlock(s->lock);
 	session_clear(s);
 	return rc;
