@@ -5,6 +5,7 @@
 #define DNSFAILOVER_ADDR_H
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,5 +44,10 @@ int	addr_same_set(const struct addr *a, size_t n, const struct addr *b,
 	    size_t m);
 /* "198.51.100.20, 2001:db8::20" into buf ("" for none). */
 void	addr_list_str(const struct addr *a, size_t n, char *buf, size_t size);
+
+/* a and port as a socket address in *ss; returns its length. */
+struct sockaddr_storage;
+socklen_t	addr_sockaddr(const struct addr *a, uint16_t port,
+		    struct sockaddr_storage *ss);
 
 #endif

@@ -39,7 +39,6 @@ struct probe_fd {
 };
 
 struct probe_ops {
-	enum check_type	 type;
 	bool		 curl;		/* drives an easy handle */
 
 	/*
@@ -89,9 +88,6 @@ extern const struct probe_ops	probe_exec_ops;
 void	probe_result_local(struct probe_result *, const char *what);
 
 /*
- * Added for the types of this file's first users (http, tcp), below
- * what came first so that nothing above moves.
- *
  * What a failed connect's errno says: refused, timed out, reset,
  * unreachable; anything else (ENETUNREACH, EADDRNOTAVAIL, EACCES,
  * EMFILE, ...) is this host's fault, PROBE_LOCAL_ERROR.

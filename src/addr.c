@@ -157,3 +157,22 @@ addr_list_str(const struct addr *a, size_t n, char *buf, size_t size)
 		off += (size_t)snprintf(buf + off, size - off, "%s%s",
 		    i ? ", " : "", a[i].text);
 }
+
+socklen_t
+addr_sockaddr(const struct addr *a, uint16_t port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		s4->sin_addr = a->u.v4;
+		return sizeof(*s4);
+	}
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	s6->sin6_addr = a->u.v6;
+	return sizeof(*s6);
+}

@@ -26,26 +26,6 @@ left_ms(uint64_t deadline)
 	return now >= deadline ? 0 : (int)(deadline - now);
 }
 
-static socklen_t
-server_sockaddr(const struct dns_server *s, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (s->addr.family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)ss;
-
-		in->sin_family = AF_INET;
-		in->sin_port = htons(s->port);
-		in->sin_addr = s->addr.u.v4;
-		return sizeof(*in);
-	} else {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(s->port);
-		in6->sin6_addr = s->addr.u.v6;
-		return sizeof(*in6);
-	}
-}
 
 static enum dnsio_status
 errno_status(int e)
@@ -87,7 +67,8 @@ open_connected(const struct dns_server *s, int type, uint64_t deadline,
     enum dnsio_status *st)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = server_sockaddr(s, &ss), elen = sizeof(int);
+	socklen_t len = addr_sockaddr(&s->addr, s->port, &ss);
+	socklen_t elen = sizeof(int);
 	int fd, e = 0;
 
 	fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

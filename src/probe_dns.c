@@ -22,7 +22,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,24 +140,6 @@ query_build(struct dns_probe *d, const struct check_dns *c)
 	return 0;
 }
 
-static socklen_t
-sockaddr_of(const struct probe_req *req, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (req->addr->family == AF_INET) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(req->check->port);
-		s4->sin_addr = req->addr->u.v4;
-		return sizeof(*s4);
-	}
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons(req->check->port);
-	s6->sin6_addr = req->addr->u.v6;
-	return sizeof(*s6);
-}
 
 /*
  * Opens and connects d->fd over UDP or TCP; returns 1 when the probe
@@ -168,7 +149,7 @@ static int
 sock_open(struct probe_task *t, struct dns_probe *d, bool tcp)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = sockaddr_of(t->req, &ss);
+	socklen_t len = addr_sockaddr(t->req->addr, t->req->check->port, &ss);
 
 	d->tcp = tcp;
 	d->sent = d->got = 0;
@@ -556,7 +537,6 @@ dns_clear(struct probe_task *t)
 }
 
 const struct probe_ops probe_dns_ops = {
-	.type = CHECK_DNS,
 	.curl = false,
 	.start = dns_start,
 	.fds = dns_fds,

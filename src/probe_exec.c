@@ -427,7 +427,6 @@ exec_clear(struct probe_task *t)
 }
 
 const struct probe_ops probe_exec_ops = {
-	.type = CHECK_EXEC,
 	.curl = false,
 	.start = exec_start,
 	.fds = exec_fds,

@@ -573,7 +573,6 @@ http_describe(const struct probe_req *req, char *buf, size_t size)
 }
 
 const struct probe_ops probe_http_ops = {
-	.type = CHECK_HTTP,	/* and CHECK_HTTPS */
 	.curl = true,
 	.setup = http_setup,
 	.judge = http_judge,

@@ -98,8 +98,6 @@ tcp_start(struct probe_task *t)
 	const struct probe_req *req = t->req;
 	struct linger lg = { 1, 0 };
 	struct sockaddr_storage ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	struct tcp_probe *p = xcalloc(1, sizeof(*p));
 	char d[sizeof(t->res->detail)];
 	socklen_t len;
@@ -108,18 +106,7 @@ tcp_start(struct probe_task *t)
 	t->priv = p;
 	if (req->check->tcp.expect != NULL)
 		probe_scan_init(&p->scan, req->check->tcp.expect);
-	memset(&ss, 0, sizeof(ss));
-	if (req->addr->family == AF_INET6) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = req->addr->u.v6;
-		sin6->sin6_port = htons(req->check->port);
-		len = sizeof(*sin6);
-	} else {
-		sin->sin_family = AF_INET;
-		sin->sin_addr = req->addr->u.v4;
-		sin->sin_port = htons(req->check->port);
-		len = sizeof(*sin);
-	}
+	len = addr_sockaddr(req->addr, req->check->port, &ss);
 	p->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (p->fd == -1) {
@@ -305,7 +292,6 @@ tcp_clear(struct probe_task *t)
 }
 
 const struct probe_ops probe_tcp_ops = {
-	.type = CHECK_TCP,
 	.curl = false,
 	.start = tcp_start,
 	.fds = tcp_fds,
