@@ -43,27 +43,6 @@ http_method_str(enum http_method m)
 
 /* ---- check: ---- */
 
-static void
-f_type(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
-{
-	struct check_layer *c = obj;
-	const char *s = yw_scalar(w, key, n);
-	size_t i;
-
-	if (s == NULL)
-		return;
-	for (i = 0; i < NELEM(check_types); i++)
-		if (strcasecmp(s, check_types[i]) == 0)
-			break;
-	if (i == NELEM(check_types)) {
-		/* yw_enum() names three at most */
-		yw_error(w, n, "%s: \"%s\" is not one of: http, https, tcp, dns, "
-		    "exec", key, s);
-		return;
-	}
-	c->spec.type = (enum check_type)i;
-	c->n_type = n;
-}
 
 static void
 f_port(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
@@ -553,7 +532,7 @@ f_cert_warn(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 
 #define CL	struct check_layer
 const struct yw_field config_check_fields[] = {
-	YW_KEY("type", f_type),
+	YW_ENUM_NODE("type", CL, spec.type, check_types, n_type),
 	YW_KEY("port", f_port),
 	YW_KEY("path", f_path),
 	YW_KEY("host", f_host),

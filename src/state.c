@@ -49,15 +49,13 @@ put_str(FILE *fp, const char *str)
 			fprintf(fp, "\\%c", *s);
 		else if (*s < 0x20 || *s == 0x7f)
 			fprintf(fp, "\\x%02x", *s);
-		else if (*s < 0x80)
-			fputc(*s, fp);
 		else if (n == 0)
 			n = 1, fputc('?', fp);
 		else if (*s == 0xc2 && s[1] < 0xa0)
 			fprintf(fp, "\\u%04x", s[1]);		/* C1 */
 		else
 			fwrite(s, 1, n, fp);
-		s += *s < 0x80 ? 1 : n;
+		s += n;		/* 1 for ASCII */
 	}
 	fputc('"', fp);
 }
@@ -191,8 +189,6 @@ loader_of(struct yamlwalk *w)
 	return (struct loader *)(void *)w;
 }
 
-
-
 /* A list of addresses into *a (allocated; replaces what was there). */
 static size_t
 get_addrs(struct yamlwalk *w, const char *key, yaml_node_t *n,
@@ -232,9 +228,6 @@ a_address(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 		yw_error(w, n, "%s: %s", key, err);
 }
 
-
-
-
 static void
 a_reason(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 {
@@ -243,9 +236,6 @@ a_reason(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	if (yw_uint(w, key, n, 0, PROBE_REASON_MAX, &v))
 		((struct addr_state *)obj)->last_reason = (enum probe_reason)v;
 }
-
-
-
 
 #define AS	struct addr_state
 static const struct yw_field addr_fields[] = {
@@ -259,8 +249,6 @@ static const struct yw_field addr_fields[] = {
 };
 #undef AS
 
-
-
 #define SS	struct state_site
 static const struct yw_field counter_fields[] = {
 #define SC	struct site_counters
@@ -271,9 +259,6 @@ static const struct yw_field counter_fields[] = {
 	YW_VAL("probes_failed", YW_U64, SC, probes_failed, 0, ULLONG_MAX),
 #undef SC
 };
-
-
-
 
 static const struct yw_field alert_fields[] = {
 	YW_VAL("both_down", YW_TIME, SS, alert_both_down, 0, LLONG_MAX),
@@ -307,10 +292,6 @@ get_side_addrs(struct yamlwalk *w, const char *key, yaml_node_t *n,
 	free(it);
 }
 
-
-
-
-
 static const struct yw_field hold_fields[] = {
 	YW_ENUM_OF("side", struct hold, side, sides),
 	YW_VAL("until", YW_TIME, struct hold, until, 0, LLONG_MAX),
@@ -327,15 +308,12 @@ p_want(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	s->nwant = get_addrs(w, key, n, &s->want);
 }
 
-
-
 static const struct yw_field pending_fields[] = {
 	YW_KEY("want", p_want),
 	YW_VAL("since", YW_TIME, SS, pending_since, 0, LLONG_MAX),
 	YW_VAL("error", YW_TEXT, SS, pending_error, 0,
 	    sizeof(((SS *)0)->pending_error)),
 };
-
 
 static void
 s_published(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
@@ -347,9 +325,6 @@ s_published(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	s->st.published_known = true;
 	s->st.npublished = get_addrs(w, key, n, &s->st.published);
 }
-
-
-
 
 static void
 s_hold(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
@@ -388,8 +363,6 @@ s_failover(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 
 	get_side_addrs(w, key, n, &s->st.failover, &s->st.nfailover);
 }
-
-
 
 static const struct yw_field site_fields[] = {
 	YW_MAP_OF("counters", SS, n, counter_fields),
@@ -446,15 +419,10 @@ t_sites(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	}
 }
 
-
 static const struct yw_field top_alert_fields[] = {
 	YW_VAL("monitor_isolated", YW_TIME, struct state, alert_isolated, 0,
 	    LLONG_MAX),
 };
-
-
-
-
 
 static const struct yw_field top_probing_fields[] = {
 	YW_VAL("blind_since", YW_TIME, struct state, blind_since, 0,
@@ -464,7 +432,6 @@ static const struct yw_field top_probing_fields[] = {
 	YW_VAL("cause", YW_TEXT, struct state, blind_cause, 0,
 	    sizeof(((struct state *)0)->blind_cause)),
 };
-
 
 static const struct yw_field top_fields[] = {
 	YW_KEY("version", t_version), YW_KEY("sites", t_sites),

@@ -206,16 +206,19 @@ yw_enum(struct yamlwalk *w, const char *key, yaml_node_t *n,
     const char *const *names, size_t nnames)
 {
 	const char *s = yw_scalar(w, key, n);
-	size_t i;
+	char list[256];
+	size_t i, off = 0;
 
 	if (s == NULL)
 		return -1;
 	for (i = 0; i < nnames; i++)
 		if (strcasecmp(s, names[i]) == 0)
 			return (int)i;
-	yw_error(w, n, "%s: \"%s\" is not one of: %s%s%s%s%s", key, s, names[0],
-	    nnames > 1 ? ", " : "", nnames > 1 ? names[1] : "",
-	    nnames > 2 ? ", " : "", nnames > 2 ? names[2] : "");
+	list[0] = '\0';
+	for (i = 0; i < nnames && off < sizeof(list); i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+		    i ? ", " : "", names[i]);
+	yw_error(w, n, "%s: \"%s\" is not one of: %s", key, s, list);
 	return -1;
 }
 
