@@ -35,6 +35,9 @@ enum dns_transport {
 struct dns_server {
 	struct addr	addr;
 	uint16_t	port;
+	const struct addr *source;	/* dns.source of this family: the
+					   local address its traffic leaves
+					   from; NULL: the kernel's choice */
 };
 
 struct dns_conf {
@@ -63,6 +66,30 @@ struct site {
 	size_t			 line;		/* in sitelist.yaml */
 };
 
+#define MONITOR_MAX_PEERS	32
+#define MONITOR_ID_MAX		63	/* a DNS label */
+
+/*
+ * monitor: (rules 13-17 of doc/rules.md).  Without peers, enabled is
+ * false and only source may be set (probes leave from it).
+ */
+struct monitor_conf {
+	bool			 enabled;	/* peers written */
+	const char		*id;		/* lower case, one DNS label */
+	const char *const	*peers;		/* as written; id among them */
+	size_t			 npeers;
+	unsigned		 quorum;	/* 1..npeers */
+	const char		*zone;		/* the votes zone, no dot */
+	uint64_t		 fresh_ms;
+	/* the votes zone's DNS: dns.servers, timeout; tcp; no verify;
+	 * signed with monitor.key (from monitor.key_file, else
+	 * dns.key_file), else with dns.key */
+	struct dns_conf		 dns;
+	/* source: probes leave from these (NULL: the kernel's choice) */
+	const struct addr	*source4, *source6;
+	size_t			 line;		/* of monitor: */
+};
+
 struct config {
 	const char		*path;
 	struct dns_conf		 dns;
@@ -78,6 +105,7 @@ struct config {
 	const char		*metrics_file;
 	const char *const	*canaries;
 	size_t			 ncanaries;
+	struct monitor_conf	 monitor;
 
 	/* owned storage */
 	struct arena		*arena;

@@ -11,11 +11,11 @@ rank() {
 	case $1 in
 	util|log|version|parse|diag|addr|sdnotify|jobq)	echo 0 ;;
 	yamlwalk|yamldoc|keyfile)			echo 1 ;;
-	config|config_load|checkspec)			echo 2 ;;
-	probe|probe_type|dnsio|dnsquery|notify)		echo 3 ;;
+	config|config_load|checkspec|vote)		echo 2 ;;
+	probe|probe_type|dnsio|dnsquery|notify|dnsxfr|mirror) echo 3 ;;
 	dnsupdate|health)				echo 4 ;;
 	publish|state|metrics)				echo 5 ;;
-	session)					echo 6 ;;
+	session|quorum)					echo 6 ;;
 	round)						echo 7 ;;
 	cmd|daemon|dstate|reload|sched|scheduler)	echo 8 ;;
 	main)						echo 9 ;;
