@@ -37,7 +37,7 @@ UNITS	 = $(patsubst tests/unit/%.c,$(BUILD)/%,\
 DEPS_DEB = gcc libc6-dev make pkg-config libcurl4-openssl-dev libldns-dev \
 	   libyaml-dev check mandoc libssl-dev openssl \
 	   bind9 bind9-dnsutils knot knot-dnsutils pdns-server \
-	   pdns-backend-sqlite3 sqlite3 jq systemd procps
+	   pdns-backend-sqlite3 sqlite3 jq systemd procps faketime
 
 .PHONY: all check unit integration lint-man lint-layers asan fuzz bench bench-deps deps \
 	valgrind-daemon soak \
