@@ -42,6 +42,16 @@ struct keyfiles {
 void	config_dns_top(struct yamlwalk *, struct keyfiles *,
 	    struct dns_layer *, yaml_node_t *n, yaml_node_t *root);
 
+/* Chooses d's key: the one named by key:, or the only one in key_file. */
+void	config_dns_key(struct yamlwalk *, struct keyfiles *, struct dns_layer *d);
+
+/*
+ * The monitor: section n (NULL: not written) into cfg->monitor, once the
+ * sites are read; its DNS is top's, with monitor.key_file and key.
+ */
+void	config_monitor(struct yamlwalk *, struct keyfiles *, struct config *cfg,
+	    const struct dns_layer *top, yaml_node_t *n);
+
 /* A site's dns: n over top, in the walk's arena. */
 const struct dns_conf *config_dns_site(struct yamlwalk *, struct keyfiles *,
 	    const struct dns_layer *top, yaml_node_t *n);

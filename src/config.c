@@ -55,7 +55,7 @@ struct loader {
 	struct config		*cfg;
 	struct dns_layer	 dns;
 	struct opts		 defaults;
-	yaml_node_t		*n_dns, *n_defaults, *n_sites;
+	yaml_node_t		*n_dns, *n_defaults, *n_sites, *n_monitor;
 	struct keyfiles		 kfs;
 	struct owner		*names, *recs;	/* for sites_unique() */
 	size_t			 nnames, nrecs, caprecs;
@@ -461,6 +461,8 @@ f_stash(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 		l->n_dns = n;
 	else if (strcmp(key, "defaults") == 0)
 		l->n_defaults = n;
+	else if (strcmp(key, "monitor") == 0)
+		l->n_monitor = n;
 	else
 		l->n_sites = n;
 }
@@ -545,6 +547,7 @@ static const struct yw_field top_fields[] = {
 	YW_MAP_SELF("notify", notify_fields),
 	YW_KEY("metrics_file", f_metrics_file),
 	YW_KEY("canaries", f_canaries),
+	YW_KEY("monitor", f_stash),
 };
 
 static void
@@ -602,6 +605,7 @@ document_load(struct loader *l, yaml_node_t *root)
 		    "monitor)");
 	else
 		sites_load(l, l->n_sites);
+	config_monitor(&l->w, &l->kfs, l->cfg, &l->dns, l->n_monitor);
 }
 
 static void

@@ -116,9 +116,8 @@ key_names(const struct keyfile *kf, char *buf, size_t size)
 		    i ? ", " : "", kf->keys[i].name);
 }
 
-/* Chooses the layer's key: the one named by key:, or the only one. */
-static void
-key_resolve(struct yamlwalk *w, struct keyfiles *k, struct dns_layer *d)
+void
+config_dns_key(struct yamlwalk *w, struct keyfiles *k, struct dns_layer *d)
 {
 	yaml_node_t *at = d->n_key ? d->n_key : d->n_key_file;
 	const struct keyfile *kf;
@@ -160,7 +159,7 @@ dns_finish(struct yamlwalk *w, struct keyfiles *k, struct dns_layer *d,
 		return;
 	}
 	if (d->n_key_file != NULL || d->n_key != NULL)
-		key_resolve(w, k, d);
+		config_dns_key(w, k, d);
 }
 
 void
@@ -186,7 +185,7 @@ config_dns_site(struct yamlwalk *w, struct keyfiles *k,
 	d.n_key_file = d.n_key = d.n_servers = NULL;
 	yw_map(w, "dns", n, dns_fields, NELEM(dns_fields), &d);
 	if (d.conf.key_file != NULL && (d.n_key_file || d.n_key))
-		key_resolve(w, k, &d);
+		config_dns_key(w, k, &d);
 	c = arena_alloc(w->arena, sizeof(*c));
 	*c = d.conf;
 	return c;
