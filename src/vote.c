@@ -449,12 +449,13 @@ static int
 get_u64(const char *key, const char *val, uint64_t max, uint64_t *out,
     char *err, size_t errlen)
 {
-	char e[PARSE_ERRLEN], b[128];
+	char e[PARSE_ERRLEN], b[2 * PARSE_ERRLEN];
 	unsigned long long v;
 
+	/* parse_uint's reason shows the value */
 	if (parse_uint(val, 0, max, &v, e, sizeof(e)) == -1) {
-		snprintf(err, errlen, "bad %s=%s: %s", key, show(val, b,
-		    sizeof(b)), e);
+		snprintf(err, errlen, "bad %s=: %s", key, str_escape(b, e,
+		    sizeof(b)));
 		return -1;
 	}
 	*out = v;
@@ -549,14 +550,15 @@ site_add(struct site_acc *a, const char *val)
 static int
 site_done(const struct site_acc *a, char *out, char *err, size_t errlen)
 {
-	char e[PARSE_ERRLEN];
+	char e[PARSE_ERRLEN], b[2 * PARSE_ERRLEN];
 
 	if (!a->seen)
 		snprintf(err, errlen, "no site=");
 	else if (a->overflow)
 		snprintf(err, errlen, "site= longer than a name");
 	else if (parse_dname(a->buf, 0, out, e, sizeof(e)) == -1)
-		snprintf(err, errlen, "bad site=: %s", e);
+		snprintf(err, errlen, "bad site=: %s", str_escape(b, e,
+		    sizeof(b)));
 	else
 		return 0;
 	return -1;
@@ -587,7 +589,7 @@ get_want(const char *key, const char *val, bool none_ok,
 static int
 get_set(struct vote_view *v, const char *val, char *err, size_t errlen)
 {
-	char a[TXT_STRMAX + 1], e[PARSE_ERRLEN], b[128];
+	char a[TXT_STRMAX + 1], e[PARSE_ERRLEN], b[2 * PARSE_ERRLEN];
 	const char *p, *comma;
 	size_t k;
 
@@ -600,18 +602,17 @@ get_set(struct vote_view *v, const char *val, char *err, size_t errlen)
 			k = sizeof(a) - 1;
 		memcpy(a, p, k);
 		a[k] = '\0';
+		if (k == 0 || (*comma == ',' && comma[1] == '\0')) {
+			snprintf(err, errlen, "an empty address in set=");
+			return -1;
+		}
 		v->set = xreallocarray(v->set, v->nset + 1, sizeof(*v->set));
-		if (k == 0 || addr_parse(a, &v->set[v->nset], e,
-		    sizeof(e)) == -1) {
-			snprintf(err, errlen, "bad address %s in set=: %s",
-			    show(a, b, sizeof(b)), k ? e : "empty");
+		if (addr_parse(a, &v->set[v->nset], e, sizeof(e)) == -1) {
+			snprintf(err, errlen, "bad address in set=: %s",
+			    str_escape(b, e, sizeof(b)));
 			return -1;
 		}
 		v->nset++;
-		if (*comma == ',' && comma[1] == '\0') {
-			snprintf(err, errlen, "bad address in set=: empty");
-			return -1;
-		}
 	}
 	return 0;
 }
