@@ -143,7 +143,7 @@ valgrind-daemon: deps
 # FUZZ_SECONDS on its seed corpus in tests/fuzz/corpus/TARGET and fails on
 # a crash, leak or UB.  New inputs found go to build/fuzz/corpus-TARGET.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= config keyfile state dnsreply probe
+FUZZ_TARGETS ?= config keyfile state dnsreply probe votes
 FUZZ_DEB = clang libclang-rt-14-dev
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
 fuzz: etc/example.key
