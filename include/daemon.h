@@ -19,6 +19,7 @@
 #include "jobq.h"
 #include "notify.h"
 #include "probe.h"
+#include "quorum.h"
 #include "round.h"
 #include "session.h"
 #include "state.h"
@@ -67,7 +68,14 @@ struct job {			/* work on its way through the DNS thread */
 	const struct config *cfg;	/* whose sites it borrows */
 	uint64_t	 t0;		/* when its deciding probes ended */
 	struct pubjob	*pj;		/* an update, or */
-	struct batch	*b;		/* a batch waiting for its reads */
+	struct batch	*b;		/* a batch waiting for its reads, or */
+	struct votejob	*vj;		/* the exchange with the peers */
+};
+
+/* Updates waiting for the exchange with the peers (rule 13). */
+struct vwait {
+	struct pubjob	*pj;
+	uint64_t	 t0;
 };
 
 /*
@@ -105,6 +113,13 @@ struct daemon {
 	struct retired		*retired;
 	struct notifier		**old_notify;	/* retired by reloads */
 	size_t			 nold_notify;
+
+	/* several monitors: one exchange at a time, every shortest
+	 * interval and whenever updates wait for one */
+	bool			 vote_busy, vote_again;
+	uint64_t		 vote_due;
+	struct vwait		*vwait;
+	size_t			 nvwait;
 
 	/* reloads: sitelist.yaml is loaded off the loop */
 	struct load		*load;		/* under way */

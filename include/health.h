@@ -105,7 +105,8 @@ enum health_action {
 	HA_BOTH_DOWN,	/* everything down: fail static */
 	HA_ISOLATED,	/* canaries failed: this round counts for nothing */
 	HA_HELD,	/* held by flip: no automatic change */
-	HA_DRIFT	/* changed behind our back: hands off until flip/release */
+	HA_DRIFT,	/* changed behind our back: hands off until flip/release */
+	HA_QUORUM	/* rule 13: a change its peers do not agree to yet */
 };
 const char	*health_action_str(enum health_action);
 
@@ -173,5 +174,19 @@ void	health_learned(struct site_state *, const struct site *,
 	    const struct addr *published, size_t n);
 bool	health_take_foreign(struct site_state *ours,
 	    const struct site_state *theirs);
+
+/*
+ * Rule 13, several monitors.  health_want(): the side and set this
+ * monitor's own probes say st should publish, as health_step() would
+ * decide it but for holds and drift (the view it publishes to its
+ * peers): HA_PUBLISH with *side and want[0..*n) (room for every
+ * address), or HA_WAIT or HA_BOTH_DOWN when it wants no change.
+ * health_no_quorum(): the automatic change d is not agreed: it is not
+ * made (a switch is undone as health_unswitch() does), d says why.
+ */
+enum health_action health_want(const struct site_state *, enum side *side,
+	    struct addr *want, size_t *n);
+void	health_no_quorum(struct site_state *, struct health_decision *d,
+	    const char *why);
 
 #endif

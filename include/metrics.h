@@ -12,11 +12,29 @@
 #include "config.h"
 #include "state.h"
 
+/* Rule 17: one peer of several monitors, as this one sees it. */
+struct metrics_peer {
+	const char	*id;
+	bool		 fresh;
+	double		 age;		/* s since its heartbeat was seen to
+					   change; < 0: not yet */
+	size_t		 want[3];	/* its views: none, primary, failover */
+};
+
+struct metrics_peers {
+	unsigned			 quorum;
+	size_t				 nfresh;
+	bool				 lost;
+	const struct metrics_peer	*p;
+	size_t				 n;
+};
+
 struct metrics_round {
 	double	seconds;	/* the last round's duration */
 	time_t	at;		/* when it ended */
 	bool	isolated;	/* the canaries all failed */
 	bool	daemon;
+	const struct metrics_peers *peers;	/* NULL: no peers */
 };
 
 /* Writes path atomically (temp file, rename); -1 with errno. */

@@ -26,7 +26,9 @@ enum event_kind {
 	EV_DRIFT,		/* records changed by someone else */
 	EV_MONITOR_ISOLATED,	/* every canary failed */
 	EV_STATE_BROKEN,	/* the state file could not be read */
-	EV_CERT_EXPIRING	/* a certificate expires within cert_warn */
+	EV_CERT_EXPIRING,	/* a certificate expires within cert_warn */
+	EV_QUORUM_LOST,		/* fewer than quorum monitors fresh */
+	EV_QUORUM_REGAINED	/* quorum again */
 };
 const char	*event_str(enum event_kind);
 

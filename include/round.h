@@ -87,6 +87,13 @@ bool	round_canary_verdict(const struct probe_req *q,
 	    const struct probe_result *res, size_t n);
 bool	round_canaries(const struct config *, struct prober *);
 
+/*
+ * The exchange with the peers on this thread (quorum.h): views and
+ * heartbeat when beat, the holds not sent yet, the transfer when fetch.
+ * Sets r->failed when it failed.  Nothing without monitor.peers.
+ */
+void	round_vote(struct round *, bool beat, bool fetch);
+
 /* check: canaries, probes, reads, decisions, updates, all on this thread. */
 void	round_check(struct round *, struct prober *);
 /* The read stage on this thread (flip and release, before they write). */
@@ -135,7 +142,7 @@ void	round_decide(struct round *, struct probe_result **per, bool iso);
  * state (by site name).  The job borrows the sites' configuration, which
  * must outlive it.
  */
-enum pub_result { PUB_FAILED, PUB_APPLIED, PUB_DRIFT, PUB_DRY };
+enum pub_result { PUB_FAILED, PUB_APPLIED, PUB_DRIFT, PUB_DRY, PUB_UNAGREED };
 
 struct pubsite {
 	const struct site	*site;
@@ -143,6 +150,8 @@ struct pubsite {
 	struct addr		*expect;	/* with cas: served now (req's) */
 	struct publish_req	 req;
 	bool			 skip;	/* cannot be tried: why says why */
+	bool			 held_now;	/* unagreed: a peer's hold came
+						   in since the decision */
 	enum pub_result		 result;
 	char			 why[320];
 };
@@ -154,6 +163,13 @@ struct pubjob {
 };
 
 struct pubjob	*round_pubjob(struct round *);
+/*
+ * Rule 13, with monitor.peers: every automatic change of j that does
+ * not have its quorum (quorum_agrees) is taken out (skip, PUB_UNAGREED;
+ * round_pubjob_done() undoes it in the state).  After the round's
+ * exchange (round_vote, or the daemon's).  Returns how many remain.
+ */
+size_t		 round_pubjob_gate(struct round *, struct pubjob *j);
 void		 pubjob_run(struct pubjob *);
 /* What p's publisher outcome means (result, why, the dry run's plan);
  * pubjob_run() calls it for every site it published. */

@@ -19,6 +19,8 @@
 #include "notify.h"
 #include "state.h"
 
+struct votes;			/* quorum.h */
+
 struct session {
 	struct config	*cfg;		/* owned */
 	struct state	 st;
@@ -28,6 +30,7 @@ struct session {
 	bool		 state_broken;	/* the file was damaged (moved aside) */
 	time_t		 now;		/* of the work at hand */
 	struct notifier	*notify;	/* NULL: none configured, or -n */
+	struct votes	*votes;		/* NULL: no monitor.peers */
 };
 
 enum session_status {

@@ -27,10 +27,10 @@
  * The version written.  Every new key is a new version: the loader that
  * came before it takes an unknown key for damage, so it must see a
  * version it does not read (and leave the file alone) instead.  Version
- * 2 added cert and alerts.cert_expiring; version 1 files load as they
- * are.
+ * 2 added cert and alerts.cert_expiring, version 3 a site's hold_unsent
+ * and alerts.quorum_lost; older files load as they are.
  */
-#define STATE_VERSION		2
+#define STATE_VERSION		3
 #define STATE_VERSION_OLDEST	1	/* the oldest one read */
 
 /* Counted since the state file was made (Prometheus counters). */
@@ -54,6 +54,12 @@ struct state_site {
 	/* repeated alerts: when last sent; 0 while the condition is off */
 	time_t			 alert_both_down, alert_update_failed;
 	time_t			 alert_cert_expiring;
+	/* rule 15: the hold (or its end) is not in the votes zone yet */
+	bool			 hold_unsent;
+	int64_t			 hold_set_ms;	/* when another process's hold
+						   was taken in (not saved) */
+	uint32_t		 quorum_note;	/* the last "waiting for
+						   quorum" logged (a hash) */
 };
 
 struct state {
@@ -64,6 +70,7 @@ struct state {
 	size_t			*slot;
 	size_t			 nslot, cap;
 	time_t			 alert_isolated;	/* as alert_* above */
+	time_t			 quorum_lost;	/* rule 14: since; 0: not */
 	/* rounds in which no probe could run (all local errors) */
 	time_t			 blind_since;	/* 0: probes run */
 	char			 blind_cause[160];

@@ -37,6 +37,11 @@ char		*arena_strndup(struct arena *, const char *, size_t);
 
 /* Milliseconds on CLOCK_MONOTONIC: deadlines, schedules, durations. */
 uint64_t mono_ms(void);
+/* The wall clock in ms: for what must survive between runs (a peer's
+ * heartbeat seen), never for deadlines. */
+int64_t	 real_ms(void);
+/* A hash of s (FNV-1a), for indexes and to tell texts apart. */
+uint64_t str_hash(const char *s);
 
 /* Copies at most size-1 bytes and NUL-terminates; returns strlen(src). */
 size_t	 str_copy(char *dst, const char *src, size_t size);

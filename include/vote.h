@@ -22,7 +22,8 @@
  * later writer may add some) and refuses another version.
  *
  *	heartbeat  "v=1" "beat=N" "at=2026-12-02T08:00:00Z" "every=10"
- *		   N changes every round (a counter); at and every (the
+ *		   N changes every round (the writer's clock in ms, or one
+ *		   more than the last when that is not more); at and every (the
  *		   round period, s) are for people: freshness is judged
  *		   from when the reader saw N change, on its own clock.
  *	view	   "v=1" "site=NAME" "want=primary|failover|none"
@@ -30,7 +31,8 @@
  *		   want none: no change wanted (everything down, the
  *		   failover not known yet, held, drift); set: the addresses
  *		   the writer would publish (repeated "set=" strings are
- *		   joined: a string holds 255 octets); why: at most 160
+ *		   joined, as are repeated "site=" strings: a string holds
+ *		   255 octets, a name may need two); why: at most 160
  *		   octets, control characters replaced by '?'.
  *	hold	   "v=1" "site=NAME" "side=primary|failover" "until=T"
  *		   "by=ID" "who=USER" "reason=TEXT"

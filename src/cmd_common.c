@@ -107,7 +107,7 @@ int
 cmd_round_close(struct session *ss, struct round *r)
 {
 	struct metrics_round m = { r->seconds, time(NULL), r->isolated,
-	    false };
+	    false, NULL };
 	int rc = r->failed ? EX_TEMPFAIL : EX_OK;
 
 	cmd_print_plans(r);

@@ -67,6 +67,38 @@ warn_down(const struct site *s, const struct site_state *st, enum side side)
 			    side_str(side), a[i].addr.text, a[i].last_error);
 }
 
+/* Who holds a site: with peers, which monitor it was flipped on too. */
+static const char *
+holder(const struct session *ss, char *buf, size_t size)
+{
+	if (!ss->cfg->monitor.enabled)
+		return who();
+	snprintf(buf, size, "%s@%s", who(), ss->cfg->monitor.id);
+	return buf;
+}
+
+/*
+ * Rule 15: the holds (or their ends) go to the votes zone for every
+ * peer; one not sent is retried by the next round here, and until then
+ * the peers do not know of it: said, and exit 75.
+ */
+static void
+holds_send(struct round *r)
+{
+	size_t i;
+
+	if (r->ss->votes == NULL || r->ss->dry_run)
+		return;
+	round_vote(r, false, false);
+	for (i = 0; i < r->nsites; i++)
+		if (round_site_state(r, i)->hold_unsent) {
+			log_warnx("%s: the peers are not told yet (the votes "
+			    "zone did not take it); the next round here "
+			    "retries", r->sites[i]->name);
+			r->failed = true;
+		}
+}
+
 /* Holds site i of r on side (until: 0, or when --for ends); rule 6. */
 static void
 flip_one(const struct globals *g, struct round *r, size_t i, enum side side,
@@ -74,10 +106,11 @@ flip_one(const struct globals *g, struct round *r, size_t i, enum side side,
 {
 	const struct site *s = r->sites[i];
 	struct state_site *x = round_site_state(r, i);
-	char text[512];
+	char text[512], by[160];
 
 	snprintf(text, sizeof(text), "flipped to %s by %s%s%s", side_str(side),
-	    who(), until ? " for " : "", until ? g->for_duration : "");
+	    holder(r->ss, by, sizeof(by)), until ? " for " : "", until ?
+	    g->for_duration : "");
 	if (g->reason != NULL)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text),
 		    ": %s", g->reason);
@@ -85,8 +118,9 @@ flip_one(const struct globals *g, struct round *r, size_t i, enum side side,
 	    SIDE_PRIMARY ? s->primary : s->failover, side == SIDE_PRIMARY ?
 	    s->nprimary : s->nfailover, text);
 	warn_down(s, &x->st, side);
-	health_flip(&x->st, side, until, who(), g->reason ? g->reason : "");
+	health_flip(&x->st, side, until, by, g->reason ? g->reason : "");
 	x->pending = false;
+	x->hold_unsent = r->ss->votes != NULL;
 }
 
 int
@@ -124,6 +158,7 @@ cmd_flip(const struct globals *g, int argc, char **argv)
 		flip_one(g, &r, i, side, ms ? ss.now + (time_t)((ms + 999) /
 		    1000) : 0);
 	round_apply(&r);
+	holds_send(&r);
 	/* nothing to publish: still say who held it, and why (rule 9) */
 	for (i = 0; i < r.nsites; i++)
 		if (r.d[i].action == HA_HELD)
@@ -167,7 +202,7 @@ cmd_release(const struct globals *g, int argc, char **argv)
 	struct session ss;
 	struct round r;
 	size_t i, npub = 0;
-	char text[512];
+	char text[512], by[160];
 	int rc;
 
 	if (reason_check(g) == -1)
@@ -192,13 +227,15 @@ cmd_release(const struct globals *g, int argc, char **argv)
 		if (pub != &none)
 			free(pub);
 		x->pending = false;
+		x->hold_unsent = ss.votes != NULL;
 		snprintf(text, sizeof(text), "released by %s%s%s; automatic "
-		    "control again", who(), g->reason ? ": " : "", g->reason ?
-		    g->reason : "");
+		    "control again", holder(&ss, by, sizeof(by)), g->reason ?
+		    ": " : "", g->reason ? g->reason : "");
 		log_info("%s: %s", s->name, text);
 		session_event(&ss, EV_RELEASE, s, x->st.side, x->st.side, NULL,
 		    0, text);
 	}
 	round_apply(&r);
+	holds_send(&r);
 	return cmd_round_close(&ss, &r);
 }

@@ -12,8 +12,10 @@
 #include "cmd.h"
 #include "config.h"
 #include "health.h"
+#include "quorum.h"
 #include "state.h"
 #include "util.h"
+#include "vote.h"
 
 static void
 when(time_t t, char *buf, size_t size)
@@ -71,8 +73,46 @@ text_addrs(const char *side, const struct addr_state *a, size_t n)
 	}
 }
 
+/* "12s", "5m", or "?" for not known. */
 static void
-text_site(const struct site *s, const struct state_site *x)
+age_text(int64_t ms, char *buf, size_t size)
+{
+	if (ms < 0)
+		snprintf(buf, size, "?");
+	else if (ms < 120000)
+		snprintf(buf, size, "%llds", (long long)(ms / 1000));
+	else
+		duration_short(ms / 1000, buf, size);
+}
+
+/* Rule 17: each monitor's view of s and its age. */
+static void
+text_views(const struct votes *v, const struct site *s, int64_t now)
+{
+	struct peer_view pv[MONITOR_MAX_PEERS];
+	char age[32], why[4 * VOTE_WHY_MAX + 1];
+	size_t i;
+
+	if (v == NULL)
+		return;
+	quorum_views(v, s->name, now, pv);
+	for (i = 0; i < v->npeer; i++) {
+		age_text(pv[i].age_ms, age, sizeof(age));
+		printf("  %-9s %-12s ", i == 0 ? "views" : "",
+		    pv[i].peer->id);
+		if (!pv[i].has)
+			printf("(no view)");
+		else
+			printf("%-8s %s ago: %s", vote_want_str(pv[i].v.want),
+			    age, SAFE(why, pv[i].v.why));
+		printf("%s\n", pv[i].peer->fresh ? "" : " [stale]");
+	}
+	peer_views_clear(pv, v->npeer);
+}
+
+static void
+text_site(const struct site *s, const struct state_site *x,
+    const struct votes *v, int64_t now)
 {
 	const struct site_state *st;
 	char buf[512], t[64], who[4 * sizeof(st->hold.who)];
@@ -109,6 +149,10 @@ text_site(const struct site *s, const struct state_site *x)
 	if (st->drift)
 		printf("  DRIFT     the records were changed by someone else; "
 		    "no automatic change until flip or release\n");
+	if (x->hold_unsent)
+		printf("  UNSENT    the hold (or its end) is not in the votes "
+		    "zone yet: the peers do not know of it\n");
+	text_views(v, s, now);
 	printf("\n");
 }
 
@@ -162,7 +206,47 @@ json_addr_states(const char *side, const struct addr_state *a, size_t n,
 }
 
 static void
-json_site(const struct site *s, const struct state_site *x)
+json_age(int64_t ms)
+{
+	if (ms < 0)
+		printf("null");
+	else
+		printf("%lld", (long long)(ms / 1000));
+}
+
+static void
+json_views(const struct votes *v, const struct site *s, int64_t now)
+{
+	struct peer_view pv[MONITOR_MAX_PEERS];
+	size_t i;
+
+	if (v == NULL)
+		return;
+	quorum_views(v, s->name, now, pv);
+	printf(",\"views\":[");
+	for (i = 0; i < v->npeer; i++) {
+		printf("%s{\"peer\":", i ? "," : "");
+		json_str(pv[i].peer->id);
+		printf(",\"fresh\":%s,\"want\":", pv[i].peer->fresh ? "true" :
+		    "false");
+		if (pv[i].has) {
+			printf("\"%s\",\"set\":", vote_want_str(pv[i].v.want));
+			json_addrs(pv[i].v.set, pv[i].v.nset);
+			printf(",\"why\":");
+			json_str(pv[i].v.why);
+		} else
+			printf("null");
+		printf(",\"age\":");
+		json_age(pv[i].age_ms);
+		putchar('}');
+	}
+	putchar(']');
+	peer_views_clear(pv, v->npeer);
+}
+
+static void
+json_site(const struct site *s, const struct state_site *x,
+    const struct votes *v, int64_t now)
 {
 	const struct site_state *st;
 	bool first = true;
@@ -205,7 +289,12 @@ json_site(const struct site *s, const struct state_site *x)
 	printf(",\"addresses\":[");
 	json_addr_states("primary", st->primary, st->nprimary, &first);
 	json_addr_states("failover", st->failover, st->nfailover, &first);
-	printf("]}");
+	printf("]");
+	if (v != NULL)
+		printf(",\"hold_unsent\":%s", x->hold_unsent ? "true" :
+		    "false");
+	json_views(v, s, now);
+	printf("}");
 }
 
 /* The monitor's own condition, before the sites: a round that could
@@ -221,6 +310,106 @@ text_monitor(const struct state *st)
 	printf("MONITOR   no probe could run since %s: %s\n"
 	    "          rounds count for no site; the health below is "
 	    "from before\n\n", t, SAFE(e, st->blind_cause));
+}
+
+/* Rule 17: the monitors, as this one's copy of the votes zone shows. */
+static void
+text_peers(const struct votes *v, const struct state *st, int64_t now)
+{
+	char age[32], t[64], e[1200];
+	size_t i;
+
+	if (v == NULL)
+		return;
+	printf("MONITORS  quorum %u of %zu, %zu fresh (this one: %s)%s\n",
+	    v->mon->quorum, v->npeer, v->nfresh, v->mon->id,
+	    v->mirror.synced ? "" : "; the votes zone was never transferred");
+	for (i = 0; i < v->npeer; i++) {
+		const struct peer_state *p = &v->peer[i];
+
+		age_text(p->beat_seen_ms ? now - p->beat_seen_ms : -1, age,
+		    sizeof(age));
+		printf("          %-12s %-6s ", p->id, p->fresh ? "fresh" :
+		    "STALE");
+		if (!p->seen)
+			printf("no heartbeat in the votes zone\n");
+		else if (p->beat_seen_ms == 0)
+			printf("heartbeat not seen to change yet\n");
+		else
+			printf("heartbeat changed %s ago\n", age);
+	}
+	if (st->quorum_lost != 0) {
+		when(st->quorum_lost, t, sizeof(t));
+		printf("          QUORUM LOST since %s: no automatic change\n",
+		    t);
+	}
+	if (v->err[0] != '\0')
+		printf("          %s\n", SAFE(e, v->err));
+	printf("\n");
+}
+
+static void
+json_peers(const struct votes *v, const struct state *st, int64_t now)
+{
+	size_t i, n;
+
+	if (v == NULL)
+		return;
+	printf(",\"monitor\":{\"id\":");
+	json_str(v->mon->id);
+	printf(",\"quorum\":%u,\"quorum_lost\":%s,\"quorum_lost_since\":%lld",
+	    v->mon->quorum, st->quorum_lost ? "true" : "false",
+	    (long long)st->quorum_lost);
+	printf(",\"fresh\":[");
+	for (n = 0, i = 0; i < v->npeer; i++)
+		if (v->peer[i].fresh) {
+			printf("%s", n++ ? "," : "");
+			json_str(v->peer[i].id);
+		}
+	printf("],\"stale\":[");
+	for (n = 0, i = 0; i < v->npeer; i++)
+		if (!v->peer[i].fresh) {
+			printf("%s", n++ ? "," : "");
+			json_str(v->peer[i].id);
+		}
+	printf("],\"peers\":[");
+	for (i = 0; i < v->npeer; i++) {
+		const struct peer_state *p = &v->peer[i];
+
+		printf("%s{\"id\":", i ? "," : "");
+		json_str(p->id);
+		printf(",\"self\":%s,\"fresh\":%s,\"beat\":", p->self ? "true" :
+		    "false", p->fresh ? "true" : "false");
+		if (p->seen)
+			printf("%llu", (unsigned long long)p->beat.beat);
+		else
+			printf("null");
+		printf(",\"age\":");
+		json_age(p->seen && p->beat_seen_ms ? now - p->beat_seen_ms :
+		    -1);
+		putchar('}');
+	}
+	printf("]");
+	for (i = 0; i < v->npeer; i++)
+		if (v->peer[i].self) {
+			printf(",\"heartbeat\":{\"beat\":");
+			if (v->peer[i].seen)
+				printf("%llu", (unsigned long long)
+				    v->peer[i].beat.beat);
+			else
+				printf("null");
+			printf(",\"age\":");
+			json_age(v->peer[i].seen && v->peer[i].beat_seen_ms ?
+			    now - v->peer[i].beat_seen_ms : -1);
+			putchar('}');
+		}
+	printf(",\"synced\":%s,\"serial\":", v->mirror.synced ? "true" :
+	    "false");
+	if (v->mirror.synced)
+		printf("%u", (unsigned)v->mirror.serial);
+	else
+		printf("null");
+	printf("}");
 }
 
 static void
@@ -247,10 +436,12 @@ int
 cmd_status(const struct globals *g, int argc, char **argv)
 {
 	struct config *cfg;
+	struct votes *v;
 	struct state st;
 	struct diags d;
 	const char *path;
 	size_t i, shown = 0;
+	int64_t now = real_ms();
 	int rc;
 
 	if ((cfg = cmd_config_load(g, false)) == NULL)
@@ -270,14 +461,19 @@ cmd_status(const struct globals *g, int argc, char **argv)
 		return 1;
 	}
 	diags_clear(&d);
+	if ((v = votes_open(&cfg->monitor, path)) != NULL)
+		quorum_judge(v, now);
 	if (g->json)
 		printf("{\"state_file\":");
 	if (g->json) {
 		json_str(path);
 		json_monitor(&st);
+		json_peers(v, &st, now);
 		printf(",\"sites\":[");
-	} else
+	} else {
 		text_monitor(&st);
+		text_peers(v, &st, now);
+	}
 	for (i = 0; i < cfg->nsites; i++) {
 		const struct site *s = &cfg->sites[i];
 
@@ -285,14 +481,15 @@ cmd_status(const struct globals *g, int argc, char **argv)
 			continue;
 		if (g->json) {
 			printf("%s", shown ? "," : "");
-			json_site(s, state_find(&st, s->name));
+			json_site(s, state_find(&st, s->name), v, now);
 		} else
-			text_site(s, state_find(&st, s->name));
+			text_site(s, state_find(&st, s->name), v, now);
 		shown++;
 	}
 	if (g->json)
 		printf("]}\n");
 	state_clear(&st);
+	votes_free(v);
 	config_free(cfg);
 	if (shown == 0 && argc > 1) {
 		fprintf(stderr, "dnsfailover: no site matches\n");

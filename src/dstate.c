@@ -154,6 +154,7 @@ dstate_save(struct daemon *dm, uint64_t now)
 		dm->last_save = now;	/* tried again after the gap */
 		return;
 	}
+	(void)votes_save(dm->ss.votes);
 	if (dm->save_failed)
 		log_info("the state is saved to %s again", dm->ss.path);
 	dm->save_failed = false;
@@ -166,7 +167,7 @@ void
 dstate_metrics(struct daemon *dm, uint64_t now, bool force)
 {
 	struct metrics_round m = { dm->last_round, dm->last_round_at, dm->iso,
-	    true };
+	    true, NULL };
 
 	if (dm->g->dry_run || dm->ss.cfg->metrics_file == NULL ||
 	    (!force && now - dm->last_metrics < METRICS_MIN_MS))

@@ -49,6 +49,7 @@ static const char *const actions[] = {
 	[HA_ISOLATED] = "monitor isolated",
 	[HA_HELD] = "held",
 	[HA_DRIFT] = "drift",
+	[HA_QUORUM] = "waiting for quorum",
 };
 
 const char *
@@ -442,6 +443,32 @@ health_step(const struct site *s, struct site_state *st,
 			d->action = HA_NONE;	/* rule 5 */
 	}
 	explain(st, d);
+}
+
+enum health_action
+health_want(const struct site_state *st, enum side *side, struct addr *want,
+    size_t *n)
+{
+	struct health_decision d;
+	enum health_action a;
+
+	memset(&d, 0, sizeof(d));
+	d.want = want;
+	a = choose(st, &d);
+	*side = d.want_side;
+	*n = d.nwant;
+	return a;
+}
+
+void
+health_no_quorum(struct site_state *st, struct health_decision *d,
+    const char *why)
+{
+	if (d->side_changed)
+		health_unswitch(st, d);
+	d->action = HA_QUORUM;
+	d->side_changed = false;
+	snprintf(d->reason, sizeof(d->reason), "%s", why);
 }
 
 void

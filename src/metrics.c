@@ -141,6 +141,51 @@ per_address(FILE *fp, const struct state *st, enum addr_value v)
 	}
 }
 
+/* Rule 17: the peers of several monitors, as this one sees them. */
+static void
+peers(FILE *fp, const struct metrics_peers *mp)
+{
+	static const char *const wants[] = { "none", "primary", "failover" };
+	size_t i, k;
+
+	family(fp, "quorum_needed", "gauge", "Monitors that must agree before "
+	    "a switch (monitor.quorum).");
+	fprintf(fp, P "quorum_needed %u\n", mp->quorum);
+	family(fp, "monitors_fresh", "gauge", "Monitors whose views count now "
+	    "(this one included when its votes go in).");
+	fprintf(fp, P "monitors_fresh %zu\n", mp->nfresh);
+	family(fp, "quorum_lost", "gauge", "1 while fewer monitors are fresh "
+	    "than the quorum needs (no automatic change).");
+	fprintf(fp, P "quorum_lost %d\n", mp->lost);
+	family(fp, "peer_fresh", "gauge", "1 while the peer's heartbeat was "
+	    "seen to change within monitor.fresh.");
+	for (i = 0; i < mp->n; i++) {
+		fputs(P "peer_fresh{", fp);
+		label(fp, "peer", mp->p[i].id, true);
+		fprintf(fp, "} %d\n", mp->p[i].fresh);
+	}
+	family(fp, "peer_heartbeat_age_seconds", "gauge", "Since this monitor "
+	    "saw the peer's heartbeat change, on its own clock (NaN: not "
+	    "yet).");
+	for (i = 0; i < mp->n; i++) {
+		fputs(P "peer_heartbeat_age_seconds{", fp);
+		label(fp, "peer", mp->p[i].id, true);
+		if (mp->p[i].age < 0)
+			fputs("} NaN\n", fp);
+		else
+			fprintf(fp, "} %.3f\n", mp->p[i].age);
+	}
+	family(fp, "peer_views", "gauge", "The peer's views of the sites, by "
+	    "the side they want.");
+	for (i = 0; i < mp->n; i++)
+		for (k = 0; k < 3; k++) {
+			fputs(P "peer_views{", fp);
+			label(fp, "peer", mp->p[i].id, true);
+			label(fp, "want", wants[k], false);
+			fprintf(fp, "} %zu\n", mp->p[i].want[k]);
+		}
+}
+
 static void
 write_all(FILE *fp, const struct config *cfg, const struct state *st,
     const struct metrics_round *m)
@@ -196,6 +241,8 @@ write_all(FILE *fp, const struct config *cfg, const struct state *st,
 	family(fp, "last_round_timestamp_seconds", "gauge", "When the last "
 	    "round ended, in seconds since the epoch.");
 	fprintf(fp, P "last_round_timestamp_seconds %lld\n", (long long)m->at);
+	if (m->peers != NULL)
+		peers(fp, m->peers);
 }
 
 struct all {

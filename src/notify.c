@@ -77,6 +77,8 @@ static const char *const kinds[] = {
 	[EV_MONITOR_ISOLATED] = "monitor_isolated",
 	[EV_STATE_BROKEN] = "state_broken",
 	[EV_CERT_EXPIRING] = "cert_expiring",
+	[EV_QUORUM_LOST] = "quorum_lost",
+	[EV_QUORUM_REGAINED] = "quorum_regained",
 };
 
 const char *

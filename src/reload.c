@@ -203,6 +203,13 @@ reload_swap(struct daemon *dm)
 		    "daemon is restarted; still using %s",
 		    cmd_state_path(dm->g, cfg), dm->ss.path);
 	dm->ss.cfg = cfg;
+	if (dm->ss.votes != NULL && cfg->monitor.enabled)
+		votes_reconfigure(dm->ss.votes, &cfg->monitor);
+	else if (dm->ss.votes != NULL || cfg->monitor.enabled) {
+		(void)votes_save(dm->ss.votes);
+		votes_free(dm->ss.votes);
+		dm->ss.votes = votes_open(&cfg->monitor, dm->ss.path);
+	}
 	sched_configure(dm, now);
 	if (!same_notify(old, cfg)) {
 		/* the old one delivers what is queued, on its own time;

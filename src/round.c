@@ -22,6 +22,7 @@
 #include "notify.h"
 #include "probe.h"
 #include "publish.h"
+#include "quorum.h"
 #include "round.h"
 #include "state.h"
 #include "util.h"
@@ -335,6 +336,8 @@ round_decide(struct round *r, struct probe_result **per, bool iso)
 			count_probes(r, i, per ? per[i] : NULL);
 		health_step(r->sites[i], &x->st, per ? per[i] : NULL,
 		    iso || blind != NULL, r->ss->now, &r->d[i]);
+		if (d->hold_expired && r->ss->votes != NULL)
+			x->hold_unsent = true;	/* rule 15: ends for all */
 		due = d->action == HA_BOTH_DOWN &&
 		    session_alert_due(r->ss, &x->alert_both_down);
 		/* a publish is told with its outcome, in finish_site(); a
@@ -505,6 +508,45 @@ round_pubjob(struct round *r)
 	return j;
 }
 
+size_t
+round_pubjob_gate(struct round *r, struct pubjob *j)
+{
+	struct state_site *x;
+	char why[1024];
+	size_t i, left = 0;
+
+	for (i = 0; i < j->n; i++) {
+		struct pubsite *p = &j->s[i];
+
+		if (p->skip || j->manual || r->ss->votes == NULL ||
+		    (x = state_find(&r->ss->st, p->site->name)) == NULL) {
+			left += !p->skip;
+			continue;
+		}
+		if (!p->req.cas)	/* a held side, as flip wrote it */
+			;
+		else if (x->st.hold.active) {
+			p->skip = p->held_now = true;
+			p->result = PUB_UNAGREED;
+			snprintf(p->why, sizeof(p->why), "held on another "
+			    "monitor meanwhile");
+			continue;
+		} else if (!quorum_agrees(r->ss, p->site, &p->d, why,
+		    sizeof(why))) {
+			p->skip = true;
+			p->result = PUB_UNAGREED;
+			str_copy(p->why, why, sizeof(p->why));
+			continue;
+		} else if (strlen(p->d.reason) + strlen(why) + 3 <
+		    sizeof(p->d.reason)) {
+			strcat(p->d.reason, "; ");
+			strcat(p->d.reason, why);
+		}
+		left++;
+	}
+	return left;
+}
+
 void
 round_pubjob_judge(struct pubsite *p)
 {
@@ -612,6 +654,21 @@ site_pending(struct round *r, const struct pubsite *p, struct state_site *x,
 		    d->want_side, d->want, d->nwant, p->why);
 }
 
+/* Rule 13: not agreed by enough peers; not made, and said once. */
+static void
+site_unagreed(const struct pubsite *p, struct state_site *x)
+{
+	struct health_decision d = p->d;
+	uint32_t h = (uint32_t)str_hash(p->why) | 1;
+
+	if (!p->held_now)
+		health_no_quorum(&x->st, &d, p->why);
+	x->pending = false;
+	if (x->quorum_note != h)
+		log_info("%s: %s", p->site->name, p->why);
+	x->quorum_note = h;
+}
+
 /* What one site's outcome means for its state, the log and the events. */
 static void
 finish_site(struct round *r, const struct pubjob *j, const struct pubsite *p)
@@ -619,12 +676,19 @@ finish_site(struct round *r, const struct pubjob *j, const struct pubsite *p)
 	struct state_site *x = state_find(&r->ss->st, p->site->name);
 	char line[2048];
 
+	if (p->result == PUB_UNAGREED) {
+		if (x != NULL)
+			site_unagreed(p, x);
+		return;
+	}
 	if (p->result == PUB_DRY) {
 		r->plans = xreallocarray(r->plans, r->nplans + 1,
 		    sizeof(*r->plans));
 		r->plans[r->nplans++] = xstrdup(p->req.plan);
 		return;
 	}
+	if (x != NULL)
+		x->quorum_note = 0;
 	decision_line(&p->d, line, sizeof(line));
 	if (x == NULL)		/* removed by a reload meanwhile */
 		log_info("%s: %s (%s; the site is no longer configured)",
@@ -677,11 +741,25 @@ round_read(struct round *r)
 	readjob_free(j);
 }
 
+void
+round_vote(struct round *r, bool beat, bool fetch)
+{
+	struct votejob *j = quorum_job(r->ss, beat, fetch);
+
+	if (j == NULL)
+		return;
+	votejob_run(j);
+	if (!quorum_job_done(r->ss, j))
+		r->failed = true;
+	votejob_free(j);
+}
+
 static void
 publish(struct round *r)
 {
 	struct pubjob *j = round_pubjob(r);
 
+	round_pubjob_gate(r, j);
 	pubjob_run(j);
 	round_pubjob_done(r, j);
 	pubjob_free(j);
@@ -699,6 +777,9 @@ round_check(struct round *r, struct prober *p)
 		per = probe_all(r, p);
 	round_read(r);
 	round_decide(r, per, iso);
+	/* a monitor whose probes did not count has no view to give */
+	round_vote(r, !iso && per != NULL && r->ss->st.blind_since == 0,
+	    true);
 	publish(r);
 	if (per != NULL)
 		free(per[0]);

@@ -49,6 +49,8 @@ job_run(void *arg)
 
 	if (j->pj != NULL)
 		pubjob_run(j->pj);
+	else if (j->vj != NULL)
+		votejob_run(j->vj);
 	else
 		readjob_run(j->b->rj);
 }
@@ -69,6 +71,84 @@ job_queue(struct daemon *dm, struct pubjob *pj, struct batch *b,
 	j->t0 = t0;
 	dm->cur_jobs++;
 	jobq_submit(dm->dnsq, job_run, job_done, j);
+}
+
+/* ---- the exchange with the peers (rule 13) ---- */
+
+/*
+ * Starts the exchange: views and heartbeat (unless the monitor is cut
+ * off or blind: it then has no view to give), holds not sent, the
+ * transfer.  One at a time; asked for meanwhile, it runs again after.
+ */
+static void
+vote_start(struct daemon *dm, uint64_t now)
+{
+	struct votejob *vj;
+	struct job *j;
+
+	if (dm->ss.votes == NULL)
+		return;
+	if (dm->vote_busy) {
+		dm->vote_again = true;
+		return;
+	}
+	dm->ss.now = time(NULL);
+	dm->vote_again = false;
+	dm->vote_due = now + dm->cevery;
+	if ((vj = quorum_job(&dm->ss, !dm->iso && dm->ss.st.blind_since == 0,
+	    true)) == NULL)
+		return;
+	j = xcalloc(1, sizeof(*j));
+	j->dm = dm;
+	j->vj = vj;
+	j->cfg = dm->ss.cfg;
+	j->t0 = now;
+	dm->cur_jobs++;
+	dm->vote_busy = true;
+	jobq_submit(dm->dnsq, job_run, job_done, j);
+}
+
+/* An update decided: with peers it waits for the next exchange. */
+static void
+update_queue(struct daemon *dm, struct pubjob *pj, uint64_t t0)
+{
+	if (dm->ss.votes == NULL || pj->manual) {
+		job_queue(dm, pj, NULL, t0);
+		return;
+	}
+	dm->vwait = xreallocarray(dm->vwait, dm->nvwait + 1,
+	    sizeof(*dm->vwait));
+	dm->vwait[dm->nvwait].pj = pj;
+	dm->vwait[dm->nvwait++].t0 = t0;
+	vote_start(dm, mono_ms());
+}
+
+static void	set_busy(struct daemon *, const struct site *, bool);
+
+/* The exchange is back: the updates that waited for it, gated. */
+static void
+vote_done(struct daemon *dm, struct votejob *vj)
+{
+	size_t i, k;
+
+	dm->vote_busy = false;
+	quorum_job_done(&dm->ss, vj);
+	votejob_free(vj);
+	for (i = 0; i < dm->nvwait; i++) {
+		struct pubjob *pj = dm->vwait[i].pj;
+
+		if (round_pubjob_gate(&dm->w, pj) > 0) {
+			job_queue(dm, pj, NULL, dm->vwait[i].t0);
+			continue;
+		}
+		round_pubjob_done(&dm->w, pj);
+		for (k = 0; k < pj->n; k++)
+			set_busy(dm, pj->s[k].site, false);
+		pubjob_free(pj);
+	}
+	dm->nvwait = 0;
+	if (dm->vote_again)
+		vote_start(dm, mono_ms());
 }
 
 /* ---- sites ---- */
@@ -196,6 +276,11 @@ schedule(struct daemon *dm, uint64_t now)
 
 	if (dm->stop || dm->next != NULL)	/* a swap waits for quiet */
 		return next;
+	if (dm->ss.votes != NULL && !dm->vote_busy) {
+		if (dm->vote_due <= now)
+			vote_start(dm, now);
+		next = dm->vote_due > now ? dm->vote_due - now : 0;
+	}
 	if (dm->ss.cfg->ncanaries > 0 && dm->cout == 0) {
 		if (dm->cdue <= now + dm->slack) {
 			for (i = 0; i < dm->ss.cfg->ncanaries; i++)
@@ -319,7 +404,7 @@ batch_decide(struct daemon *dm, struct batch *b, struct round *r)
 	}
 	pj = round_pubjob(r);
 	if (pj->n > 0)
-		job_queue(dm, pj, NULL, b->last);
+		update_queue(dm, pj, b->last);
 	else
 		pubjob_free(pj);
 	round_batch_clear(r);
@@ -462,6 +547,8 @@ job_done(void *arg)
 	dm->w.ss = &dm->ss;
 	if (j->b != NULL)
 		read_done(j);
+	else if (j->vj != NULL)
+		vote_done(dm, j->vj);
 	else {
 		/* the figure behind "confirming probe to served" */
 		log_debug("updates of %zu sites done %llu ms after their "
@@ -598,11 +685,12 @@ loop(struct daemon *dm)
 		reload_start(dm);
 		next = schedule(dm, now);
 		if (dm->stop && !probes_in_flight(dm) &&
-		    jobq_inflight(dm->dnsq) == 0) {
+		    jobq_inflight(dm->dnsq) == 0 && dm->nvwait == 0) {
 			reload_join(dm);
 			break;
 		}
-		if (dm->next != NULL && !dm->stop && !probes_in_flight(dm)) {
+		if (dm->next != NULL && !dm->stop && !probes_in_flight(dm) &&
+		    !dm->vote_busy && dm->nvwait == 0) {
 			reload_swap(dm);
 			if (dm->next == NULL)
 				continue;	/* swapped: schedule anew */
@@ -676,6 +764,7 @@ sched_start(struct daemon *dm)
 		return EX_TEMPFAIL;
 	}
 	dm->ss.notify = g->dry_run ? NULL : notify_new(dm->ss.cfg);
+	dm->ss.votes = votes_open(&dm->ss.cfg->monitor, dm->ss.path);
 	dm->ss.now = time(NULL);
 	if (!g->dry_run && session_state_load(&dm->ss) == -1)
 		return 1;
@@ -736,6 +825,8 @@ sched_free(struct daemon *dm)
 	free(dm->creq);
 	free(dm->cres);
 	state_clear(&dm->ss.st);
+	votes_free(dm->ss.votes);
+	free(dm->vwait);
 	config_free(dm->ss.cfg);
 	free(dm->statepath);
 	free(dm);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "quorum.h"
 #include "session.h"
 #include "util.h"
 
@@ -21,6 +22,7 @@ static void
 session_clear(struct session *s)
 {
 	notify_free(s->notify);		/* waits for the hooks */
+	votes_free(s->votes);
 	state_clear(&s->st);
 	config_free(s->cfg);
 	memset(s, 0, sizeof(*s));
@@ -102,6 +104,7 @@ session_open(struct session *s, struct config *cfg, const char *path,
 	}
 	if (!dry_run)
 		s->notify = notify_new(cfg);
+	s->votes = votes_open(&cfg->monitor, path);
 	if (session_state_load(s) == -1) {
 		state_unlock(s->lock);
 		session_clear(s);
@@ -142,9 +145,18 @@ session_alert_due(const struct session *s, time_t *last)
 void
 session_metrics(const struct session *s, const struct metrics_round *m)
 {
+	struct metrics_peer p[MONITOR_MAX_PEERS];
+	struct metrics_peers mp;
+	struct metrics_round mr;
+
 	if (s->dry_run || m == NULL || s->cfg->metrics_file == NULL)
 		return;
-	if (metrics_write(s->cfg->metrics_file, s->cfg, &s->st, m) == -1)
+	mr = *m;
+	if (s->votes != NULL) {
+		quorum_metrics(s->votes, s->cfg, real_ms(), p, &mp);
+		mr.peers = &mp;
+	}
+	if (metrics_write(s->cfg->metrics_file, s->cfg, &s->st, &mr) == -1)
 		log_warn("cannot write the metrics file %s",
 		    s->cfg->metrics_file);
 }
@@ -158,6 +170,8 @@ session_close(struct session *s, const struct metrics_round *m)
 		log_warn("cannot save the state to %s", s->path);
 		rc = -1;
 	}
+	if (!s->dry_run && votes_save(s->votes) == -1)
+		rc = -1;
 	session_metrics(s, m);
 	state_unlock(s->lock);
 	session_clear(s);

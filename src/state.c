@@ -110,8 +110,10 @@ put_site(FILE *fp, const struct state_site *s)
 	fprintf(fp, "\n    last_change: %lld\n    last_reason: ",
 	    (long long)st->last_change);
 	put_str(fp, st->last_reason);
-	fprintf(fp, "\n    drift: %s\n    hold: ", st->drift ? "true" :
-	    "false");
+	fprintf(fp, "\n    drift: %s\n", st->drift ? "true" : "false");
+	if (s->hold_unsent)
+		fputs("    hold_unsent: true\n", fp);
+	fputs("    hold: ", fp);
 	if (st->hold.active) {
 		fprintf(fp, "{side: %s, until: %lld, who: ",
 		    side_str(st->hold.side), (long long)st->hold.until);
@@ -153,10 +155,10 @@ fill(FILE *fp, const void *arg)
 
 	fprintf(fp, "# dnsfailover state: written by dnsfailover after every "
 	    "round; see dnsfailover(8)\nversion: %d\n"
-	    "alerts: {monitor_isolated: %lld}\n"
+	    "alerts: {monitor_isolated: %lld, quorum_lost: %lld}\n"
 	    "probing: {blind_since: %lld, blind_rounds: %llu, cause: ",
 	    STATE_VERSION, (long long)st->alert_isolated,
-	    (long long)st->blind_since, (unsigned long long)st->blind_rounds);
+	    (long long)st->quorum_lost, (long long)st->blind_since, (unsigned long long)st->blind_rounds);
 	put_str(fp, st->blind_cause);
 	fprintf(fp, "}\nsites:%s\n", st->nsites ? "" : " {}");
 	for (i = 0; i < st->nsites; i++)
@@ -373,6 +375,7 @@ static const struct yw_field site_fields[] = {
 	YW_VAL("last_reason", YW_TEXT, SS, st.last_reason, 0,
 	    sizeof(((SS *)0)->st.last_reason)),
 	YW_VAL("drift", YW_BOOL, SS, st.drift, 0, 1),
+	YW_VAL("hold_unsent", YW_BOOL, SS, hold_unsent, 0, 1),
 	YW_KEY("hold", s_hold), YW_KEY("pending", s_pending),
 	YW_KEY("primary", s_primary), YW_KEY("failover", s_failover),
 };
@@ -421,6 +424,8 @@ t_sites(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 
 static const struct yw_field top_alert_fields[] = {
 	YW_VAL("monitor_isolated", YW_TIME, struct state, alert_isolated, 0,
+	    LLONG_MAX),
+	YW_VAL("quorum_lost", YW_TIME, struct state, quorum_lost, 0,
 	    LLONG_MAX),
 };
 
@@ -549,15 +554,10 @@ state_clear(struct state *st)
 	memset(st, 0, sizeof(*st));
 }
 
-/* FNV-1a: site names are short, and this is all the index needs. */
 static size_t
 name_hash(const char *name)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *name != '\0'; name++)
-		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
-	return (size_t)h;
+	return (size_t)str_hash(name);
 }
 
 static void
@@ -707,7 +707,9 @@ state_stamp_changed(const char *path, const struct state_stamp *t)
 bool
 state_site_take_foreign(struct state_site *x, struct state_site *y)
 {
+	struct hold before = x->st.hold;
 	bool changed = health_take_foreign(&x->st, &y->st);
+	const struct hold *h = &x->st.hold;
 
 	x->pending = y->pending;
 	free(x->want);
@@ -717,6 +719,13 @@ state_site_take_foreign(struct state_site *x, struct state_site *y)
 	y->nwant = 0;
 	memcpy(x->pending_error, y->pending_error, sizeof(x->pending_error));
 	x->pending_since = y->pending_since;
+	/* theirs sent or not; ours unsent is sent again (the same hold
+	 * written twice is harmless, a lost one is not) */
+	x->hold_unsent = x->hold_unsent || y->hold_unsent;
+	if (before.active != h->active || before.side != h->side ||
+	    before.until != h->until || strcmp(before.who, h->who) != 0 ||
+	    strcmp(before.reason, h->reason) != 0)
+		x->hold_set_ms = real_ms();
 	return changed;
 }
 
