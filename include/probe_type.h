@@ -101,4 +101,13 @@ enum probe_reason	probe_connect_reason(int err);
  */
 bool	probe_task_connected(const struct probe_task *);
 
+/*
+ * Non-curl types: binds fd, a socket of family, to the engine's source
+ * of that family (prober_set_source) before it connects; nothing to do
+ * without one.  Returns 0, or -1 with t->res a local error ("cannot bind
+ * to source 192.0.2.7: ...").  Curl types need nothing: the engine binds
+ * in its open-socket callback.
+ */
+int	probe_bind_source(const struct probe_task *t, int fd, int family);
+
 #endif
