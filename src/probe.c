@@ -34,7 +34,6 @@
 #define FD_RESERVE	32	/* descriptors kept for everything else */
 
 struct slot {
-	const struct prober	*p;		/* the engine it is in */
 	const struct probe_ops	*ops;		/* NULL: free */
 	struct probe_task	 t;
 	probe_done_fn		*done;
@@ -193,7 +192,6 @@ prober_new(unsigned max_parallel)
 		if ((p->slots[i].easy = curl_easy_init()) == NULL)
 			fatalx("cannot create a libcurl handle");
 		p->free[p->nfree++] = n - 1 - i;
-		p->slots[i].p = p;
 	}
 	p->nslots = n;
 	return p;
@@ -244,6 +242,14 @@ source_of(const struct prober *p, int family)
 	return i >= 0 && p->has_src[i] ? &p->src[i] : NULL;
 }
 
+/* t's source for a socket of family, or NULL. */
+static const struct addr *
+task_source(const struct probe_task *t, int family)
+{
+	return family == AF_INET ? t->source4 : family == AF_INET6 ?
+	    t->source6 : NULL;
+}
+
 /* Binds fd to a's port 0; 0 or -1 with errno. */
 static int
 bind_to(int fd, const struct addr *a)
@@ -257,7 +263,7 @@ bind_to(int fd, const struct addr *a)
 int
 probe_bind_source(const struct probe_task *t, int fd, int family)
 {
-	const struct addr *a = source_of(slot_of(t)->p, family);
+	const struct addr *a = task_source(t, family);
 	char d[sizeof(t->res->detail)];
 
 	if (a == NULL || bind_to(fd, a) == 0)
@@ -275,7 +281,7 @@ open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct slot *s = ud;
 	struct linger lg = { 1, 0 };
-	const struct addr *src = source_of(s->p, a->family);
+	const struct addr *src = task_source(&s->t, a->family);
 	int fd;
 
 	(void)purpose;
@@ -434,6 +440,8 @@ slot_start(struct prober *p, struct slot *s, const struct probe_req *req,
 	s->t.res = res;
 	s->t.start_ms = mono_ms();
 	s->t.deadline_ms = s->t.start_ms + req->check->timeout_ms;
+	s->t.source4 = source_of(p, AF_INET);
+	s->t.source6 = source_of(p, AF_INET6);
 	s->ops = types[req->check->type];
 	s->errbuf[0] = '\0';
 	s->sock_errno = s->bind_errno = 0;
