@@ -51,7 +51,8 @@ const struct dns_conf *config_dns_site(struct yamlwalk *, struct keyfiles *,
  * A source: key (dns.source, monitor.source): one address or a list of
  * at most one IPv4 and one IPv6 address, each an address of this host
  * (a UDP socket binds to it).  Sets *v4 and *v6 to the arena's copies,
- * NULL for a family not given; reports what is wrong at its node.
+ * NULL for a family not given (a site's dns.source replaces the top's
+ * whole, as servers does); reports what is wrong at its node.
  */
 void	config_source(struct yamlwalk *, const char *key, yaml_node_t *n,
 	    const struct addr **v4, const struct addr **v6);
