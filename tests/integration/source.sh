@@ -123,6 +123,34 @@ grep -q "127.0.0.22#[0-9]*/key failover-key: update 'example.test/IN' denied" \
     "$S/dns/bind.log" && ok "source: BIND denied the one from 127.0.0.22" ||
     not_ok "source: BIND denied the one from 127.0.0.22" "$(tail -5 "$S/dns/bind.log")"
 
+# ---- the daemon: probes from the source, and from the new one on reload ----
+
+# slogged SECONDS TEXT: whether requests.log gets TEXT in time
+slogged() {
+	i=0
+	while [ "$i" -lt $(($1 * 10)) ]; do
+		grep -q "$2" "$S/web/requests.log" && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+sconf d.yaml 127.0.0.21 127.0.0.21
+sed -i "s/fall: 1, rise: 1,/fall: 1, rise: 1, interval: 1s,/; s/timeout: 1s}/timeout: 500ms}/" "$S/d.yaml"
+: >"$S/web/requests.log"
+(cd "$S" && exec "$BIN" -c d.yaml run) >/dev/null 2>"$S/daemon.log" &
+SDAEMON=$!
+PIDS="$PIDS $SDAEMON"
+slogged 5 "peer=127.0.0.21 local=127.0.0.2:$SWEB" &&
+    ok "source: the daemon probes from 127.0.0.21" ||
+    not_ok "source: the daemon probes from 127.0.0.21" "$(cat "$S/daemon.log")"
+sed -i 's/monitor: {source: 127.0.0.21}/monitor: {source: 127.0.0.22}/' "$S/d.yaml"
+kill -HUP "$SDAEMON"
+slogged 5 "peer=127.0.0.22 local=127.0.0.2:$SWEB" &&
+    ok "source: after a reload, from the new source" ||
+    not_ok "source: after a reload, from the new source" "$(cat "$S/daemon.log")"
+kill "$SDAEMON" 2>/dev/null
+wait "$SDAEMON" 2>/dev/null
+
 # ---- config errors, each at its place ----
 
 cat >"$S/bad.yaml" <<YAML
