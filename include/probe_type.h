@@ -105,9 +105,9 @@ bool	probe_task_connected(const struct probe_task *);
 
 /*
  * Non-curl types: binds fd, a socket of family, to t's source of that
- * family before it connects; nothing to do without one.  Returns 0, or -1 with t->res a local error ("cannot bind
- * to source 192.0.2.7: ...").  Curl types need nothing: the engine binds
- * in its open-socket callback.
+ * family before it connects; nothing to do without one.  Returns 0, or
+ * -1 with t->res a local error ("cannot bind to source 192.0.2.7: ...").
+ * Curl types need nothing: the engine binds in its open-socket callback.
  */
 int	probe_bind_source(const struct probe_task *t, int fd, int family);
 
