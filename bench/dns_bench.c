@@ -74,6 +74,7 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	addr_parse("127.0.0.1", &sv.addr, err, sizeof(err));
 	sv.port = (uint16_t)atoi(argv[2]);
+	sv.source = NULL;
 	c.servers = &sv;
 	c.nservers = 1;
 	c.key = &kf->keys[0];

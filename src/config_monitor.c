@@ -54,7 +54,16 @@ f_node(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 			*(yaml_node_t **)(void *)((char *)ml + slots[i].off) = n;
 }
 
+static void
+f_source(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct mon_layer *ml = obj;
+
+	config_source(w, key, n, &ml->m->source4, &ml->m->source6);
+}
+
 static const struct yw_field monitor_fields[] = {
+	YW_KEY("source", f_source),
 	YW_KEY("id", f_node),
 	YW_KEY("peers", f_node),
 	YW_KEY("quorum", f_node),

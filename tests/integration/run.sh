@@ -220,6 +220,7 @@ if [ -n "${PORT:-}" ]; then
 	. "$HERE/daemon.sh"
 	. "$HERE/types_dns_exec.sh"
 	. "$HERE/types_tcp.sh"
+	. "$HERE/source.sh"
 fi
 
 # ---- install ----

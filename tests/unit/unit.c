@@ -319,6 +319,7 @@ unit_dns_conf(struct dns_server *sv, int port, const struct tsig_key *key,
 	ck_assert_int_eq(addr_parse("127.0.0.1", &sv->addr, err, sizeof(err)),
 	    0);
 	sv->port = (uint16_t)port;
+	sv->source = NULL;	/* the kernel chooses */
 	c.servers = sv;
 	c.nservers = 1;
 	c.key = key;
