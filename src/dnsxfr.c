@@ -7,7 +7,7 @@
  *		AXFR when we have no serial; random ID; TSIG (fudge 300);
  *	send:	one TCP connection per server, the servers in order;
  *	check:	every message as it arrives: parses (dnsquery's pre-check
- *		of TSIG placement first), same ID, QR, NOERROR, AA, the
+ *		of TSIG placement first), same ID, QR, NOERROR, the
  *		question echoed (or none after the first), signed with our
  *		key name and algorithm, its MAC chained to the one before
  *		(RFC 8945 5.3.1), signed within the fudge, owners in the
@@ -293,9 +293,11 @@ header_check(struct xfr *x, ldns_pkt *p, const uint8_t *w, size_t len,
 		snprintf(what, wlen, "%s", sig);
 		return -1;
 	}
-	if (ldns_pkt_get_opcode(p) != LDNS_PACKET_QUERY || !ldns_pkt_aa(p)) {
-		snprintf(what, wlen, "%s", ldns_pkt_aa(p) ? "not a query "
-		    "answer" : "answer not authoritative (AA clear)");
+	/* AA is not required: Knot 3.2 clears it in transfers, and RFC
+	 * 5936 2.2.1 recommends that clients ignore it; the signature
+	 * says who answered */
+	if (ldns_pkt_get_opcode(p) != LDNS_PACKET_QUERY) {
+		snprintf(what, wlen, "not a query answer");
 		return -1;
 	}
 	if (question_check(x, p, nmsg) == -1) {
