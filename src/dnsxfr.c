@@ -402,7 +402,11 @@ rr_take(struct xfr *x, const ldns_rr *rr, char *what, size_t wlen)
 		if (soa && x->qtype == LDNS_RR_TYPE_AXFR) {
 			x->r->kind = XFR_FULL;	/* a zone of one SOA */
 			x->ph = PH_DONE;
-			return s == x->first ? 0 : -1;
+			if (s == x->first)
+				return 0;
+			snprintf(what, wlen, "zone ends with serial %u, not %u",
+			    s, x->first);
+			return -1;
 		}
 		if (soa) {
 			if (s != x->ours) {

@@ -455,6 +455,12 @@ START_TEST(test_other_checks)
 	fails_with(&a, "answer not starting with the SOA");
 	ans_clear(&a);
 
+	ans_init(&a, false, 0);		/* an AXFR closed by another SOA */
+	ans_add(&a, ID, "AXFR", SIGNED, (const char *const[]){ SOA(7),
+	    SOA(8), NULL });
+	fails_with(&a, "zone ends with serial 8, not 7");
+	ans_clear(&a);
+
 	ans_init(&a, true, 5);		/* not a DNS message */
 	a.w[0] = (uint8_t *)xstrdup("junk");
 	a.len[0] = 4;
