@@ -74,6 +74,11 @@ PROMCHECK = $(BUILD)/promcheck
 $(PROMCHECK): tests/fixture/promcheck.c | $(BUILD)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $<
 
+# dnsxfr_fetch() from the command line, for tests/integration/xfr.sh.
+XFRTOOL	= $(BUILD)/xfrtool
+$(XFRTOOL): tests/fixture/xfrtool.c $(LIBOBJS) | $(BUILD)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
@@ -83,7 +88,7 @@ $(BUILD)/check_%: tests/unit/check_%.c tests/unit/unit.c tests/unit/unit.h \
 	    $< tests/unit/unit.c $(LIBOBJS) $(LDLIBS) $(CHECK_LIBS)
 
 check: deps
-	$(MAKE) all $(UNITS) $(FIXTURE) $(PROMCHECK)
+	$(MAKE) all $(UNITS) $(FIXTURE) $(PROMCHECK) $(XFRTOOL)
 	$(MAKE) lint-man lint-layers unit integration
 
 unit: $(UNITS) $(FIXTURE)
@@ -91,10 +96,11 @@ unit: $(UNITS) $(FIXTURE)
 	    HTTPD=$(abspath $(FIXTURE)) ./$$t || rc=1; \
 	done; exit $$rc
 
-integration: $(BIN) etc/example.key $(FIXTURE) $(PROMCHECK)
+integration: $(BIN) etc/example.key $(FIXTURE) $(PROMCHECK) $(XFRTOOL)
 	PROMCHECK=$(abspath $(PROMCHECK)) sh tests/fixture/promcheck-test.sh
 	DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) \
-	    PROMCHECK=$(abspath $(PROMCHECK)) sh tests/integration/run.sh
+	    PROMCHECK=$(abspath $(PROMCHECK)) XFRTOOL=$(abspath $(XFRTOOL)) \
+	    sh tests/integration/run.sh
 
 # Warning level: STYLE notes such as "referenced manual not found" depend
 # on which manuals the host has installed, not on the pages.
@@ -143,7 +149,7 @@ valgrind-daemon: deps
 # FUZZ_SECONDS on its seed corpus in tests/fuzz/corpus/TARGET and fails on
 # a crash, leak or UB.  New inputs found go to build/fuzz/corpus-TARGET.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= config keyfile state dnsreply probe votes
+FUZZ_TARGETS ?= config keyfile state dnsreply probe votes xfr
 FUZZ_DEB = clang libclang-rt-14-dev
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
 fuzz: etc/example.key

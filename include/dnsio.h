@@ -48,4 +48,20 @@ size_t	dnsio_query_many(const struct dns_server *, uint8_t *const *msgs,
 	    const size_t *lens, size_t n, size_t window, uint64_t deadline_ms,
 	    uint8_t **replies, size_t *replylens);
 
+/*
+ * A TCP exchange whose answer is a stream of messages (a zone transfer):
+ * sends msg, then hands each length-prefixed message of the answer, in
+ * order, to got(arg, m, mlen) (m is valid only during the call), until
+ * got returns 1: the answer is complete, DNSIO_OK; or -1: got refused
+ * it, DNSIO_BADREPLY (got keeps its own reason; err is untouched).
+ * Otherwise: the deadline passes (DNSIO_TIMEOUT), the connection closes
+ * (DNSIO_UNREACHABLE), or more than maxmsgs messages or maxbytes octets
+ * arrive (DNSIO_BADREPLY), with err saying so.  Does not log.
+ */
+typedef int	(*dnsio_got_fn)(void *arg, const uint8_t *m, size_t mlen);
+enum dnsio_status dnsio_stream(const struct dns_server *, const uint8_t *msg,
+		    size_t len, uint64_t deadline_ms, size_t maxmsgs,
+		    size_t maxbytes, dnsio_got_fn got, void *arg, char *err,
+		    size_t errlen);
+
 #endif

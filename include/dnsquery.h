@@ -89,4 +89,20 @@ struct ldns_struct_pkt *dnsquery_reply_parse(const uint8_t *wire, size_t len);
  * reply to an unsigned request must hold none. */
 bool	dnsquery_tsig_present(const uint8_t *wire, size_t len);
 
+/* ---- TSIG, for dnsupdate.c and dnsxfr.c ---- */
+
+struct tsig_key;
+
+/* "BADSIG", "BADTIME", ... for a TSIG error code (RFC 8945 3). */
+const char	*dnsquery_tsig_error_str(unsigned);
+/* A 48-bit TSIG time (the first 6 octets of r) as a number. */
+uint64_t	 dnsquery_u48(const struct ldns_struct_rdf *r);
+/*
+ * Whether TSIG RR t is made with key's name and algorithm; what says
+ * which differs.  Checked before ldns computes a MAC: ldns 1.8.3 leaks
+ * the TSIG RR when it cannot (an algorithm it does not know).
+ */
+bool	dnsquery_tsig_ours(const struct ldns_struct_rr *t,
+	    const struct tsig_key *key, char *what, size_t wlen);
+
 #endif

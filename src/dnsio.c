@@ -483,3 +483,60 @@ dnsio_query_many(const struct dns_server *s, uint8_t *const *msgs,
 	}
 	return got;
 }
+
+/* ---- a stream of messages: zone transfers ---- */
+
+/*
+ * Sends msg over TCP, then hands each length-prefixed message of the
+ * answer to got() in turn.  The socket comes from open_connected(), so
+ * it leaves from the server's source address like every other.
+ */
+enum dnsio_status
+dnsio_stream(const struct dns_server *s, const uint8_t *msg, size_t len,
+    uint64_t deadline, size_t maxmsgs, size_t maxbytes, dnsio_got_fn got,
+    void *arg, char *err, size_t errlen)
+{
+	uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len }, *buf = NULL;
+	enum dnsio_status st;
+	size_t n, nmsg = 0, bytes = 0;
+	int fd, rc = 0;
+
+	if (len > 65535) {
+		snprintf(err, errlen, "message of %zu bytes is too large", len);
+		return DNSIO_LOCAL;
+	}
+	if ((fd = open_connected(s, SOCK_STREAM, deadline, &st)) == -1) {
+		snprintf(err, errlen, "%s over TCP (connect)", status_str(st));
+		return st;
+	}
+	if ((st = write_all(fd, hdr, 2, deadline)) != DNSIO_OK ||
+	    (st = write_all(fd, msg, len, deadline)) != DNSIO_OK)
+		goto out;
+	buf = xmalloc(65535);
+	while (rc == 0) {
+		if ((st = read_all(fd, hdr, 2, deadline)) != DNSIO_OK)
+			break;
+		n = (size_t)hdr[0] << 8 | hdr[1];
+		if ((st = read_all(fd, buf, n, deadline)) != DNSIO_OK)
+			break;
+		if (++nmsg > maxmsgs || (bytes += n) > maxbytes) {
+			snprintf(err, errlen, "answer longer than %zu messages "
+			    "or %zu bytes", maxmsgs, maxbytes);
+			st = DNSIO_BADREPLY;
+			break;
+		}
+		rc = got(arg, buf, n);
+	}
+	if (rc == -1)
+		st = DNSIO_BADREPLY;	/* got() knows why */
+out:
+	if (st == DNSIO_UNREACHABLE && nmsg > 0)
+		snprintf(err, errlen, "connection closed after %zu messages, "
+		    "before the answer's end", nmsg);
+	else if (st != DNSIO_OK && st != DNSIO_BADREPLY)
+		snprintf(err, errlen, "%s over TCP%s", status_str(st),
+		    nmsg > 0 ? " (in the middle of the answer)" : "");
+	free(buf);
+	close(fd);
+	return st;
+}

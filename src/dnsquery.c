@@ -17,6 +17,7 @@
 
 #include "dnsio.h"
 #include "dnsquery.h"
+#include "keyfile.h"
 #include "log.h"
 #include "util.h"
 
@@ -143,6 +144,67 @@ dnsquery_reply_parse(const uint8_t *wire, size_t len)
 		return NULL;
 	}
 	return p;
+}
+
+/* ---- TSIG pieces, for dnsupdate.c and dnsxfr.c ---- */
+
+const char *
+dnsquery_tsig_error_str(unsigned e)
+{
+	switch (e) {
+	case 16: return "BADSIG";
+	case 17: return "BADKEY";
+	case 18: return "BADTIME";
+	case 19: return "BADMODE";
+	case 20: return "BADNAME";
+	case 21: return "BADALG";
+	case 22: return "BADTRUNC";
+	default: return "unknown TSIG error";
+	}
+}
+
+uint64_t
+dnsquery_u48(const ldns_rdf *r)
+{
+	const uint8_t *p = ldns_rdf_data(r);
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < 6 && i < ldns_rdf_size(r); i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * Whether TSIG RR t is made with our key name and algorithm; what says
+ * which differs.  Checked before ldns computes a MAC: ldns 1.8.3 leaks
+ * the TSIG RR when it cannot (an algorithm it does not know).
+ */
+bool
+dnsquery_tsig_ours(const ldns_rr *t, const struct tsig_key *key, char *what,
+    size_t wlen)
+{
+	ldns_rdf *name = dnsquery_dname(key->name);
+	ldns_rdf *alg = ldns_dname_new_frm_str(tsig_alg_ldns(key->alg));
+	char *got = NULL;
+	bool ok = false;
+
+	if (name == NULL || alg == NULL)
+		snprintf(what, wlen, "cannot compare the reply's key");
+	else if (ldns_dname_compare(ldns_rr_owner(t), name) != 0) {
+		got = ldns_rdf2str(ldns_rr_owner(t));
+		snprintf(what, wlen, "reply signed with key %.64s, not %s",
+		    got ? got : "?", key->name);
+	} else if (ldns_dname_compare(ldns_rr_rdf(t, 0), alg) != 0) {
+		got = ldns_rdf2str(ldns_rr_rdf(t, 0));
+		snprintf(what, wlen, "reply signed with algorithm %.64s, "
+		    "not %s", got ? got : "?", tsig_alg_str(key->alg));
+	} else
+		ok = true;
+	free(got);
+	ldns_rdf_deep_free(name);
+	ldns_rdf_deep_free(alg);
+	return ok;
 }
 
 /* ---- queries: verify, read, find the zone ---- */

@@ -306,33 +306,6 @@ dnsupdate_build(const char *zone, const struct du_change *changes,
 	return 0;
 }
 
-static const char *
-tsig_error_str(unsigned e)
-{
-	switch (e) {
-	case 16: return "BADSIG";
-	case 17: return "BADKEY";
-	case 18: return "BADTIME";
-	case 19: return "BADMODE";
-	case 20: return "BADNAME";
-	case 21: return "BADALG";
-	case 22: return "BADTRUNC";
-	default: return "unknown TSIG error";
-	}
-}
-
-static uint64_t
-rdf_u48(const ldns_rdf *r)
-{
-	const uint8_t *p = ldns_rdf_data(r);
-	uint64_t v = 0;
-	size_t i;
-
-	for (i = 0; i < 6 && i < ldns_rdf_size(r); i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static int
 rcode_outcome(ldns_pkt_rcode rc)
 {
@@ -360,38 +333,6 @@ enum sig {
 	SIG_ERROR	/* the server reports a TSIG error */
 };
 
-/*
- * Whether TSIG RR t is made with our key name and algorithm; what says
- * which differs.  Checked before ldns computes a MAC: ldns 1.8.3 leaks
- * the TSIG RR when it cannot (an algorithm it does not know).
- */
-static bool
-tsig_ours(const ldns_rr *t, const struct tsig_key *key, char *what,
-    size_t wlen)
-{
-	ldns_rdf *name = dnsquery_dname(key->name);
-	ldns_rdf *alg = ldns_dname_new_frm_str(tsig_alg_ldns(key->alg));
-	char *got = NULL;
-	bool ok = false;
-
-	if (name == NULL || alg == NULL)
-		snprintf(what, wlen, "cannot compare the reply's key");
-	else if (ldns_dname_compare(ldns_rr_owner(t), name) != 0) {
-		got = ldns_rdf2str(ldns_rr_owner(t));
-		snprintf(what, wlen, "reply signed with key %.64s, not %s",
-		    got ? got : "?", key->name);
-	} else if (ldns_dname_compare(ldns_rr_rdf(t, 0), alg) != 0) {
-		got = ldns_rdf2str(ldns_rr_rdf(t, 0));
-		snprintf(what, wlen, "reply signed with algorithm %.64s, "
-		    "not %s", got ? got : "?", tsig_alg_str(key->alg));
-	} else
-		ok = true;
-	free(got);
-	ldns_rdf_deep_free(name);
-	ldns_rdf_deep_free(alg);
-	return ok;
-}
-
 /* The TSIG checks ldns leaves to us; what says why when not SIG_OK. */
 static enum sig
 tsig_check(const ldns_pkt *req, ldns_pkt *r, const uint8_t *wire,
@@ -414,21 +355,22 @@ tsig_check(const ldns_pkt *req, ldns_pkt *r, const uint8_t *wire,
 	if (terr == 18) {
 		snprintf(what, wlen, "TSIG error BADTIME (server time %llu, "
 		    "ours %llu: check the clocks)", (unsigned long long)
-		    rdf_u48(ldns_rr_rdf(t, 6)), (unsigned long long)now);
+		    dnsquery_u48(ldns_rr_rdf(t, 6)), (unsigned long long)now);
 		return SIG_ERROR;
 	}
 	if (terr != 0) {
-		snprintf(what, wlen, "TSIG error %s", tsig_error_str(terr));
+		snprintf(what, wlen, "TSIG error %s",
+		    dnsquery_tsig_error_str(terr));
 		return SIG_ERROR;
 	}
-	if (!tsig_ours(t, key, what, wlen))
+	if (!dnsquery_tsig_ours(t, key, what, wlen))
 		return SIG_BAD;
 	if (ldns_pkt_tsig(req) == NULL || !ldns_pkt_tsig_verify(r, wire, len,
 	    key->name, key->secret, ldns_rr_rdf(ldns_pkt_tsig(req), 3))) {
 		snprintf(what, wlen, "reply signature does not verify");
 		return SIG_BAD;
 	}
-	signed_at = rdf_u48(ldns_rr_rdf(t, 1));
+	signed_at = dnsquery_u48(ldns_rr_rdf(t, 1));
 	if ((signed_at > now ? signed_at - now : now - signed_at) >
 	    ldns_rdf2native_int16(ldns_rr_rdf(t, 2))) {
 		snprintf(what, wlen, "reply signed at %llu, outside the fudge "

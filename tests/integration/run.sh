@@ -223,6 +223,10 @@ if [ -n "${PORT:-}" ]; then
 	. "$HERE/source.sh"
 fi
 
+# ---- the votes zone's transfer, against BIND, Knot and PowerDNS ----
+
+. "$HERE/xfr.sh"
+
 # ---- install ----
 
 if make -s -C "$TOP" install DESTDIR="$WORK/root" PREFIX=/usr BIN="$BIN" \
