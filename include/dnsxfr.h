@@ -7,10 +7,11 @@
  * kept, and the SOA serial.  Nothing here logs.
  *
  * What the answer must be to count: the question echoed, every message
- * from the same server on one connection, NOERROR, AA, each message
+ * from the same server on one connection, NOERROR, each message
  * signed with our key and verifying (the first against the request's
  * MAC, each next against the one before, RFC 8945 5.3.1), signed within
- * the fudge, owner names in the zone, the first and last record the SOA.
+ * the fudge, owner names in the zone, the first and last record the SOA
+ * (AA is not required: Knot clears it in transfers, RFC 5936 2.2.1).
  * Anything else, or silence, asks the next server; none: -1.
  */
 #ifndef DNSFAILOVER_DNSXFR_H

@@ -505,8 +505,12 @@ dnsio_stream(const struct dns_server *s, const uint8_t *msg, size_t len,
 		snprintf(err, errlen, "message of %zu bytes is too large", len);
 		return DNSIO_LOCAL;
 	}
-	if ((fd = open_connected(s, SOCK_STREAM, deadline, &st)) == -1) {
-		snprintf(err, errlen, "%s over TCP (connect)", status_str(st));
+	err[0] = '\0';
+	if ((fd = open_connected(s, SOCK_STREAM, deadline, &st, err,
+	    errlen)) == -1) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "%s over TCP (connect)",
+			    status_str(st));
 		return st;
 	}
 	if ((st = write_all(fd, hdr, 2, deadline)) != DNSIO_OK ||
