@@ -214,3 +214,180 @@ nsup m2-votes "zone $VZ" "update delete m2.$VZ TXT"
 [ "$(dig -k "$B/m1-votes.key" -p $DPORT @$NS $VZ AXFR +noall +answer | awk '$4 == "TXT"' | wc -l)" = 0 ] &&
     ok "fixture: the votes zone is empty again" ||
     not_ok "fixture: the votes zone is empty again"
+
+# ---- the web servers: the site's primary and failover ----
+
+HTTPD_PORT_BASE=20380 HTTPD_PORT_SPAN=10
+if ! httpd_start $PRI $FOV; then
+	echo "Bail out! the HTTP fixture does not start"
+	exit 1
+fi
+WPORT=$PORT
+# cutoff MONITOR...: the primary refuses those monitors' probes (by their
+# source address); heal MONITOR...: answers them as everyone else again
+src() { echo "127.0.0.2${1#m}"; }
+cutoff() { for m in "$@"; do ctl "$PRI:$WPORT from $(src "$m") refuse" >/dev/null; done; }
+heal() { for m in "$@"; do ctl "$PRI:$WPORT from $(src "$m") default" >/dev/null; done; }
+
+# ---- the monitors m1 m2 m3 ----
+
+# sitelist MONITOR [DNS_SERVER]: the monitor's sitelist.yaml, on stdout
+sitelist() {
+	cat <<YAML
+dns: {servers: ["${2:-$NS:$DPORT}"], key_file: site.key, timeout: 2s}
+defaults: {ttl: 30, interval: 1s, fall: 3, rise: 2, check: {port: $WPORT, path: /health, timeout: 500ms}}
+sites:
+  - {name: $SITE, zone: $Z, primary: $PRI, failover: $FOV}
+state_file: state
+notify: {exec: "$WORK/$1/hook", timeout: 2s}
+monitor:
+  id: $1
+  peers: [m1, m2, m3]
+  quorum: 2
+  zone: $VZ
+  fresh: 4s
+  key_file: votes.key
+  source: $(src "$1")
+YAML
+}
+for m in m1 m2 m3; do
+	mkdir -p "$WORK/$m"
+	sitelist $m >"$WORK/$m/s.yaml"
+	(umask 077 && cp "$B/site-key.key" "$WORK/$m/site.key" &&
+	    cp "$B/$m-votes.key" "$WORK/$m/votes.key")
+	cat >"$WORK/$m/hook" <<HOOK
+#!/bin/sh
+printf '%s %s %s\n' "\$DNSFAILOVER_EVENT" "\$DNSFAILOVER_SITE" "\$DNSFAILOVER_REASON" >>"$WORK/$m/events"
+HOOK
+	chmod 755 "$WORK/$m/hook"
+	: >"$WORK/$m/events"
+	: >"$WORK/$m/log"
+done
+
+# chk MONITOR [WRAPPER...]: one "check" of that monitor (with $CONF, default
+# s.yaml); $rc, $err, and rc_MONITOR; its stderr is kept in MONITOR/log
+chk() {
+	_m=$1; shift
+	(cd "$WORK/$_m" && exec "$@" "$BIN" -c "${CONF:-s.yaml}" check) \
+	    >"$WORK/$_m/out" 2>"$WORK/$_m/err"
+	rc=$?
+	eval "rc_$_m=$rc"
+	err=$(cat "$WORK/$_m/err")
+	out=$(cat "$WORK/$_m/out")
+	{ echo "== check rc=$rc $(date +%T.%3N)"; echo "$err"; } >>"$WORK/$_m/log"
+}
+# round MONITOR...: one check of each, in turn
+round() { for _r in "$@"; do chk "$_r"; done; }
+# together MONITOR...: one check of each, all started at the same instant
+together() {
+	_pids=""
+	for _r in "$@"; do
+		(
+			cd "$WORK/$_r" && "$BIN" -c s.yaml check >out 2>err
+			echo $? >rc
+		) &
+		_pids="$_pids $!"
+	done
+	for _p in $_pids; do wait "$_p"; done
+	for _r in "$@"; do
+		eval "rc_$_r=$(cat "$WORK/$_r/rc")"
+		{ echo "== check (together) rc=$(cat "$WORK/$_r/rc") $(date +%T.%3N)"
+		    cat "$WORK/$_r/err"; } >>"$WORK/$_r/log"
+	done
+}
+# rounds_until N CMD...: up to N rounds of "$ROUND" (default: m1 m2 m3 in
+# turn) until CMD holds; $rounds says how many it took
+rounds_until() {
+	_n=$1; shift
+	rounds=0
+	while [ "$rounds" -lt "$_n" ]; do
+		rounds=$((rounds + 1))
+		# shellcheck disable=SC2086
+		${ROUND:-round m1 m2 m3}
+		"$@" && return 0
+	done
+	return 1
+}
+serves() { [ "$(dq $SITE)" = "$1" ]; }
+# the TXT records of the votes zone, one "OWNER DATA" a line (AXFR, m1's key)
+votes() {
+	dig -k "$B/m1-votes.key" -p $DPORT @$NS $VZ AXFR +noall +answer |
+	    awk '$4 == "TXT" { o = $1; $1 = $2 = $3 = $4 = ""; sub(/^ +/, ""); print o, $0 }'
+}
+# H: the label of the site's names in the votes zone (vote.h): base32hex
+# of the first 10 octets of SHA-256 of the name
+H=$(printf %s $SITE | sha256sum | cut -c1-20 | xxd -r -p | basenc --base32hex | tr 'A-Z' 'a-z')
+view() { dq "$H.$1.$VZ" TXT; }		# view MONITOR: its TXT record
+beat() { dq "$1.$VZ" TXT | sed -n 's/.*"beat=\([0-9]*\)".*/\1/p'; }
+# events: counted from a mark, over every monitor's events file
+mark() { for m in m1 m2 m3; do wc -l <"$WORK/$m/events" >"$WORK/$m/mark"; done; }
+new_events() {	# new_events [MONITOR...]: the lines since the mark
+	for m in ${*:-m1 m2 m3}; do
+		tail -n +$(($(cat "$WORK/$m/mark") + 1)) "$WORK/$m/events" |
+		    sed "s/^/$m: /"
+	done
+}
+count() { _e=$1; shift; new_events "$@" | grep -c "^m[0-9]: $_e "; }	# count EVENT [MONITOR...]
+js() { (cd "$WORK/$1" && "$BIN" -c s.yaml status --json) 2>/dev/null | jq -r "$2" 2>/dev/null; }
+logs() {	# the last checks' stderr of each monitor, for a failure report
+	for m in m1 m2 m3; do echo "$m: $(tail -6 "$WORK/$m/log" | tr '\n' '|')"; done
+}
+
+# ---- 11. bad monitor: sections: exit 78, FILE:LINE:COL each ----
+# (the wanted messages are all in monitor-mistakes.expected)
+
+mistake() {	# mistake FILE LINE6..LINE11: a sitelist whose monitor: is that
+	_f=$WORK/bad/$1; shift
+	{
+		echo "dns: {servers: [\"$NS:$DPORT\"], key_file: site.key}"
+		echo "defaults: {interval: 1s, check: {timeout: 500ms}}"
+		echo "sites:"
+		echo "  - {name: $SITE, zone: $Z, primary: $PRI, failover: $FOV}"
+		echo "monitor:"
+		for l in "$@"; do echo "$l"; done
+	} >"$_f"
+}
+mkdir -p "$WORK/bad"
+cp "$WORK/m1/site.key" "$WORK/m1/votes.key" "$WORK/bad/"
+mistake quorum.yaml "  id: m1" "  peers: [m1, m2, m3]" "  quorum: 4" "  zone: $VZ" \
+    "  fresh: 4s" "  key_file: votes.key"
+mistake notpeer.yaml "  id: m4" "  peers: [m1, m2, m3]" "  quorum: 2" "  zone: $VZ" \
+    "  fresh: 4s" "  key_file: votes.key"
+mistake duppeer.yaml "  id: m1" "  peers: [m1, m2, m1]" "  quorum: 2" "  zone: $VZ" \
+    "  fresh: 4s" "  key_file: votes.key"
+mistake fresh.yaml "  id: m1" "  peers: [m1, m2, m3]" "  quorum: 2" "  zone: $VZ" \
+    "  fresh: 1s" "  key_file: votes.key"
+mistake nozone.yaml "  id: m1" "  peers: [m1, m2, m3]" "  quorum: 2" \
+    "  fresh: 4s" "  key_file: votes.key"
+mistake badid.yaml "  id: M_1" "  peers: [m1, m2, m3]" "  quorum: 2" "  zone: $VZ" \
+    "  fresh: 4s" "  key_file: votes.key"
+: >"$WORK/bad/all.err"
+allrc=""
+for f in quorum notpeer duppeer fresh nozone badid; do
+	(cd "$WORK/bad" && "$BIN" validate -c $f.yaml >$f.out 2>$f.err)
+	allrc="$allrc $?"
+	cat "$WORK/bad/$f.err" >>"$WORK/bad/all.err"
+	cat "$WORK/bad/$f.out" >>"$WORK/bad/all.out"
+done
+same "11: each bad monitor: section exits 78" "$allrc" " 78 78 78 78 78 78"
+if diff -u "$HERE/monitor-mistakes.expected" "$WORK/bad/all.err" >"$WORK/bad/diff"; then
+	ok "11: the messages, FILE:LINE:COL, exactly"
+else
+	not_ok "11: the messages, FILE:LINE:COL, exactly" "$(cat "$WORK/bad/diff")"
+fi
+same "11: nothing on stdout" "$(cat "$WORK/bad/all.out")" ""
+(cd "$WORK/bad" && "$BIN" -c quorum.yaml check >check.out 2>check.err)
+rc=$? out=$(cat "$WORK/bad/check.out") err=$(cat "$WORK/bad/check.err")
+expect_rc "11: check with a bad monitor: exits 78" 78
+[ -e "$WORK/bad/state" ] && not_ok "11: ... and saves nothing" || ok "11: ... and saves nothing"
+
+# ---- the monitors' configuration is accepted ----
+
+for m in m1 m2 m3; do
+	run sh -c "cd '$WORK/$m' && exec '$BIN' -c s.yaml validate"
+	expect_rc "$m: sitelist.yaml with monitor: validates" 0
+done
+if [ "$rc" -ne 0 ] && [ -z "${PEERS_FORCE:-}" ]; then
+	echo "Bail out! the monitors' configuration is refused: $err"
+	exit 1
+fi
