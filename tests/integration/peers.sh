@@ -30,6 +30,7 @@ WORK=$(mktemp -d /tmp/dnsfailover-peers.XXXXXX)
 PIDS=""		# servers
 DAEMONS=""	# dnsfailover run, case 12
 ADDED=""	# addresses this script put on lo
+ROUND=""	# what rounds_until runs (default: round m1 m2 m3)
 NAMED=""
 . "$HERE/lib.sh"
 
@@ -291,6 +292,8 @@ together() {
 	for _p in $_pids; do wait "$_p"; done
 	for _r in "$@"; do
 		eval "rc_$_r=$(cat "$WORK/$_r/rc")"
+		[ "$(cat "$WORK/$_r/rc")" = 0 ] ||
+		    together_bad="$together_bad $_r:$(cat "$WORK/$_r/rc")"
 		{ echo "== check (together) rc=$(cat "$WORK/$_r/rc") $(date +%T.%3N)"
 		    cat "$WORK/$_r/err"; } >>"$WORK/$_r/log"
 	done
@@ -309,6 +312,12 @@ rounds_until() {
 	return 1
 }
 serves() { [ "$(dq $SITE)" = "$1" ]; }
+# settled: every view published wants primary (none left over from a cut)
+settled() {
+	for _s in m1 m2 m3; do
+		case $(view $_s) in *'"want=primary"'*) ;; *) return 1 ;; esac
+	done
+}
 # the TXT records of the votes zone, one "OWNER DATA" a line (AXFR, m1's key)
 votes() {
 	dig -k "$B/m1-votes.key" -p $DPORT @$NS $VZ AXFR +noall +answer |
@@ -318,7 +327,14 @@ votes() {
 # of the first 10 octets of SHA-256 of the name
 H=$(printf %s $SITE | sha256sum | cut -c1-20 | xxd -r -p | basenc --base32hex | tr 'A-Z' 'a-z')
 view() { dq "$H.$1.$VZ" TXT; }		# view MONITOR: its TXT record
-beat() { dq "$1.$VZ" TXT | sed -n 's/.*"beat=\([0-9]*\)".*/\1/p'; }
+beat() {	# beat MONITOR: its heartbeat's counter, "none" when there is none
+	_b=$(dq "$1.$VZ" TXT | sed -n 's/.*"beat=\([0-9]*\)".*/\1/p')
+	echo "${_b:-none}"
+}
+unmoved() {	# unmoved NAME MONITOR BEFORE: its heartbeat is still BEFORE
+	if [ "$3" = none ]; then not_ok "$1" "$2 had no heartbeat before"
+	else same "$1" "$(beat "$2")" "$3"; fi
+}
 # events: counted from a mark, over every monitor's events file
 mark() { for m in m1 m2 m3; do wc -l <"$WORK/$m/events" >"$WORK/$m/mark"; done; }
 new_events() {	# new_events [MONITOR...]: the lines since the mark
@@ -391,3 +407,350 @@ if [ "$rc" -ne 0 ] && [ -z "${PEERS_FORCE:-}" ]; then
 	echo "Bail out! the monitors' configuration is refused: $err"
 	exit 1
 fi
+
+# ---- 1. all three see the primary up: nothing changes ----
+
+s_site=$(serial $Z)
+# three rounds: each monitor has seen every other's heartbeat change
+# (what a start without fresh peers tells is not asserted here)
+round m1 m2 m3; round m1 m2 m3; round m1 m2 m3
+mark
+same "1: every check exits 0" "$rc_m1 $rc_m2 $rc_m3" "0 0 0"
+for m in m1 m2 m3; do
+	hb=$(dq $m.$VZ TXT)
+	contains "1: $m's heartbeat $m.$VZ is published" "$hb" '"v=1" "beat='
+	v=$(view $m)
+	contains "1: $m's view of $SITE is at $H.$m.$VZ" "$v" "\"site=$SITE\""
+	contains "1: ... and wants primary" "$v" '"want=primary"'
+done
+s0=$(serial $VZ); b0=$(beat m1)
+round m1 m2 m3
+s1=$(serial $VZ)
+same "1: a steady round is three updates, one each" "$((s1 - s0))" 3
+same "1: the heartbeat counts the rounds" "$(beat m1)" "$((${b0#none} + 1))"
+dig -k "$B/m1-votes.key" -p $DPORT @$NS $VZ "IXFR=$s0" +noall +answer \
+    >"$WORK/ixfr1" 2>&1
+same "1: ... and changes nothing but the heartbeats (no view rewritten)" \
+    "$(awk '$4 == "TXT" {print $1}' "$WORK/ixfr1" | sort -u | tr '\n' ' ')" \
+    "m1.$VZ. m2.$VZ. m3.$VZ. "
+same "1: the site is still on the primary" "$(dq $SITE)" "$PRI"
+same "1: the site's zone is not touched" "$(serial $Z)" "$s_site"
+same "1: no events" "$(new_events)" ""
+reqs=$(cat "$WORK/httpd/requests.log" 2>/dev/null)
+for m in m1 m2 m3; do
+	contains "1: $m's probes leave from $(src $m)" "$reqs" "peer=$(src $m)"
+done
+same "1: status --json: monitor id, quorum" "$(js m1 '.monitor.id, .monitor.quorum' | tr '\n' ' ')" "m1 2 "
+same "1: status --json: every peer fresh" "$(js m1 '.monitor.fresh | sort | join(",")')" "m1,m2,m3"
+same "1: status --json: none stale, quorum held" \
+    "$(js m1 '(.monitor.stale | length), .monitor.quorum_lost' | tr '\n' ' ')" "0 false "
+same "1: status --json: the heartbeat's counter, as published" \
+    "$(js m1 '.monitor.heartbeat.beat')" "$(beat m1)"
+same "1: status --json: its age, a number" "$(js m1 '.monitor.heartbeat.age | type')" "number"
+same "1: status --json: each peer's view of the site, fresh, wanting primary" \
+    "$(js m2 '.sites[0].views | sort_by(.peer) | map("\(.peer)=\(.want),\(.fresh),\(.age | type)") | join(" ")')" \
+    "m1=primary,true,number m2=primary,true,number m3=primary,true,number"
+
+# ---- 2. m1 alone cut off from the primary: no switch ----
+
+cutoff m1
+mark
+s_site=$(serial $Z)
+round m1 m2 m3; round m1 m2 m3; round m1 m2 m3; round m1 m2 m3
+same "2: every check exits 0" "$rc_m1 $rc_m2 $rc_m3" "0 0 0"
+same "2: no switch: the site is still on the primary" "$(dq $SITE)" "$PRI"
+same "2: the site's zone is not touched" "$(serial $Z)" "$s_site"
+contains "2: m1's view wants failover" "$(view m1)" '"want=failover"'
+contains "2: m2's view still wants primary" "$(view m2)" '"want=primary"'
+same "2: m3 sees m1's view" \
+    "$(js m3 '.sites[0].views[] | select(.peer == "m1") | .want')" failover
+same "2: no drift, no switch, no event anywhere" "$(new_events)" ""
+same "2: no monitor's status shows drift" \
+    "$(for m in m1 m2 m3; do js $m '.sites[0].drift'; done | tr '\n' ' ')" "false false false "
+
+# ---- 3. m1 and m2 cut off: exactly one switch ----
+
+cutoff m1 m2
+mark
+s_site=$(serial $Z)
+if rounds_until 6 serves $FOV; then
+	ok "3: two of three cut off: switched to the failover ($rounds rounds)"
+else
+	not_ok "3: two of three cut off: switched to the failover" "$(dq $SITE)" "$(logs)"
+fi
+round m1 m2 m3; round m1 m2 m3
+same "3: every check exits 0" "$rc_m1 $rc_m2 $rc_m3" "0 0 0"
+same "3: the site's zone changed exactly once" "$(serial $Z)" "$((s_site + 1))"
+same "3: one switch event among all monitors" "$(count switch)" 1
+same "3: no drift event" "$(count drift)" 0
+same "3: every monitor knows the site is on failover, none in drift" \
+    "$(for m in m1 m2 m3; do js $m '"\(.sites[0].side)/\(.sites[0].drift)"'; done | tr '\n' ' ')" \
+    "failover/false failover/false failover/false "
+
+# ---- 4. restore: back to the primary once ----
+
+heal m1 m2
+mark
+s_site=$(serial $Z)
+if rounds_until 6 serves $PRI; then
+	ok "4: healed: back on the primary ($rounds rounds)"
+else
+	not_ok "4: healed: back on the primary" "$(dq $SITE)" "$(logs)"
+fi
+rounds_until 4 settled
+same "4: the site's zone changed exactly once" "$(serial $Z)" "$((s_site + 1))"
+same "4: one switch event" "$(count switch)" 1
+same "4: no drift event" "$(count drift)" 0
+
+# ---- 5. m3 dead: m1 and m2 still switch ----
+
+pair() { round m1 m2; sleep 0.2; }
+ROUND=pair
+stale3() { [ "$(js m1 '.monitor.stale | join(",")')" = m3 ]; }
+if rounds_until 50 stale3; then
+	ok "5: m3 not run: stale for m1 after fresh (4s)"
+else
+	not_ok "5: m3 not run: stale for m1 after fresh (4s)" "$(js m1 .monitor)"
+fi
+same "5: status --json: m3's view no longer fresh" \
+    "$(js m1 '.sites[0].views[] | select(.peer == "m3") | .fresh')" false
+cutoff m1 m2
+mark
+s_site=$(serial $Z)
+ROUND="round m1 m2"
+if rounds_until 6 serves $FOV; then
+	ok "5: m1 and m2 cut off, m3 dead: switched ($rounds rounds)"
+else
+	not_ok "5: m1 and m2 cut off, m3 dead: switched" "$(dq $SITE)" "$(logs)"
+fi
+heal m1 m2
+rounds_until 6 serves $PRI
+round m1 m2
+same "5: ... and back: the site's zone changed twice" "$(serial $Z)" "$((s_site + 2))"
+same "5: two switch events, no drift, quorum not lost" \
+    "$(count switch) $(count drift) $(count quorum_lost)" "2 0 0"
+ROUND=""
+
+# ---- 6. only m1 left: quorum lost, no switch; regained with m2 ----
+
+solo() { round m1; sleep 0.25; }
+lost() { [ "$(count quorum_lost m1)" -ge 1 ]; }
+cutoff m1
+mark
+s_site=$(serial $Z)
+ROUND=solo
+if rounds_until 40 lost; then
+	ok "6: m1 alone: quorum_lost after fresh ($rounds rounds)"
+else
+	not_ok "6: m1 alone: quorum_lost after fresh" "$(new_events)" "$(js m1 .monitor)"
+fi
+ROUND=""
+round m1; round m1; round m1; round m1
+same "6: quorum_lost is told once" "$(count quorum_lost m1)" 1
+same "6: m1 alone, cut off: no switch" "$(dq $SITE)" "$PRI"
+same "6: the site's zone is not touched" "$(serial $Z)" "$s_site"
+same "6: check still exits 0" "$rc_m1" 0
+same "6: status --json: quorum lost, m2 and m3 stale" \
+    "$(js m1 '.monitor.quorum_lost, (.monitor.stale | sort | join(","))' | tr '\n' ' ')" "true m2,m3 "
+heal m1
+mark
+regained() { [ "$(count quorum_regained m1)" -ge 1 ]; }
+ROUND="round m2 m1"
+if rounds_until 4 regained; then
+	ok "6: m2 back: quorum_regained at m1 ($rounds rounds)"
+else
+	not_ok "6: m2 back: quorum_regained at m1" "$(new_events)" "$(js m1 .monitor)"
+fi
+ROUND=""
+round m2 m1; round m2 m1
+same "6: quorum_regained once, and m2 never lost it" \
+    "$(count quorum_regained m1) $(count quorum_lost m2)" "1 0"
+same "6: status --json: quorum held, m3 stale" \
+    "$(js m1 '.monitor.quorum_lost, (.monitor.stale | join(","))' | tr '\n' ' ')" "false m3 "
+
+# ---- 7. a monitor that cannot reach the DNS server neither votes nor acts ----
+
+sitelist m3 "127.0.0.24:$DEADPORT" >"$WORK/m3/nodns.yaml"
+# m3 back first, fresh for the others
+round m3 m1 m2; round m3 m1 m2; round m3 m1 m2
+same "7: m3 fresh again for m1" "$(js m1 '.monitor.stale | length')" 0
+cutoff m1 m3
+mark
+s_site=$(serial $Z)
+b3=$(beat m3)
+nodns() { chk m1; chk m2; CONF=nodns.yaml chk m3; }
+ROUND=nodns
+rounds_until 5 false
+ROUND=""
+same "7: check exits 75 when the DNS server cannot be reached" "$rc_m3" 75
+same "7: m1 and m2 are unaffected" "$rc_m1 $rc_m2" "0 0"
+unmoved "7: m3's heartbeat did not move" m3 "$b3"
+contains "7: m3's published view is the old one" "$(view m3)" '"want=primary"'
+same "7: m1 cut off, m3 unable to vote: no switch" "$(dq $SITE)" "$PRI"
+same "7: the site's zone is not touched" "$(serial $Z)" "$s_site"
+same "7: no switch, no drift event" "$(count switch) $(count drift)" "0 0"
+heal m1 m3
+
+# ---- 8. race: m1 and m2 (and m3) started at the same instant, 10 times ----
+
+race() { together m1 m2 m3; }
+round m1 m2 m3; round m1 m2 m3	# m3 back on the real server
+mark
+together_bad=""
+bad=""
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	s=$(serial $Z)
+	cutoff m1 m2
+	ROUND=race
+	if ! rounds_until 7 serves $FOV; then
+		bad="$bad cycle $i: no switch ($(dq $SITE));"
+		ROUND=""
+		break
+	fi
+	race
+	[ "$(serial $Z)" = $((s + 1)) ] || bad="$bad cycle $i: switch moved the serial $s -> $(serial $Z);"
+	heal m1 m2
+	if ! rounds_until 6 serves $PRI; then
+		bad="$bad cycle $i: no restore ($(dq $SITE));"
+		ROUND=""
+		break
+	fi
+	rounds_until 4 settled
+	ROUND=""
+	[ "$(serial $Z)" = $((s + 2)) ] || bad="$bad cycle $i: restore moved the serial $((s + 1)) -> $(serial $Z);"
+done
+same "8: 10 races: one serial move per switch and per restore" "$bad" ""
+same "8: 20 switch events in all, no drift" "$(count switch) $(count drift)" "20 0"
+same "8: no monitor in drift" \
+    "$(for m in m1 m2 m3; do js $m '.sites[0].drift'; done | tr '\n' ' ')" "false false false "
+same "8: every check exited 0 (the one whose swap was refused too)" "$together_bad" ""
+
+# ---- 9. flip on m1 holds the site for all; release on m2 hands it back ----
+
+mark
+run sh -c "cd '$WORK/m1' && exec '$BIN' -c s.yaml flip $SITE failover --for 1h --reason 'maintenance window'"
+expect_rc "9: flip on m1" 0
+same "9: the failover is published at once" "$(dq $SITE)" "$FOV"
+hold=$(dq "$H._hold.$VZ" TXT)
+contains "9: the hold is in the votes zone, by m1" "$hold" '"by=m1"'
+contains "9: ... with its side and reason" "$hold" '"side=failover"'
+contains "9: ... and its reason" "$hold" '"reason=maintenance window"'
+round m2 m3
+for m in m2 m3; do
+	same "9: $m shows the site held, on failover, with m1's reason" \
+	    "$(js $m '.sites[0] | "\(.mode) \(.hold.side) \(.hold.reason)"')" \
+	    "held failover maintenance window"
+	same "9: ... by the same person, until the same time" \
+	    "$(js $m '.sites[0].hold | "\(.who) \(.until)"')" \
+	    "$(js m1 '.sites[0].hold | "\(.who) \(.until)"')"
+done
+round m1 m2 m3; round m1 m2 m3; round m1 m2 m3
+same "9: held: the primary is up, yet no monitor changes the site" "$(dq $SITE)" "$FOV"
+run sh -c "cd '$WORK/m2' && exec '$BIN' -c s.yaml release $SITE"
+expect_rc "9: release on m2" 0
+same "9: the hold is gone from the votes zone" "$(dq "$H._hold.$VZ" TXT)" ""
+round m1 m3
+same "9: m1 and m3 automatic again after their next round" \
+    "$(js m1 '.sites[0].mode') $(js m3 '.sites[0].mode')" "auto auto"
+if rounds_until 5 serves $PRI; then
+	ok "9: automatic again: back on the primary, which is up ($rounds rounds)"
+else
+	not_ok "9: automatic again: back on the primary, which is up" "$(dq $SITE)" "$(logs)"
+fi
+same "9: flip told at m1, release at m2, no drift" \
+    "$(count flip m1) $(count release m2) $(count drift)" "1 1 0"
+
+# ---- 10. clock skew: m3 4 minutes ahead still counts; 10 minutes is refused ----
+
+ahead() { chk m1; chk m2; chk m3 faketime -f "$SKEW"; }
+SKEW=+4m
+ROUND=ahead
+rounds_until 3 false
+same "10: m3 4 minutes ahead: its checks exit 0" "$rc_m3" 0
+same "10: ... and m1 counts it fresh" "$(js m1 '.monitor.stale | length')" 0
+cutoff m1 m3
+mark
+s_site=$(serial $Z)
+if rounds_until 6 serves $FOV; then
+	ok "10: m1 and m3 (4 minutes ahead) cut off: switched ($rounds rounds)"
+else
+	not_ok "10: m1 and m3 (4 minutes ahead) cut off: switched" "$(dq $SITE)" "$(logs)"
+fi
+heal m1 m3
+rounds_until 6 serves $PRI
+rounds_until 4 settled
+same "10: ... and back, each once" "$(serial $Z) $(count switch) $(count drift)" "$((s_site + 2)) 2 0"
+SKEW=+10m
+b3=$(beat m3)
+cutoff m1 m3
+mark
+s_site=$(serial $Z)
+rounds_until 5 false
+same "10: m3 10 minutes ahead: check exits 75" "$rc_m3" 75
+contains "10: ... the server's BADTIME is named" "$(cat "$WORK/m3/err")" "BADTIME"
+unmoved "10: ... its heartbeat did not move" m3 "$b3"
+same "10: m1 and m2 unaffected" "$rc_m1 $rc_m2" "0 0"
+same "10: m1 cut off, m3 refused: no switch" "$(dq $SITE) $(serial $Z)" "$PRI $s_site"
+ROUND=""
+heal m1 m3
+round m1 m2 m3; round m1 m2 m3
+
+# ---- 12. daemons: three "run", one switch and one restore ----
+
+# each under a shell that writes its exit status to MONITOR/daemon.rc
+for m in m1 m2 m3; do
+	rm -f "$WORK/$m/daemon.pid" "$WORK/$m/daemon.rc"
+	(
+		cd "$WORK/$m" || exit 1
+		"$BIN" -c s.yaml run >>daemon.log 2>&1 &
+		echo $! >daemon.pid
+		wait $!
+		echo $? >daemon.rc
+	) &
+	PIDS="$PIDS $!"
+done
+for m in m1 m2 m3; do
+	wait_for 2 test -s "$WORK/$m/daemon.pid"
+	DAEMONS="$DAEMONS $(cat "$WORK/$m/daemon.pid")"
+done
+b1=$(beat m1); b2=$(beat m2); b3=$(beat m3)
+beating() { [ "$(beat m1)" -gt $((${b1#none} + 1)) ] && [ "$(beat m2)" -gt $((${b2#none} + 1)) ] &&
+    [ "$(beat m3)" -gt $((${b3#none} + 1)) ]; } 2>/dev/null
+if wait_for 10 beating; then
+	ok "12: three daemons beat every interval"
+else
+	not_ok "12: three daemons beat every interval" "$b1 $b2 $b3 -> $(beat m1) $(beat m2) $(beat m3)" \
+	    "$(tail -5 "$WORK/m1/daemon.log")"
+fi
+mark
+s_site=$(serial $Z)
+cutoff m1 m2
+if wait_for 15 serves $FOV; then ok "12: m1 and m2 cut off: switched"; else
+	not_ok "12: m1 and m2 cut off: switched" "$(dq $SITE)" "$(tail -5 "$WORK/m1/daemon.log")"
+fi
+one_switch() { [ "$(count switch)" -ge 1 ]; }
+wait_for 5 one_switch
+sleep 2		# two more rounds each: a second switch would show now
+same "12: once: the zone moved once, one switch event, no drift" \
+    "$(serial $Z) $(count switch) $(count drift)" "$((s_site + 1)) 1 0"
+heal m1 m2
+if wait_for 15 serves $PRI; then ok "12: healed: restored"; else
+	not_ok "12: healed: restored" "$(dq $SITE)" "$(tail -5 "$WORK/m1/daemon.log")"
+fi
+two_switches() { [ "$(count switch)" -ge 2 ]; }
+wait_for 5 two_switches
+sleep 2
+same "12: once: the zone moved once more, two switch events, no drift" \
+    "$(serial $Z) $(count switch) $(count drift)" "$((s_site + 2)) 2 0"
+for p in $DAEMONS; do kill "$p" 2>/dev/null; done
+drc=""
+for m in m1 m2 m3; do
+	wait_for 12 test -s "$WORK/$m/daemon.rc"
+	drc="$drc $(cat "$WORK/$m/daemon.rc" 2>/dev/null || echo running)"
+done
+for p in $DAEMONS; do kill -9 "$p" 2>/dev/null; done
+DAEMONS=""
+same "12: SIGTERM: each daemon exits 0" "$drc" " 0 0 0"
+
+echo "peers: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
