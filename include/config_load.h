@@ -26,6 +26,7 @@
 struct dns_layer {
 	struct dns_conf		 conf;
 	yaml_node_t		*n_key_file, *n_key, *n_servers;
+	const struct addr	*source4, *source6;	/* dns.source */
 };
 
 /* The key files named so far, each loaded once; the loader frees them. */
@@ -45,6 +46,16 @@ void	config_dns_top(struct yamlwalk *, struct keyfiles *,
 /* A site's dns: n over top, in the walk's arena. */
 const struct dns_conf *config_dns_site(struct yamlwalk *, struct keyfiles *,
 	    const struct dns_layer *top, yaml_node_t *n);
+
+/*
+ * A source: key (dns.source, monitor.source): one address or a list of
+ * at most one IPv4 and one IPv6 address, each an address of this host
+ * (a UDP socket binds to it).  Sets *v4 and *v6 to the arena's copies,
+ * NULL for a family not given (a site's dns.source replaces the top's
+ * whole, as servers does); reports what is wrong at its node.
+ */
+void	config_source(struct yamlwalk *, const char *key, yaml_node_t *n,
+	    const struct addr **v4, const struct addr **v6);
 
 
 struct check_layer {

@@ -125,6 +125,15 @@ void		 prober_free(struct prober *);	/* NULL is a no-op */
 unsigned	 prober_parallel(const struct prober *);
 
 /*
+ * The local addresses probes leave from (monitor.source), one per
+ * family: a probe binds to the one of its target's family, if set (NULL:
+ * the kernel's choice).  Copied; applies to probes started from now on.
+ * A bind that fails (the address went away) is PROBE_LOCAL_ERROR.
+ */
+void		 prober_set_source(struct prober *, const struct addr *v4,
+		    const struct addr *v6);
+
+/*
  * The asynchronous interface (the daemon).  prober_submit() queues req;
  * req and res must stay valid until done(arg, req, res) has been called
  * (done may be NULL, and may submit more).  prober_step() starts what

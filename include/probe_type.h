@@ -28,6 +28,8 @@ struct probe_task {
 	struct probe_result	*res;		/* zeroed at start */
 	uint64_t		 start_ms;	/* mono_ms() at start */
 	uint64_t		 deadline_ms;	/* start + check timeout */
+	const struct addr	*source4, *source6;	/* bind to these
+					   (prober_set_source); NULL: not */
 	void			*priv;		/* the type's own */
 };
 
@@ -100,5 +102,13 @@ enum probe_reason	probe_connect_reason(int err);
  * while TLS is unfinished).  Valid in judge().
  */
 bool	probe_task_connected(const struct probe_task *);
+
+/*
+ * Non-curl types: binds fd, a socket of family, to t's source of that
+ * family before it connects; nothing to do without one.  Returns 0, or -1 with t->res a local error ("cannot bind
+ * to source 192.0.2.7: ...").  Curl types need nothing: the engine binds
+ * in its open-socket callback.
+ */
+int	probe_bind_source(const struct probe_task *t, int fd, int family);
 
 #endif

@@ -19,6 +19,7 @@ cmd_check(const struct globals *g, int argc, char **argv)
 	if ((rc = cmd_round_open(g, argc, argv, 0, &ss, &r)) != -1)
 		return rc;
 	p = prober_new(ss.cfg->max_parallel);
+	prober_set_source(p, ss.cfg->monitor.source4, ss.cfg->monitor.source6);
 	round_check(&r, p);
 	prober_free(p);
 	return cmd_round_close(&ss, &r);

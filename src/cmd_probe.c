@@ -60,6 +60,7 @@ probe_site(const struct config *cfg, const struct site *s)
 	struct prober *p = prober_new(cfg->max_parallel);
 	char what[512];
 
+	prober_set_source(p, cfg->monitor.source4, cfg->monitor.source6);
 	for (i = 0; i < n; i++) {
 		reqs[i].host = s->check.host ? s->check.host : s->name;
 		reqs[i].site = s->name;

@@ -536,6 +536,20 @@ f_canaries(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	cfg->ncanaries = nv;
 }
 
+/* monitor.source; obj is the struct monitor_conf. */
+static void
+f_monitor_source(struct yamlwalk *w, const char *key, yaml_node_t *n,
+    void *obj)
+{
+	struct monitor_conf *m = obj;
+
+	config_source(w, key, n, &m->source4, &m->source6);
+}
+
+static const struct yw_field monitor_fields[] = {
+	YW_KEY("source", f_monitor_source),
+};
+
 static const struct yw_field top_fields[] = {
 	YW_KEY("dns", f_stash),
 	YW_KEY("defaults", f_stash),
@@ -545,6 +559,7 @@ static const struct yw_field top_fields[] = {
 	YW_MAP_SELF("notify", notify_fields),
 	YW_KEY("metrics_file", f_metrics_file),
 	YW_KEY("canaries", f_canaries),
+	YW_MAP_OF("monitor", struct config, monitor, monitor_fields),
 };
 
 static void

@@ -5,8 +5,12 @@
  * dns: is a layer over it.  The key files they name are loaded once
  * each, however many layers name them, into the loader's keyfiles.
  */
+#include <sys/socket.h>
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -16,6 +20,83 @@
 #include "yamlwalk.h"
 
 static const char *const transports[] = { "tcp", "udp" };
+
+/*
+ * Whether a is an address of this host: a UDP socket binds to it (port
+ * 0, nothing sent).  Reports the reason at n.
+ */
+static int
+source_local(struct yamlwalk *w, const char *key, yaml_node_t *n,
+    const struct addr *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr_sockaddr(a, 0, &ss);
+	int fd, rc, e;
+
+	if ((fd = socket(a->family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		yw_error(w, n, "%s: cannot test %s: %s", key, a->text,
+		    strerror(errno));
+		return -1;
+	}
+	rc = bind(fd, (struct sockaddr *)&ss, len);
+	e = errno;
+	close(fd);
+	if (rc == 0)
+		return 0;
+	if (e == EADDRNOTAVAIL)
+		yw_error(w, n, "%s: %s is not an address of this host", key,
+		    a->text);
+	else
+		yw_error(w, n, "%s: cannot bind to %s: %s", key, a->text,
+		    strerror(e));
+	return -1;
+}
+
+void
+config_source(struct yamlwalk *w, const char *key, yaml_node_t *n,
+    const struct addr **v4, const struct addr **v6)
+{
+	char err[PARSE_ERRLEN];
+	yaml_node_t **it = NULL;
+	const struct addr **slot;
+	struct addr *a;
+	size_t cnt, i;
+	const char *s;
+
+	*v4 = *v6 = NULL;
+	if ((cnt = yw_items(w, key, n, &it)) == 0 &&
+	    n->type == YAML_SEQUENCE_NODE)
+		yw_error(w, n, "%s: the list is empty", key);
+	for (i = 0; i < cnt; i++) {
+		if ((s = yw_scalar(w, key, it[i])) == NULL)
+			continue;
+		a = arena_alloc(w->arena, sizeof(*a));
+		if (addr_parse(s, a, err, sizeof(err)) == -1) {
+			yw_error(w, it[i], "%s: %s (a source is an address "
+			    "of this host)", key, err);
+			continue;
+		}
+		slot = a->family == AF_INET ? v4 : v6;
+		if (*slot != NULL) {
+			yw_error(w, it[i], "%s: %s and %s are both %s (at "
+			    "most one IPv4 and one IPv6 address)", key,
+			    (*slot)->text, a->text, a->family == AF_INET ?
+			    "IPv4" : "IPv6");
+			continue;
+		}
+		if (source_local(w, key, it[i], a) == 0)
+			*slot = a;
+	}
+	free(it);
+}
+
+static void
+f_source(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct dns_layer *d = obj;
+
+	config_source(w, key, n, &d->source4, &d->source6);
+}
 
 static void
 f_servers(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
@@ -79,6 +160,7 @@ static const struct yw_field dns_fields[] = {
 	YW_KEY("servers", f_servers),
 	YW_KEY("key_file", f_key_file),
 	YW_KEY("key", f_key),
+	YW_KEY("source", f_source),
 	YW_ENUM_OF("transport", struct dns_layer, conf.transport, transports),
 	YW_VAL("timeout", YW_MS, struct dns_layer, conf.timeout_ms, 100, 60000),
 	YW_VAL("verify", YW_BOOL, struct dns_layer, conf.verify, 0, 1),
@@ -141,6 +223,28 @@ key_resolve(struct yamlwalk *w, struct keyfiles *k, struct dns_layer *d)
 }
 
 /*
+ * The layer's servers each with the source of its family.  A copy: a
+ * site's layer may share its servers with the top one yet not its
+ * source.
+ */
+static void
+sources_apply(struct yamlwalk *w, struct dns_layer *d)
+{
+	struct dns_server *sv;
+	size_t i;
+
+	if (d->conf.nservers == 0)
+		return;
+	sv = arena_alloc(w->arena, d->conf.nservers * sizeof(*sv));
+	for (i = 0; i < d->conf.nservers; i++) {
+		sv[i] = d->conf.servers[i];
+		sv[i].source = sv[i].addr.family == AF_INET ? d->source4 :
+		    d->source6;
+	}
+	d->conf.servers = sv;
+}
+
+/*
  * Completes a dns layer: servers and a key are required.  where names
  * the place to blame when they are missing at the top level.
  */
@@ -173,6 +277,7 @@ config_dns_top(struct yamlwalk *w, struct keyfiles *k, struct dns_layer *d,
 	d->conf.verify = true;
 	if (n != NULL)
 		yw_map(w, "dns", n, dns_fields, NELEM(dns_fields), d);
+	sources_apply(w, d);
 	dns_finish(w, k, d, n != NULL ? n : root);
 }
 
@@ -185,6 +290,7 @@ config_dns_site(struct yamlwalk *w, struct keyfiles *k,
 
 	d.n_key_file = d.n_key = d.n_servers = NULL;
 	yw_map(w, "dns", n, dns_fields, NELEM(dns_fields), &d);
+	sources_apply(w, &d);
 	if (d.conf.key_file != NULL && (d.n_key_file || d.n_key))
 		key_resolve(w, k, &d);
 	c = arena_alloc(w->arena, sizeof(*c));

@@ -61,19 +61,48 @@ wait_fd(int fd, short events, uint64_t deadline)
 	}
 }
 
-/* A non-blocking socket connected to s; -1 with *st set on failure. */
+/*
+ * Binds fd to s's source (port 0), if it has one: the server may trust
+ * only that address.  A failure is this host's (the address went away).
+ */
+static int
+bind_source(int fd, const struct dns_server *s, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (s->source == NULL)
+		return 0;
+	len = addr_sockaddr(s->source, 0, &ss);
+	if (bind(fd, (struct sockaddr *)&ss, len) == 0)
+		return 0;
+	snprintf(err, errlen, "cannot bind to source %s: %s", s->source->text,
+	    strerror(errno));
+	return -1;
+}
+
+/*
+ * A non-blocking socket connected to s; -1 with *st set on failure (and
+ * err, when the source could not be bound).
+ */
 static int
 open_connected(const struct dns_server *s, int type, uint64_t deadline,
-    enum dnsio_status *st)
+    enum dnsio_status *st, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = addr_sockaddr(&s->addr, s->port, &ss);
 	socklen_t elen = sizeof(int);
 	int fd, e = 0;
 
+	err[0] = '\0';
 	fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		*st = DNSIO_LOCAL;
+		return -1;
+	}
+	if (bind_source(fd, s, err, errlen) == -1) {
+		*st = DNSIO_LOCAL;
+		close(fd);
 		return -1;
 	}
 	if (connect(fd, (struct sockaddr *)&ss, len) == 0)
@@ -236,9 +265,10 @@ dnsio_exchange(const struct dns_server *s, int udp, const uint8_t *msg,
 		return DNSIO_LOCAL;
 	}
 	if ((fd = open_connected(s, udp ? SOCK_DGRAM : SOCK_STREAM, deadline,
-	    &st)) == -1) {
-		snprintf(err, errlen, "%s over %s (connect)", status_str(st),
-		    udp ? "UDP" : "TCP");
+	    &st, err, errlen)) == -1) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "%s over %s (connect)",
+			    status_str(st), udp ? "UDP" : "TCP");
 		return st;
 	}
 	if (!udp)
@@ -434,7 +464,8 @@ dnsio_query_many(const struct dns_server *s, uint8_t *const *msgs,
 	int fd;
 
 	memset(replies, 0, n * sizeof(*replies));
-	if ((fd = open_connected(s, SOCK_DGRAM, deadline, &st)) != -1) {
+	if ((fd = open_connected(s, SOCK_DGRAM, deadline, &st, err,
+	    sizeof(err))) != -1) {
 		udp_many(fd, msgs, lens, n, window, deadline, replies, rlens);
 		close(fd);
 	}

@@ -41,6 +41,8 @@ struct slot {
 	CURL			*easy;		/* the slot's, for curl types */
 	char			 errbuf[CURL_ERROR_SIZE];
 	int			 sock_errno;	/* socket() failed: local */
+	int			 bind_errno;	/* the source's bind failed */
+	const struct addr	*bind_src;	/* that source */
 	bool			 connected;	/* TCP connect completed */
 	struct probe_fd		 fds[PROBE_MAXFDS];
 	int			 nfds;		/* in the wait being made */
@@ -65,6 +67,8 @@ struct prober {
 	struct curl_waitfd *wait;	/* the caller's, then the probes' */
 	struct pollfd	*pollfds;	/* the probes', asked again */
 	size_t		 waitcap;
+	struct addr	 src[2];	/* monitor.source: IPv4, IPv6 */
+	bool		 has_src[2];
 };
 
 static const struct probe_ops *const types[CHECK_NTYPES] = {
@@ -217,6 +221,59 @@ prober_parallel(const struct prober *p)
 	return (unsigned)p->nslots;
 }
 
+void
+prober_set_source(struct prober *p, const struct addr *v4,
+    const struct addr *v6)
+{
+	p->has_src[0] = v4 != NULL;
+	p->has_src[1] = v6 != NULL;
+	if (v4 != NULL)
+		p->src[0] = *v4;
+	if (v6 != NULL)
+		p->src[1] = *v6;
+}
+
+/* The source for a socket of family, or NULL. */
+static const struct addr *
+source_of(const struct prober *p, int family)
+{
+	int i = family == AF_INET ? 0 : family == AF_INET6 ? 1 : -1;
+
+	return i >= 0 && p->has_src[i] ? &p->src[i] : NULL;
+}
+
+/* t's source for a socket of family, or NULL. */
+static const struct addr *
+task_source(const struct probe_task *t, int family)
+{
+	return family == AF_INET ? t->source4 : family == AF_INET6 ?
+	    t->source6 : NULL;
+}
+
+/* Binds fd to a's port 0; 0 or -1 with errno. */
+static int
+bind_to(int fd, const struct addr *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr_sockaddr(a, 0, &ss);
+
+	return bind(fd, (struct sockaddr *)&ss, len);
+}
+
+int
+probe_bind_source(const struct probe_task *t, int fd, int family)
+{
+	const struct addr *a = task_source(t, family);
+	char d[sizeof(t->res->detail)];
+
+	if (a == NULL || bind_to(fd, a) == 0)
+		return 0;
+	snprintf(d, sizeof(d), "cannot bind to source %s: %s", a->text,
+	    strerror(errno));
+	probe_result_local(t->res, d);
+	return -1;
+}
+
 /* ---- socket callbacks (curl types) ---- */
 
 static curl_socket_t
@@ -224,12 +281,24 @@ open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct slot *s = ud;
 	struct linger lg = { 1, 0 };
+	const struct addr *src = task_source(&s->t, a->family);
 	int fd;
 
 	(void)purpose;
 	fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 	if (fd == -1) {
 		s->sock_errno = errno;
+		return CURL_SOCKET_BAD;
+	}
+	/*
+	 * Bound here rather than with CURLOPT_INTERFACE: the family is
+	 * known only now (a canary's name may resolve to both), and a
+	 * family without a source goes unbound.
+	 */
+	if (src != NULL && bind_to(fd, src) == -1) {
+		s->sock_errno = s->bind_errno = errno;
+		s->bind_src = src;
+		close(fd);
 		return CURL_SOCKET_BAD;
 	}
 	/*
@@ -371,9 +440,12 @@ slot_start(struct prober *p, struct slot *s, const struct probe_req *req,
 	s->t.res = res;
 	s->t.start_ms = mono_ms();
 	s->t.deadline_ms = s->t.start_ms + req->check->timeout_ms;
+	s->t.source4 = source_of(p, AF_INET);
+	s->t.source6 = source_of(p, AF_INET6);
 	s->ops = types[req->check->type];
 	s->errbuf[0] = '\0';
-	s->sock_errno = 0;
+	s->sock_errno = s->bind_errno = 0;
+	s->bind_src = NULL;
 	s->connected = false;
 	s->nfds = 0;
 	if (s->ops->curl)
@@ -431,6 +503,10 @@ collect(struct prober *p)
 		s = (struct slot *)(void *)priv;
 		s->ops->judge(&s->t, s->easy, (int)m->data.result, s->errbuf,
 		    s->sock_errno);
+		if (s->bind_errno != 0 && s->t.res->reason == PROBE_LOCAL_ERROR)
+			snprintf(s->t.res->detail, sizeof(s->t.res->detail),
+			    "cannot bind to source %s: %s", s->bind_src->text,
+			    strerror(s->bind_errno));
 		slot_done(p, s);
 	}
 }

@@ -159,6 +159,8 @@ sock_open(struct probe_task *t, struct dns_probe *d, bool tcp)
 	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->fd == -1)
 		return done_local(t, "socket", errno);
+	if (probe_bind_source(t, d->fd, ss.ss_family) == -1)
+		return 1;
 	d->connect_start = mono_ms();
 	if (connect(d->fd, (struct sockaddr *)&ss, len) == 0) {
 		if (tcp)

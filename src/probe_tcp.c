@@ -116,6 +116,8 @@ tcp_start(struct probe_task *t)
 		return 1;
 	}
 	setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	if (probe_bind_source(t, p->fd, ss.ss_family) == -1)
+		return 1;	/* clear() closes the socket */
 	if (connect(p->fd, (struct sockaddr *)&ss, len) == 0)
 		return tcp_next(t);
 	if (errno != EINPROGRESS)

@@ -521,6 +521,9 @@ sched_configure(struct daemon *dm, uint64_t now)
 		prober_free(dm->prober);
 		dm->prober = prober_new(cfg->max_parallel);
 	}
+	/* a kept prober takes the new config's too */
+	prober_set_source(dm->prober, cfg->monitor.source4,
+	    cfg->monitor.source6);
 }
 
 /* ---- signals ---- */

@@ -35,7 +35,29 @@ static const struct {
 	{ DNS "colour: blue\n" SITE,
 	  "sitelist.yaml:2:1: unknown key \"colour\" (expected one of: dns, "
 	  "defaults, sites, state_file, max_parallel, notify, metrics_file, "
-	  "canaries)\n" },
+	  "canaries, monitor)\n" },
+	/* source: addresses of this host, one per family */
+	{ "dns: {servers: [127.0.0.1], key_file: k.key, source: 192.0.2.7}\n"
+	  SITE,
+	  "sitelist.yaml:1:54: source: 192.0.2.7 is not an address of this "
+	  "host\n" },
+	{ DNS "monitor: {source: [127.0.0.21, 127.0.0.22]}\n" SITE,
+	  "sitelist.yaml:2:32: source: 127.0.0.21 and 127.0.0.22 are both "
+	  "IPv4 (at most one IPv4 and one IPv6 address)\n" },
+	{ DNS "monitor: {source: [\"::1\", \"::1\"]}\n" SITE,
+	  "sitelist.yaml:2:27: source: ::1 and ::1 are both IPv6 (at most one "
+	  "IPv4 and one IPv6 address)\n" },
+	{ DNS "monitor: {source: localhost}\n" SITE,
+	  "sitelist.yaml:2:19: source: invalid IP address \"localhost\" (a "
+	  "source is an address of this host)\n" },
+	{ DNS "monitor: {source: []}\n" SITE,
+	  "sitelist.yaml:2:19: source: the list is empty\n" },
+	{ DNS "monitor: {source: {a: 1}}\n" SITE,
+	  "sitelist.yaml:2:19: source: expected a list, got a mapping\n" },
+	{ DNS "sites:\n  - {name: a.test, primary: 192.0.2.1, failover: "
+	  "192.0.2.2, dns: {source: \"2001:db8::7\"}}\n",
+	  "sitelist.yaml:3:75: source: 2001:db8::7 is not an address of "
+	  "this host\n" },
 	{ "dns: {servers: [127.0.0.1], key_file: k.key, tiemout: 1s}\n" SITE,
 	  "sitelist.yaml:1:46: unknown key \"tiemout\", did you mean "
 	  "\"timeout\"?\n" },
@@ -301,6 +323,57 @@ START_TEST(test_bad)
 
 	ck_assert_str_eq(msgs, bad[_i].msgs);
 	ck_assert_ptr_null(cfg);
+	free(msgs);
+}
+END_TEST
+
+/* source: one address or one per family; servers take their family's. */
+START_TEST(test_sources)
+{
+	struct config *cfg;
+	char *msgs = unit_load("dns: {servers: [127.0.0.1, \"::1\", "
+	    "\"[::1]:5353\"], key_file: k.key, source: [\"::1\", 127.0.0.21]}\n"
+	    "monitor: {source: 127.0.0.22}\n"
+	    "sites:\n"
+	    "  - {name: a.test, primary: 192.0.2.1, failover: 192.0.2.2}\n"
+	    "  - {name: b.test, primary: 192.0.2.1, failover: 192.0.2.2, "
+	    "dns: {source: 127.0.0.23}}\n"
+	    "  - {name: c.test, primary: 192.0.2.1, failover: 192.0.2.2, "
+	    "dns: {servers: [127.0.0.2]}}\n", &cfg);
+	const struct dns_conf *d;
+
+	ck_assert_str_eq(msgs, "");
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_str_eq(cfg->monitor.source4->text, "127.0.0.22");
+	ck_assert_ptr_null(cfg->monitor.source6);
+	ck_assert(!cfg->monitor.enabled);
+	d = &cfg->dns;
+	ck_assert_uint_eq(d->nservers, 3);
+	ck_assert_str_eq(d->servers[0].source->text, "127.0.0.21");
+	ck_assert_str_eq(d->servers[1].source->text, "::1");
+	ck_assert_str_eq(d->servers[2].source->text, "::1");
+	ck_assert_ptr_eq(cfg->sites[0].dns, &cfg->dns);
+	/*
+	 * A site's source over the top's servers: its own copy of them.
+	 * Written, it replaces the top's whole (no IPv6 source here).
+	 */
+	d = config_site_find(cfg, "b.test")->dns;
+	ck_assert_str_eq(d->servers[0].source->text, "127.0.0.23");
+	ck_assert_ptr_null(d->servers[1].source);
+	ck_assert_str_eq(cfg->dns.servers[0].source->text, "127.0.0.21");
+	/* a site's servers under the top's source */
+	d = config_site_find(cfg, "c.test")->dns;
+	ck_assert_uint_eq(d->nservers, 1);
+	ck_assert_str_eq(d->servers[0].source->text, "127.0.0.21");
+	config_free(cfg);
+	free(msgs);
+	/* none: the kernel's choice */
+	msgs = unit_load(DNS SITE, &cfg);
+	ck_assert_str_eq(msgs, "");
+	ck_assert_ptr_null(cfg->dns.servers[0].source);
+	ck_assert_ptr_null(cfg->monitor.source4);
+	ck_assert_ptr_null(cfg->monitor.source6);
+	config_free(cfg);
 	free(msgs);
 }
 END_TEST
@@ -934,6 +1007,7 @@ main(void)
 	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) /
 	    sizeof(bad[0])));
 	tcase_add_test(tc, test_builtin_defaults);
+	tcase_add_test(tc, test_sources);
 	tcase_add_test(tc, test_inheritance);
 	tcase_add_test(tc, test_null_resets_to_builtin);
 	tcase_add_test(tc, test_check_types);

@@ -4,6 +4,7 @@
  * Every reason comes from a server behaviour, not from a mock.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -933,6 +934,189 @@ START_TEST(test_tcp_and_http_together)
 }
 END_TEST
 
+/* ---- monitor.source: probes leave from a chosen address ---- */
+
+/* One probe of addr with check c, from source (NULL: none). */
+static struct probe_result
+probe_from(const char *source, const char *addr, const struct check_spec *c)
+{
+	char err[PARSE_ERRLEN];
+	struct probe_result r;
+	struct probe_req q;
+	struct addr a, src;
+	struct prober *p = prober_new(4);
+
+	ck_assert_int_eq(addr_parse(addr, &a, err, sizeof(err)), 0);
+	if (source != NULL) {
+		ck_assert_int_eq(addr_parse(source, &src, err, sizeof(err)), 0);
+		if (src.family == AF_INET)
+			prober_set_source(p, &src, NULL);
+		else
+			prober_set_source(p, NULL, &src);
+	}
+	memset(&q, 0, sizeof(q));
+	q.host = "src.a.test";
+	q.addr = &a;
+	q.check = c;
+	probe_run(p, &q, 1, &r);
+	prober_free(p);
+	return r;
+}
+
+/* Whether requests.log has a line with peer and the text after it. */
+static void
+assert_logged(const char *peer, const char *fmt, ...)
+{
+	char rest[256], want[320], *log;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rest, sizeof(rest), fmt, ap);
+	va_end(ap);
+	snprintf(want, sizeof(want), "peer=%s %s", peer, rest);
+	log = unit_httpd_log();
+	if (strstr(log, want) == NULL)
+		fprintf(stderr, "requests.log:\n%s", log);
+	ck_assert_msg(strstr(log, want) != NULL, "\"%s\" not in "
+	    "requests.log", want);
+	free(log);
+}
+
+/* The peer= of the last request for path, in buf ("" if none). */
+static void
+peer_of(const char *path, char *buf, size_t size)
+{
+	char want[128], *log = unit_httpd_log(), *line, *end;
+
+	buf[0] = '\0';
+	snprintf(want, sizeof(want), " path=%s ", path);
+	for (line = log; *line != '\0'; line = *end ? end + 1 : end) {
+		end = line + strcspn(line, "\n");
+		if (strncmp(line, "peer=", 5) == 0 && (size_t)(end - line) >
+		    strlen(want) && memmem(line, (size_t)(end - line), want,
+		    strlen(want)) != NULL)
+			snprintf(buf, size, "%.*s", (int)strcspn(line + 5, " "),
+			    line + 5);
+	}
+	free(log);
+}
+
+START_TEST(test_source_http_https_tcp)
+{
+	struct check_spec h = spec(CHECK_HTTP), s = spec(CHECK_HTTPS),
+	    t = tcp_spec("GET /src-tcp HTTP/1.0\r\n\r\n", "200");
+	struct probe_result r;
+	int port = unit_httpd_port();
+	char *ca = xasprintf("%s/certs/ca.pem", unit_httpd_dir());
+	char peer[64];
+
+	h.http.path = "/src-http";
+	r = probe_from("127.0.0.21", "127.0.0.3", &h);
+	ASSERT_REASON(r, PROBE_OK);
+	assert_logged("127.0.0.21", "local=127.0.0.3:%d tls=0 sni=- "
+	    "host=src.a.test:%d method=GET path=/src-http", port, port);
+	s.http.path = "/src-https";
+	s.http.ca_file = ca;
+	r = probe_from("127.0.0.21", "127.0.0.3", &s);
+	ASSERT_REASON(r, PROBE_OK);
+	assert_logged("127.0.0.21", "local=127.0.0.3:%d tls=1 sni=src.a.test "
+	    "host=src.a.test:%d method=GET path=/src-https", port + 1, port + 1);
+	r = probe_from("127.0.0.21", "127.0.0.3", &t);
+	ASSERT_REASON(r, PROBE_OK);
+	assert_logged("127.0.0.21", "local=127.0.0.3:%d tls=0 sni=- host=- "
+	    "method=GET path=/src-tcp", port);
+	/* without a source the kernel chooses */
+	h.http.path = "/src-none";
+	r = probe_from(NULL, "127.0.0.3", &h);
+	ASSERT_REASON(r, PROBE_OK);
+	peer_of("/src-none", peer, sizeof(peer));
+	ck_assert_msg(peer[0] != '\0' && strcmp(peer, "127.0.0.21") != 0,
+	    "peer \"%s\"", peer);
+	free(ca);
+}
+END_TEST
+
+/* An IPv4 source leaves an IPv6 target alone, and the other way round. */
+START_TEST(test_source_other_family_unbound)
+{
+	struct check_spec h = spec(CHECK_HTTP);
+	struct probe_result r;
+	int port = unit_httpd_port();
+	char peer[64];
+
+	h.http.path = "/src-v6";
+	r = probe_from("127.0.0.21", "::1", &h);
+	ASSERT_REASON(r, PROBE_OK);
+	assert_logged("::1", "local=[::1]:%d tls=0 sni=- host=src.a.test:%d "
+	    "method=GET path=/src-v6", port, port);
+	h.http.path = "/src-v4";
+	r = probe_from("::1", "127.0.0.3", &h);
+	ASSERT_REASON(r, PROBE_OK);
+	peer_of("/src-v4", peer, sizeof(peer));
+	ck_assert_msg(strncmp(peer, "127.", 4) == 0, "peer \"%s\"", peer);
+}
+END_TEST
+
+/* The fixture answers per client: one source's probe fails, not another's. */
+START_TEST(test_source_per_client_answers)
+{
+	struct check_spec h = spec(CHECK_HTTP), t = tcp_spec(NULL, "220 ");
+	struct probe_result r;
+	int port = unit_httpd_port();
+
+	unit_httpd_set("127.0.0.3:%d from 127.0.0.21 status 503", port);
+	r = probe_from("127.0.0.21", "127.0.0.3", &h);
+	ASSERT_REASON(r, PROBE_HTTP_STATUS);
+	ck_assert_int_eq(r.http_status, 503);
+	ck_assert(probe_counts(&r));
+	r = probe_from("127.0.0.22", "127.0.0.3", &h);
+	ASSERT_REASON(r, PROBE_OK);
+	unit_httpd_set("127.0.0.3:%d from 127.0.0.21 refuse", port);
+	r = probe_from("127.0.0.21", "127.0.0.3", &h);
+	ck_assert_msg(r.reason == PROBE_RESET || r.reason ==
+	    PROBE_CONNECT_REFUSED, "reason %s (%s)",
+	    probe_reason_str(r.reason), r.detail);
+	ck_assert(probe_counts(&r));
+	r = probe_from("127.0.0.22", "127.0.0.3", &h);
+	ASSERT_REASON(r, PROBE_OK);
+	unit_httpd_set("127.0.0.3:%d from 127.0.0.21 default", port);
+	r = probe_from("127.0.0.21", "127.0.0.3", &h);
+	ASSERT_REASON(r, PROBE_OK);
+
+	/* tcp: a banner for everyone but .21, which is refused */
+	behave("127.0.0.2", 0, "banner 220 ready");
+	unit_httpd_set("127.0.0.2:%d from 127.0.0.21 refuse", port);
+	r = probe_from("127.0.0.21", "127.0.0.2", &t);
+	ck_assert_msg(r.reason == PROBE_RESET || r.reason ==
+	    PROBE_CONNECT_REFUSED, "reason %s (%s)",
+	    probe_reason_str(r.reason), r.detail);
+	ck_assert(probe_counts(&r));
+	r = probe_from("127.0.0.22", "127.0.0.2", &t);
+	ASSERT_REASON(r, PROBE_OK);
+	unit_httpd_set("127.0.0.2:%d from 127.0.0.21 default", port);
+	behave("127.0.0.2", 0, "up");
+}
+END_TEST
+
+/* A source this host does not have: the monitor's fault, not the server's. */
+START_TEST(test_source_bind_failure_is_local)
+{
+	struct check_spec h = spec(CHECK_HTTP), t = tcp_spec(NULL, NULL);
+	struct probe_result r;
+
+	r = probe_from("192.0.2.77", "127.0.0.3", &h);
+	ASSERT_REASON(r, PROBE_LOCAL_ERROR);
+	ck_assert(!probe_counts(&r));
+	ck_assert_msg(strncmp(r.detail, "cannot bind to source 192.0.2.77: ",
+	    34) == 0, "%s", r.detail);
+	r = probe_from("192.0.2.77", "127.0.0.3", &t);
+	ASSERT_REASON(r, PROBE_LOCAL_ERROR);
+	ck_assert(!probe_counts(&r));
+	ck_assert_str_eq(r.detail, "cannot bind to source 192.0.2.77: "
+	    "Cannot assign requested address");
+}
+END_TEST
+
 START_TEST(test_describe)
 {
 	struct check_spec t = tcp_spec("QUIT\r\n", "220 "), h = spec(CHECK_HTTPS);
@@ -1036,6 +1220,10 @@ main(void)
 	tcase_add_test(tc, test_tcp_read_limit);
 	tcase_add_test(tc, test_tcp_and_http_together);
 	tcase_add_test(tc, test_describe);
+	tcase_add_test(tc, test_source_http_https_tcp);
+	tcase_add_test(tc, test_source_other_family_unbound);
+	tcase_add_test(tc, test_source_per_client_answers);
+	tcase_add_test(tc, test_source_bind_failure_is_local);
 	tcase_add_test(tc, test_cert_warn);
 	suite_add_tcase(s, tc);
 	return unit_run(s);

@@ -28,6 +28,9 @@
 
 /* ---- driving one or many probes as the engine would ---- */
 
+/* What run_start() gives each task as its IPv4 source (NULL: none). */
+static const struct addr	*run_source4;
+
 struct run {
 	const struct probe_ops	*ops;
 	struct probe_task	 t;
@@ -45,6 +48,7 @@ run_start(struct run *r, const struct probe_ops *ops,
 	r->t.res = &r->res;
 	r->t.start_ms = mono_ms();
 	r->t.deadline_ms = r->t.start_ms + req->check->timeout_ms;
+	r->t.source4 = run_source4;
 	r->over = ops->start(&r->t) == 1;
 }
 
@@ -148,6 +152,7 @@ static pid_t	ns_pid = -1;
 static int	ns_port;
 static char	ns_mode[32];
 static char	ns_log[64];	/* if set: the first 6 bytes of each query */
+static char	ns_only[64];	/* if set: others are REFUSED */
 
 static int
 bind_on(int type, int port)
@@ -235,6 +240,19 @@ ns_reply(int fd, const uint8_t *wire, size_t len, bool tcp,
 	if (strcmp(ns_mode, "silent") == 0 ||
 	    ldns_wire2pkt(&q, wire, len) != LDNS_STATUS_OK)
 		return;
+	if (ns_only[0] != '\0') {
+		char who[INET6_ADDRSTRLEN] = "";
+
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)peer)->sin_addr, who, sizeof(who));
+		if (strcmp(who, ns_only) != 0) {
+			p = ldns_pkt_new();
+			ldns_pkt_set_id(p, ldns_pkt_id(q));
+			ldns_pkt_set_qr(p, true);
+			ldns_pkt_set_rcode(p, LDNS_RCODE_REFUSED);
+			goto send;
+		}
+	}
 	if (strcmp(ns_mode, "garbage") == 0) {
 		uint8_t g[40] = { wire[0], wire[1], 0x81, 0x80, 0, 1, 0, 1 };
 
@@ -253,6 +271,7 @@ ns_reply(int fd, const uint8_t *wire, size_t len, bool tcp,
 		ldns_pkt_set_id(p, ldns_pkt_id(q));
 		ldns_pkt_set_rcode(p, LDNS_RCODE_NOERROR);
 	}
+send:
 	ldns_pkt2wire(&out, p, &olen);
 	hdr[0] = (uint8_t)(olen >> 8);
 	hdr[1] = (uint8_t)olen;
@@ -272,8 +291,10 @@ ns_tcp(int lfd)
 {
 	uint8_t buf[2 + 65535];
 	size_t got = 0, want = 2;
+	struct sockaddr_storage peer;
+	socklen_t plen = sizeof(peer);
 	ssize_t n;
-	int fd = accept(lfd, NULL, NULL);
+	int fd = accept(lfd, (struct sockaddr *)&peer, &plen);
 
 	if (fd == -1)
 		return;
@@ -281,7 +302,7 @@ ns_tcp(int lfd)
 		if ((got += (size_t)n) == 2)
 			want = 2 + ((size_t)buf[0] << 8 | buf[1]);
 	if (got == want && got > 2)
-		ns_reply(fd, buf + 2, got - 2, true, NULL, 0);
+		ns_reply(fd, buf + 2, got - 2, true, &peer, plen);
 	if (strcmp(ns_mode, "silent") != 0)	/* silent: held open */
 		close(fd);
 }
@@ -395,6 +416,40 @@ dns1(const char *mode, uint16_t qtype, const char *expect, bool tcp)
 	    probe_reason_str(want));					\
 	ck_assert_str_eq((r).detail, (text));				\
 } while (0)
+
+/* A source: the server sees it (and answers only it), UDP and TCP. */
+START_TEST(test_dns_from_source)
+{
+	char err[PARSE_ERRLEN];
+	struct probe_result r;
+	struct addr src;
+	int tcp;
+
+	str_copy(ns_only, "127.0.0.21", sizeof(ns_only));
+	for (tcp = 0; tcp < 2; tcp++) {
+		run_source4 = NULL;
+		r = dns1("ok", LDNS_RR_TYPE_A, "192.0.2.10", tcp);
+		ck_reason(r, PROBE_DNS_RCODE, "REFUSED");
+		ck_assert_int_eq(addr_parse("127.0.0.21", &src, err,
+		    sizeof(err)), 0);
+		run_source4 = &src;
+		r = dns1("ok", LDNS_RR_TYPE_A, "192.0.2.10", tcp);
+		ck_reason(r, PROBE_OK, "");
+		ck_assert_int_eq(addr_parse("127.0.0.22", &src, err,
+		    sizeof(err)), 0);
+		r = dns1("ok", LDNS_RR_TYPE_A, "192.0.2.10", tcp);
+		ck_reason(r, PROBE_DNS_RCODE, "REFUSED");
+		/* not this host's: the monitor's fault */
+		ck_assert_int_eq(addr_parse("192.0.2.77", &src, err,
+		    sizeof(err)), 0);
+		r = dns1("ok", LDNS_RR_TYPE_A, "192.0.2.10", tcp);
+		ck_reason(r, PROBE_LOCAL_ERROR, "cannot bind to source "
+		    "192.0.2.77: Cannot assign requested address");
+	}
+	run_source4 = NULL;
+	ns_only[0] = '\0';
+}
+END_TEST
 
 START_TEST(test_dns_answer)
 {
@@ -919,6 +974,7 @@ main(void)
 	tcase_add_test(dns, test_dns_describe_and_fds);
 	tcase_add_test(dns, test_dns_query_shape);
 	tcase_add_test(dns, test_dns_many_at_once);
+	tcase_add_test(dns, test_dns_from_source);
 	suite_add_tcase(s, dns);
 	tcase_add_checked_fixture(ex, unit_tmpdir_setup, unit_tmpdir_teardown);
 	tcase_set_timeout(ex, 30);
