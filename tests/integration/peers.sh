@@ -227,15 +227,15 @@ WPORT=$PORT
 # cutoff MONITOR...: the primary refuses those monitors' probes (by their
 # source address); heal MONITOR...: answers them as everyone else again
 src() { echo "127.0.0.2${1#m}"; }
-cutoff() { for m in "$@"; do ctl "$PRI:$WPORT from $(src "$m") refuse" >/dev/null; done; }
-heal() { for m in "$@"; do ctl "$PRI:$WPORT from $(src "$m") default" >/dev/null; done; }
+cutoff() { for _c in "$@"; do ctl "$PRI:$WPORT from $(src "$_c") refuse" >/dev/null; done; }
+heal() { for _c in "$@"; do ctl "$PRI:$WPORT from $(src "$_c") default" >/dev/null; done; }
 
 # ---- the monitors m1 m2 m3 ----
 
 # sitelist MONITOR [DNS_SERVER]: the monitor's sitelist.yaml, on stdout
 sitelist() {
 	cat <<YAML
-dns: {servers: ["${2:-$NS:$DPORT}"], key_file: site.key, timeout: 2s}
+dns: {servers: ["${2:-$NS:$DPORT}"], source: $(src "$1"), key_file: site.key, timeout: 2s}
 defaults: {ttl: 30, interval: 1s, fall: 3, rise: 2, check: {port: $WPORT, path: /health, timeout: 500ms}}
 sites:
   - {name: $SITE, zone: $Z, primary: $PRI, failover: $FOV}
@@ -325,7 +325,8 @@ votes() {
 }
 # H: the label of the site's names in the votes zone (vote.h): base32hex
 # of the first 10 octets of SHA-256 of the name
-H=$(printf %s $SITE | sha256sum | cut -c1-20 | xxd -r -p | basenc --base32hex | tr 'A-Z' 'a-z')
+H=$(printf %s $SITE | sha256sum | cut -c1-20 | perl -ne 'chomp; print pack("H*", $_)' |
+    basenc --base32hex | tr 'A-Z' 'a-z')
 view() { dq "$H.$1.$VZ" TXT; }		# view MONITOR: its TXT record
 beat() {	# beat MONITOR: its heartbeat's counter, "none" when there is none
 	_b=$(dq "$1.$VZ" TXT | sed -n 's/.*"beat=\([0-9]*\)".*/\1/p')
@@ -336,17 +337,22 @@ unmoved() {	# unmoved NAME MONITOR BEFORE: its heartbeat is still BEFORE
 	else same "$1" "$(beat "$2")" "$3"; fi
 }
 # events: counted from a mark, over every monitor's events file
-mark() { for m in m1 m2 m3; do wc -l <"$WORK/$m/events" >"$WORK/$m/mark"; done; }
+mark() { for _x in m1 m2 m3; do wc -l <"$WORK/$_x/events" >"$WORK/$_x/mark"; done; }
 new_events() {	# new_events [MONITOR...]: the lines since the mark
-	for m in ${*:-m1 m2 m3}; do
-		tail -n +$(($(cat "$WORK/$m/mark") + 1)) "$WORK/$m/events" |
-		    sed "s/^/$m: /"
+	for _x in ${*:-m1 m2 m3}; do
+		tail -n +$(($(cat "$WORK/$_x/mark") + 1)) "$WORK/$_x/events" |
+		    sed "s/^/$_x: /"
 	done
 }
+# what named logged since nmark (updates and transfers, with the client's
+# address and key)
+nmark() { wc -l <"$B/named.log" >"$B/mark"; }
+nlog() { tail -n +$(($(cat "$B/mark") + 1)) "$B/named.log"; }
 count() { _e=$1; shift; new_events "$@" | grep -c "^m[0-9]: $_e "; }	# count EVENT [MONITOR...]
 js() { (cd "$WORK/$1" && "$BIN" -c s.yaml status --json) 2>/dev/null | jq -r "$2" 2>/dev/null; }
 logs() {	# the last checks' stderr of each monitor, for a failure report
-	for m in m1 m2 m3; do echo "$m: $(tail -6 "$WORK/$m/log" | tr '\n' '|')"; done
+	for _x in m1 m2 m3; do echo "$_x: $(tail -6 "$WORK/$_x/log" | tr '\n' '|')"; done
+	echo "votes: $(votes | tr '\n' '|')"
 }
 
 # ---- 11. bad monitor: sections: exit 78, FILE:LINE:COL each ----
@@ -424,8 +430,19 @@ for m in m1 m2 m3; do
 	contains "1: ... and wants primary" "$v" '"want=primary"'
 done
 s0=$(serial $VZ); b0=$(beat m1)
+nmark
 round m1 m2 m3
 s1=$(serial $VZ)
+for m in m1 m2 m3; do
+	a=$(src $m)
+	nlog | grep -q "client @[^ ]* $a#[0-9]*/key $m-votes: updating zone '$VZ/IN'" &&
+	    ok "1: $m writes its votes from $a (dns.source), signed with $m-votes" ||
+	    not_ok "1: $m writes its votes from $a (dns.source), signed with $m-votes" "$(nlog | grep updat)"
+	nlog | grep -q "client @[^ ]* $a#[0-9]*/key $m-votes ($VZ): transfer of '$VZ/IN': IXFR started: TSIG $m-votes" &&
+	    ok "1: $m brings its copy up to date by IXFR" ||
+	    not_ok "1: $m brings its copy up to date by IXFR" "$(nlog | grep transfer)"
+done
+lacks "1: ... incremental, never the whole zone again" "$(nlog)" "AXFR"
 same "1: a steady round is three updates, one each" "$((s1 - s0))" 3
 same "1: the heartbeat counts the rounds" "$(beat m1)" "$((${b0#none} + 1))"
 dig -k "$B/m1-votes.key" -p $DPORT @$NS $VZ "IXFR=$s0" +noall +answer \
