@@ -20,6 +20,17 @@
 #	127.0.0.25:20380	the site's primary web server
 #	127.0.0.26:20380	the site's failover web server
 #	127.0.0.29:20353	named
+#
+# What it relies on besides INTERFACE.md: the names and TXT forms of
+# include/vote.h; status --json's "monitor": {id, quorum, fresh: [ids, this
+# one included], stale: [ids], quorum_lost, heartbeat: {beat, age}} and per
+# site "views": [{peer, want, age, fresh}] beside mode/hold/drift/side;
+# events quorum_lost and quorum_regained (once each, at the monitor that
+# sees it); check exits 0 when its swap was refused because another monitor
+# had already made the same change, 75 when it could not write its
+# heartbeat; a refused TSIG time is logged with "BADTIME".  The config
+# errors wanted are in monitor-mistakes.expected.  KEEP=1 keeps the
+# scratch directory (named.log, each monitor's log and events).
 set -u
 
 BIN=${DNSFAILOVER:-$(pwd)/dnsfailover}
