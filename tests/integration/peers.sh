@@ -129,6 +129,7 @@ zone "$Z" {
 zone "$VZ" {
 	type primary;
 	file "$B/$VZ.db";
+	max-ixfr-ratio unlimited;	# else a round of heartbeats comes back AXFR-style
 	update-policy {
 CONF
 	for m in m1 m2 m3; do
