@@ -98,9 +98,16 @@ unit: $(UNITS) $(FIXTURE)
 
 integration: $(BIN) etc/example.key $(FIXTURE) $(PROMCHECK) $(XFRTOOL)
 	PROMCHECK=$(abspath $(PROMCHECK)) sh tests/fixture/promcheck-test.sh
-	DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) \
-	    PROMCHECK=$(abspath $(PROMCHECK)) XFRTOOL=$(abspath $(XFRTOOL)) \
-	    sh tests/integration/run.sh
+	@mkdir -p $(BUILD)
+	@export DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) \
+	    PROMCHECK=$(abspath $(PROMCHECK)) XFRTOOL=$(abspath $(XFRTOOL)); \
+	echo "tests/integration/run.sh and peers.sh, side by side"; \
+	sh tests/integration/run.sh >$(BUILD)/integration.log 2>&1 & a=$$!; \
+	sh tests/integration/peers.sh >$(BUILD)/peers.log 2>&1 & b=$$!; \
+	wait $$a; ra=$$?; wait $$b; rb=$$?; \
+	echo "==== run.sh (exit $$ra)"; cat $(BUILD)/integration.log; \
+	echo "==== peers.sh (exit $$rb)"; cat $(BUILD)/peers.log; \
+	[ $$ra -eq 0 ] && [ $$rb -eq 0 ]
 
 # Warning level: STYLE notes such as "referenced manual not found" depend
 # on which manuals the host has installed, not on the pages.

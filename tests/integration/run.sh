@@ -12,8 +12,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/dnsfailover-it.XXXXXX)
 PIDS=""
-passed=0
-failed=0
+. "$HERE/lib.sh"
 
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
@@ -21,50 +20,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
-	shift
-	for line in "$@"; do echo "#   $line"; done
-}
-
-# run CMD...: sets $rc, $out (stdout) and $err (stderr)
-run() {
-	"$@" >"$WORK/out" 2>"$WORK/err"
-	rc=$?
-	out=$(cat "$WORK/out")
-	err=$(cat "$WORK/err")
-}
-
-# expect NAME WANT_RC: checks $rc
-expect_rc() {
-	if [ "$rc" -eq "$2" ]; then ok "$1"; else
-		not_ok "$1" "exit status $rc, expected $2" "stdout: $out" \
-		    "stderr: $err"
-	fi
-}
-
-# contains NAME HAYSTACK NEEDLE
-contains() {
-	case $2 in
-	*"$3"*) ok "$1" ;;
-	*) not_ok "$1" "expected to find: $3" "in: $2" ;;
-	esac
-}
-
-# lacks NAME HAYSTACK NEEDLE
-lacks() {
-	case $2 in
-	*"$3"*) not_ok "$1" "must not contain: $3" "in: $2" ;;
-	*) ok "$1" ;;
-	esac
-}
-
-key() {	# key FILE NAME: a key file as tsig-keygen writes it, mode 0600
-	(umask 077 && printf 'key "%s" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' \
-	    "$2" "$SECRET" >"$1")
-}
 SECRET=$(head -c 32 /dev/urandom | base64)
 
 # ---- command line ----
@@ -154,28 +109,6 @@ contains "invalid UTF-8 has its position" "$err" "utf.yaml:2:1: invalid UTF-8 (b
 
 HTTPD=${HTTPD:-$TOP/build/httpd}
 
-# httpd_start ADDR...: starts the fixture on a free port ($PORT)
-httpd_start() {
-	mkdir -p "$WORK/httpd"
-	for try in 1 2 3 4 5 6 7 8; do
-		PORT=$((20000 + ($$ * 7 + try * 101) % 10000))	# < 32768
-		args=""
-		for a in "$@"; do args="$args $a:$PORT"; done
-		rm -f "$WORK/httpd/httpd.pid"
-		# shellcheck disable=SC2086
-		"$HTTPD" -d "$WORK/httpd" $args 2>"$WORK/httpd/err" &
-		hp=$!
-		PIDS="$PIDS $hp"
-		for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-			[ -f "$WORK/httpd/httpd.pid" ] && return 0
-			kill -0 "$hp" 2>/dev/null || break
-			sleep 0.1
-		done
-	done
-	echo "cannot start the HTTP fixture: $(cat "$WORK/httpd/err")"
-	return 1
-}
-ctl() { "$HTTPD" ctl "$WORK/httpd" "set $1"; }
 
 if httpd_start 127.0.0.2 127.0.0.3 "[::1]"; then
 	key "$WORK/p.key" p-key
