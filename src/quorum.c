@@ -593,6 +593,44 @@ holds_reconcile(struct session *ss, struct votes *v, int64_t started_ms)
 	}
 }
 
+/*
+ * A monitor that disagreed with a switch its peers made still believes
+ * the old side.  When quorum fresh peers want the other side, the read
+ * stage of the next round learns what is served (health_learned).
+ */
+static void
+sides_learn(struct session *ss, struct votes *v, int64_t now_ms)
+{
+	struct peer_view pv[MONITOR_MAX_PEERS];
+	struct state_site *x;
+	enum vote_want other;
+	size_t i, k, n;
+
+	for (i = 0; i < ss->cfg->nsites; i++) {
+		const struct site *s = &ss->cfg->sites[i];
+
+		if ((x = state_find(&ss->st, s->name)) == NULL ||
+		    !x->st.published_known || x->st.hold.active ||
+		    x->st.drift)
+			continue;
+		/* a switch decided this round (the side moved ahead of the
+		 * published set) is the gate's, not this */
+		if (!addr_subset(x->st.published, x->st.npublished,
+		    x->st.side == SIDE_PRIMARY ? s->primary : s->failover,
+		    x->st.side == SIDE_PRIMARY ? s->nprimary : s->nfailover))
+			continue;
+		other = x->st.side == SIDE_PRIMARY ? VOTE_WANT_FAILOVER :
+		    VOTE_WANT_PRIMARY;
+		quorum_views(v, s->name, now_ms, pv);
+		for (n = 0, k = 0; k < v->npeer; k++)
+			n += !v->peer[k].self && v->peer[k].fresh &&
+			    pv[k].has && pv[k].v.want == other;
+		peer_views_clear(pv, v->npeer);
+		if (n >= v->mon->quorum)
+			x->st.published_known = false;
+	}
+}
+
 static void
 holds_sent(struct session *ss, const struct votejob *j)
 {
@@ -655,6 +693,8 @@ quorum_job_done(struct session *ss, struct votejob *j)
 		if (v->exchanged)
 			quorum_state(ss, v, now);
 	}
+	if (j->fetch && j->fetched_ok)
+		sides_learn(ss, v, now);
 	return ok;
 }
 

@@ -598,9 +598,19 @@ site_applied(struct round *r, const struct pubjob *j, const struct pubsite *p,
 	const struct health_decision *d = &p->d;
 	enum side from = d->side_changed ? !d->want_side : d->want_side;
 
+	/* rule 13: a refused swap that found the records as wanted, with
+	 * peers, is a peer's switch: done, and told once, by that peer */
+	bool peers = r->ss->votes != NULL && p->req.cas &&
+	    p->req.outcome == PUBLISH_ALREADY && p->req.why[0] != '\0';
+
 	health_published(&x->st, d->want, d->nwant, r->ss->now, d->reason);
 	x->pending = false;
 	x->alert_update_failed = 0;
+	if (peers) {
+		log_info("%s: %s (already made by a peer)", p->site->name,
+		    line);
+		return;
+	}
 	x->n.updates_applied++;
 	log_info("%s: %s", p->site->name, line);
 	if (j->manual)

@@ -456,7 +456,9 @@ for m in m1 m2 m3; do
 done
 lacks "1: ... incremental, never the whole zone again" "$(nlog)" "AXFR"
 same "1: a steady round is three updates, one each" "$((s1 - s0))" 3
-same "1: the heartbeat counts the rounds" "$(beat m1)" "$((${b0#none} + 1))"
+b1=$(beat m1)
+[ "$b1" -gt "${b0#none}" ] 2>/dev/null && ok "1: the heartbeat moves every round" ||
+    not_ok "1: the heartbeat moves every round" "before ${b0}, after $b1"
 dig -k "$B/m1-votes.key" -p $DPORT @$NS $VZ "IXFR=$s0" +noall +answer \
     >"$WORK/ixfr1" 2>&1
 same "1: ... and changes nothing but the heartbeats (no view rewritten)" \
@@ -477,8 +479,8 @@ same "1: status --json: the heartbeat's counter, as published" \
     "$(js m1 '.monitor.heartbeat.beat')" "$(beat m1)"
 same "1: status --json: its age, a number" "$(js m1 '.monitor.heartbeat.age | type')" "number"
 same "1: status --json: each peer's view of the site, fresh, wanting primary" \
-    "$(js m2 '.sites[0].views | sort_by(.peer) | map("\(.peer)=\(.want),\(.fresh),\(.age | type)") | join(" ")')" \
-    "m1=primary,true,number m2=primary,true,number m3=primary,true,number"
+    "$(js m2 '.sites[0].views | sort_by(.peer) | map("\(.peer)=\(.want),\(.fresh)") | join(" ")')" \
+    "m1=primary,true m2=primary,true m3=primary,true"
 
 # ---- 2. m1 alone cut off from the primary: no switch ----
 
