@@ -207,9 +207,9 @@ static const struct {
 } damaged[] = {
 	{ "version: 1\nsites:\n  a.test:\n    side: sideways\n",
 	  "state:4:11: side: \"sideways\" is not one of: primary, failover\n" },
-	{ "version: 3\nsites: {}\n",
-	  "state: state file version 3 (line 1); this dnsfailover reads "
-	  "versions 1 to 2\n" },
+	{ "version: 4\nsites: {}\n",
+	  "state: state file version 4 (line 1); this dnsfailover reads "
+	  "versions 1 to 3\n" },
 	{ "version: 1\nsites:\n  a.test:\n    primary:\n      - {address: "
 	  "192.0.2.300, health: up}\n",
 	  "state:5:19: address: invalid IP address \"192.0.2.300\"\n" },
@@ -444,7 +444,7 @@ START_TEST(test_unreadable_not_moved)
 	} else if (_i == 1)
 		ck_assert_int_eq(mkdir(p, 0700), 0);
 	else	/* another version's: not damaged, never moved aside */
-		free(unit_write("state", "version: 3\nsites: {}\n", 0600));
+		free(unit_write("state", "version: 4\nsites: {}\n", 0600));
 	if ((pid = fork()) == 0) {
 		if (_i == 0 && setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			_exit(2);
