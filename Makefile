@@ -10,7 +10,7 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 
 CC	?= cc
-PKGS	 = libcurl ldns yaml-0.1
+PKGS	 = libcurl ldns yaml-0.1 jansson
 WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes
 ifdef CI
@@ -34,7 +34,7 @@ UNITS	 = $(patsubst tests/unit/%.c,$(BUILD)/%,\
 	   $(filter-out tests/unit/unit.c,$(wildcard tests/unit/check_*.c)))
 
 # Debian packages the build and the tests need ("make deps").
-DEPS_DEB = gcc libc6-dev make pkg-config libcurl4-openssl-dev libldns-dev \
+DEPS_DEB = gcc libc6-dev make pkg-config libcurl4-openssl-dev libldns-dev libjansson-dev \
 	   libyaml-dev check mandoc libssl-dev openssl \
 	   bind9 bind9-dnsutils knot knot-dnsutils pdns-server \
 	   pdns-backend-sqlite3 sqlite3 jq systemd procps faketime
@@ -130,7 +130,7 @@ demo: deps
 	DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) sh tests/demo.sh
 
 # Benchmarks (not part of "make check"): figures in bench/README.md.
-BENCH_DEB = nginx apache2-utils time bc
+BENCH_DEB = nginx apache2-utils time bc curl jq
 $(BUILD)/%_bench: bench/%_bench.c $(LIBOBJS)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
@@ -143,6 +143,7 @@ bench: deps
 	CONFIG_BENCH=$(BUILD)/config_bench DNSFAILOVER=$(abspath $(BIN)) \
 	    sh bench/config.sh
 	DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) sh bench/daemon.sh
+	DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) sh bench/peers.sh
 
 # The daemon under valgrind for VALGRIND_SECONDS (default 600) with a
 # reload every 20 s (bench/daemon.sh); not part of "make check".

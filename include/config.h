@@ -63,8 +63,17 @@ struct site {
 	uint64_t		 interval_ms;
 	struct check_spec	 check;
 	const struct dns_conf	*dns;
+	/* rules 20-21 of doc/rules.md (inheritable from defaults) */
+	bool			 failback_manual;	/* failback: manual */
+	uint64_t		 failback_delay_ms;	/* 0: none */
+	unsigned		 flap_switches;		/* 0: no flap hold */
+	uint64_t		 flap_within_ms;
 	size_t			 line;		/* in sitelist.yaml */
 };
+
+#define FLAP_MAX_SWITCHES	64	/* flap.switches at most */
+
+#define HISTORY_DEFAULT_SIZE	((uint64_t)10 << 20)	/* 10 MiB */
 
 #define MONITOR_MAX_PEERS	32
 #define MONITOR_ID_MAX		63	/* a DNS label */
@@ -106,6 +115,8 @@ struct config {
 	const char *const	*canaries;
 	size_t			 ncanaries;
 	struct monitor_conf	 monitor;
+	uint64_t		 history_size;	/* bytes, rule 22; default
+						   HISTORY_DEFAULT_SIZE */
 
 	/* owned storage */
 	struct arena		*arena;

@@ -28,7 +28,9 @@ enum event_kind {
 	EV_STATE_BROKEN,	/* the state file could not be read */
 	EV_CERT_EXPIRING,	/* a certificate expires within cert_warn */
 	EV_QUORUM_LOST,		/* fewer than quorum monitors fresh */
-	EV_QUORUM_REGAINED	/* quorum again */
+	EV_QUORUM_REGAINED,	/* quorum again */
+	EV_FAILBACK_READY,	/* rule 20: primary up, failback: manual waits */
+	EV_FLAPPING		/* rule 21: held where it is, too many switches */
 };
 const char	*event_str(enum event_kind);
 

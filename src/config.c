@@ -644,6 +644,7 @@ config_load(const char *path, struct diags *diags)
 	cfg->max_parallel = 200;
 	cfg->notify_timeout_ms = 10000;
 	cfg->notify_repeat_ms = 3600000;
+	cfg->history_size = HISTORY_DEFAULT_SIZE;
 	memset(&l, 0, sizeof(l));
 	l.w.path = cfg->path;
 	l.w.doc = &doc;

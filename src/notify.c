@@ -79,6 +79,8 @@ static const char *const kinds[] = {
 	[EV_CERT_EXPIRING] = "cert_expiring",
 	[EV_QUORUM_LOST] = "quorum_lost",
 	[EV_QUORUM_REGAINED] = "quorum_regained",
+	[EV_FAILBACK_READY] = "failback_ready",
+	[EV_FLAPPING] = "flapping",
 };
 
 const char *

@@ -12,7 +12,7 @@ rank() {
 	util|log|version|parse|diag|addr|sdnotify|jobq)	echo 0 ;;
 	yamlwalk|yamldoc|keyfile)			echo 1 ;;
 	config|config_load|checkspec|vote)		echo 2 ;;
-	probe|probe_type|dnsio|dnsquery|notify|dnsxfr|mirror) echo 3 ;;
+	probe|probe_type|dnsio|dnsquery|notify|dnsxfr|mirror|history) echo 3 ;;
 	dnsupdate|health)				echo 4 ;;
 	publish|state|metrics)				echo 5 ;;
 	session|quorum)					echo 6 ;;
