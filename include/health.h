@@ -169,6 +169,10 @@ void	health_flip(struct site_state *, enum side side, time_t until,
 void	health_release(struct site_state *, const struct addr *published,
 	    size_t n, time_t now);
 void	health_drift(struct site_state *);
+/* What the records serve was just read (flip writes over it): the
+ * published set is that, whoever wrote it. */
+void	health_served(struct site_state *, const struct addr *served,
+	    size_t n);
 void	health_unswitch(struct site_state *, const struct health_decision *d);
 void	health_learned(struct site_state *, const struct site *,
 	    const struct addr *published, size_t n);

@@ -99,6 +99,36 @@ holds_send(struct round *r)
 		}
 }
 
+/*
+ * What the server serves for every record of s, if they all agree: the
+ * set release adopts, and the one flip writes over.  NULL (with a
+ * warning ending in fails) when it cannot be read or the records
+ * differ; *none stands for "no address".
+ */
+static struct addr *
+served_set(const struct site *s, size_t *n, struct addr *none,
+    const char *fails)
+{
+	struct addr *a;
+	size_t k;
+	char err[256];
+
+	switch (publish_read_same(s->dns, s->records, s->nrecords, &a, n, &k,
+	    err, sizeof(err))) {
+	case 0:
+		return a != NULL ? a : none;
+	case 1:
+		log_warnx("%s: %s and %s serve different addresses; flip the "
+		    "site to write them all; %s", s->name, s->records[0],
+		    s->records[k], fails);
+		return NULL;
+	default:
+		log_warnx("%s: cannot read the published addresses: %s; %s",
+		    s->name, err, fails);
+		return NULL;
+	}
+}
+
 /* Holds site i of r on side (until: 0, or when --for ends); rule 6. */
 static void
 flip_one(const struct globals *g, struct round *r, size_t i, enum side side,
@@ -154,9 +184,23 @@ cmd_flip(const struct globals *g, int argc, char **argv)
 	    -1)
 		return rc;
 	round_read(&r);		/* sites met for the first time */
-	for (i = 0; i < r.nsites; i++)
+	for (i = 0; i < r.nsites; i++) {
+		struct addr none, *pub;
+		size_t npub;
+
+		/* a flip writes unconditionally: over what is served now,
+		 * which a peer or a person may have changed since this
+		 * monitor last looked (it is written blind if unreadable) */
+		if ((pub = served_set(r.sites[i], &npub, &none,
+		    "writing the flip over what was last published")) !=
+		    NULL) {
+			health_served(&round_site_state(&r, i)->st, pub, npub);
+			if (pub != &none)
+				free(pub);
+		}
 		flip_one(g, &r, i, side, ms ? ss.now + (time_t)((ms + 999) /
 		    1000) : 0);
+	}
 	round_apply(&r);
 	holds_send(&r);
 	/* nothing to publish: still say who held it, and why (rule 9) */
@@ -165,34 +209,6 @@ cmd_flip(const struct globals *g, int argc, char **argv)
 			log_info("%s: %s (already published)", r.sites[i]->name,
 			    r.d[i].reason);
 	return cmd_round_close(&ss, &r);
-}
-
-/*
- * What the server serves for every record of s, if they all agree: the
- * set release adopts.  NULL (with a warning) when it cannot be read or
- * the records differ; *none stands for "no address".
- */
-static struct addr *
-served_set(const struct site *s, size_t *n, struct addr *none)
-{
-	struct addr *a;
-	size_t k;
-	char err[256];
-
-	switch (publish_read_same(s->dns, s->records, s->nrecords, &a, n, &k,
-	    err, sizeof(err))) {
-	case 0:
-		return a != NULL ? a : none;
-	case 1:
-		log_warnx("%s: %s and %s serve different addresses; flip the "
-		    "site to write them all; not released", s->name,
-		    s->records[0], s->records[k]);
-		return NULL;
-	default:
-		log_warnx("%s: cannot read the published addresses: %s; not "
-		    "released", s->name, err);
-		return NULL;
-	}
 }
 
 int
@@ -219,7 +235,8 @@ cmd_release(const struct globals *g, int argc, char **argv)
 		const struct site *s = r.sites[i];
 
 		/* what the server serves now is the last published set */
-		if ((pub = served_set(s, &npub, &none)) == NULL) {
+		if ((pub = served_set(s, &npub, &none, "not released")) ==
+		    NULL) {
 			r.failed = true;
 			continue;
 		}

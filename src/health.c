@@ -521,6 +521,12 @@ health_drift(struct site_state *st)
 }
 
 void
+health_served(struct site_state *st, const struct addr *served, size_t n)
+{
+	set_published(st, served, n);
+}
+
+void
 health_unswitch(struct site_state *st, const struct health_decision *d)
 {
 	if (d->side_changed)

@@ -206,6 +206,32 @@ decision_line(const struct health_decision *d, char *line, size_t size)
 		    d->reason);
 }
 
+/* A dry run says what it would do, not what it did. */
+static void
+dry_wording(struct health_decision *d)
+{
+	static const char *const done[][2] = {
+		{ "switched to ", "would switch to " },
+		{ "restored to ", "would restore to " },
+	};
+	char buf[sizeof(d->reason) + 32];
+	size_t k, n;
+
+	if (d->action != HA_PUBLISH)
+		return;
+	for (k = 0; k < sizeof(done) / sizeof(done[0]); k++) {
+		n = strlen(done[k][0]);
+		if (strncmp(d->reason, done[k][0], n) == 0) {
+			snprintf(buf, sizeof(buf), "%s%s", done[k][1],
+			    d->reason + n);
+			str_copy(d->reason, buf, sizeof(d->reason));
+			return;
+		}
+	}
+	snprintf(buf, sizeof(buf), "would publish: %s", d->reason);
+	str_copy(d->reason, buf, sizeof(d->reason));
+}
+
 static void
 log_decision(const struct site *s, const struct health_decision *d)
 {
@@ -338,6 +364,8 @@ round_decide(struct round *r, struct probe_result **per, bool iso)
 		    iso || blind != NULL, r->ss->now, &r->d[i]);
 		if (d->hold_expired && r->ss->votes != NULL)
 			x->hold_unsent = true;	/* rule 15: ends for all */
+		if (r->ss->dry_run)
+			dry_wording(&r->d[i]);
 		due = d->action == HA_BOTH_DOWN &&
 		    session_alert_due(r->ss, &x->alert_both_down);
 		/* a publish is told with its outcome, in finish_site(); a
@@ -518,14 +546,25 @@ round_pubjob_gate(struct round *r, struct pubjob *j)
 	for (i = 0; i < j->n; i++) {
 		struct pubsite *p = &j->s[i];
 
-		if (p->skip || j->manual || r->ss->votes == NULL ||
+		/* a flip's held side passes (no cas, below); what a release
+		 * hands back to automatic control is an automatic change,
+		 * agreed like any other (rule 13) */
+		if (p->skip || r->ss->votes == NULL ||
 		    (x = state_find(&r->ss->st, p->site->name)) == NULL) {
 			left += !p->skip;
 			continue;
 		}
-		if (!p->req.cas)	/* a held side, as flip wrote it */
-			;
-		else if (x->st.hold.active) {
+		if (!p->req.cas) {	/* a held side, as flip wrote it */
+			if (!x->st.hold.active) {
+				/* the exchange found it released: the side
+				 * it held is no one's wish any more */
+				p->skip = true;
+				p->result = PUB_UNAGREED;
+				snprintf(p->why, sizeof(p->why), "released on "
+				    "another monitor meanwhile");
+				continue;
+			}
+		} else if (x->st.hold.active) {
 			p->skip = p->held_now = true;
 			p->result = PUB_UNAGREED;
 			snprintf(p->why, sizeof(p->why), "held on another "
@@ -630,6 +669,7 @@ site_drift(struct round *r, const struct pubsite *p, struct state_site *x,
 	enum side from = d->side_changed ? !d->want_side : d->want_side;
 
 	health_drift(&x->st);
+	str_copy(x->drift_served, p->req.served, sizeof(x->drift_served));
 	x->pending = false;
 	log_warnx("%s: %s; not done: the records were changed by someone "
 	    "else (%s); no automatic change until flip or release",

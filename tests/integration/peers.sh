@@ -691,6 +691,29 @@ fi
 same "9: flip told at m1, release at m2, no drift" \
     "$(count flip m1) $(count release m2) $(count drift)" "1 1 0"
 
+# ---- 9b. release with its peers stale: no switch back alone ----
+
+run sh -c "cd '$WORK/m1' && exec '$BIN' -c s.yaml flip $SITE failover --reason 'drill'"
+expect_rc "9b: flip on m1" 0
+round m1 m2 m3
+ROUND=solo
+# m2 and m3 quiet past fresh: stale for m1
+rounds_until 24 false
+ROUND=""
+same "9b: m2 and m3 stale for m1" "$(js m1 '.monitor.stale | sort | join(",")')" "m2,m3"
+s_site=$(serial $Z)
+run sh -c "cd '$WORK/m1' && exec '$BIN' -c s.yaml release $SITE"
+expect_rc "9b: release on m1" 0
+same "9b: released alone: the failover stays, not agreed" "$(dq $SITE)" "$FOV"
+same "9b: the site's zone is not touched" "$(serial $Z)" "$s_site"
+same "9b: ... and m1 is automatic again" "$(js m1 '.sites[0].mode')" "auto"
+if rounds_until 6 serves $PRI; then
+	ok "9b: peers back: the primary again, agreed ($rounds rounds)"
+else
+	not_ok "9b: peers back: the primary again, agreed" "$(dq $SITE)" "$(logs)"
+fi
+rounds_until 4 settled
+
 # ---- 10. clock skew: m3 4 minutes ahead still counts; 10 minutes is refused ----
 
 # libfaketime is preloaded before the ASan runtime of an ASan build:
