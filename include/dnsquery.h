@@ -65,6 +65,15 @@ void	dnsquery_confirm(const struct dns_server *s,
 	    const struct dq_rrset *sets, size_t n, uint64_t deadline_ms,
 	    bool *ok);
 
+/*
+ * The SOA serial of zone as server s (one of dns's) serves it now: 0,
+ * or -1 with a reason in err.  One unsigned query, dns's transport and
+ * timeout.
+ */
+int	dnsquery_serial(const struct dns_conf *dns,
+	    const struct dns_server *s, const char *zone, uint32_t *serial,
+	    char *err, size_t errlen);
+
 /* "192.0.2.53:53" or "[2001:db8::53]:53" into buf. */
 void	dnsquery_server_str(const struct dns_server *, char *buf, size_t size);
 

@@ -98,6 +98,10 @@ struct du_report {
 	size_t		bytes;		/* their size on the wire, signed */
 	size_t		napplied;	/* changes applied and verified */
 	char		msg[320];	/* the first failure, each server tried */
+	/* the zone's SOA serial after the last applied message, read
+	 * from the server that took it (for the history: rule 22) */
+	bool		serial_known;
+	uint32_t	serial;
 };
 
 /*

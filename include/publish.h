@@ -67,6 +67,11 @@ struct publish_req {
 						   ALREADY: the refused swap
 						   that showed it */
 	char			*plan;		/* PLANNED: malloc'd */
+	long long		 serial;	/* APPLIED: the zone's serial
+						   serving it; -1 unknown */
+	char			 served[256];	/* after a refused swap: what
+						   the names serve, read back
+						   ("" unknown) */
 };
 
 /*

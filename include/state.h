@@ -54,6 +54,9 @@ struct state_site {
 	/* repeated alerts: when last sent; 0 while the condition is off */
 	time_t			 alert_both_down, alert_update_failed;
 	time_t			 alert_cert_expiring;
+	/* rule 22: in drift, what the records served when the swap was
+	 * refused ("" unknown) */
+	char			 drift_served[256];
 	/* rule 15: the hold (or its end) is not in the votes zone yet */
 	bool			 hold_unsent;
 	int64_t			 hold_set_ms;	/* when another process's hold

@@ -146,9 +146,14 @@ text_site(const struct site *s, const struct state_site *x,
 		printf("  PENDING   %s since %s: %s\n", buf, t,
 		    SAFE(why, x->pending_error));
 	}
-	if (st->drift)
+	if (st->drift) {
 		printf("  DRIFT     the records were changed by someone else; "
 		    "no automatic change until flip or release\n");
+		addrs_text(st->published, st->npublished, buf, sizeof(buf));
+		printf("            the server served %s; last published %s\n",
+		    x->drift_served[0] ? SAFE(why, x->drift_served) :
+		    "(not read)", buf);
+	}
 	if (x->hold_unsent)
 		printf("  UNSENT    the hold (or its end) is not in the votes "
 		    "zone yet: the peers do not know of it\n");
@@ -274,7 +279,13 @@ json_site(const struct site *s, const struct state_site *x,
 		putchar('}');
 	} else
 		printf("null");
-	printf(",\"drift\":%s,\"pending\":", st->drift ? "true" : "false");
+	printf(",\"drift\":%s,\"drift_served\":", st->drift ? "true" :
+	    "false");
+	if (st->drift && x->drift_served[0] != '\0')
+		json_str(x->drift_served);
+	else
+		printf("null");
+	printf(",\"pending\":");
 	if (x->pending) {
 		printf("{\"want\":");
 		json_addrs(x->want, x->nwant);

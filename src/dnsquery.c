@@ -461,6 +461,55 @@ ask(const struct dns_conf *dns, const char *name, uint16_t type,
 	return p;
 }
 
+int
+dnsquery_serial(const struct dns_conf *dns, const struct dns_server *s,
+    const char *zone, uint32_t *serial, char *err, size_t errlen)
+{
+	struct query q;
+	ldns_pkt *p;
+	ldns_rdf *z;
+	uint8_t *reply;
+	size_t i, rlen;
+	int rc = -1;
+
+	if (query_build(&q, zone, LDNS_RR_TYPE_SOA,
+	    (uint16_t)ldns_get_random()) == -1) {
+		snprintf(err, errlen, "cannot build the SOA query");
+		return -1;
+	}
+	if (dnsio_exchange(s, dns->transport == DNS_UDP, q.wire, q.len,
+	    mono_ms() + dns->timeout_ms, &reply, &rlen, err, errlen) !=
+	    DNSIO_OK) {
+		free(q.wire);
+		return -1;
+	}
+	free(q.wire);
+	p = dnsquery_reply_parse(reply, rlen);
+	free(reply);
+	if (p == NULL || ldns_pkt_get_rcode(p) != LDNS_RCODE_NOERROR) {
+		snprintf(err, errlen, "no SOA answer for %s", zone);
+		ldns_pkt_free(p);
+		return -1;
+	}
+	z = dnsquery_dname(zone);
+	for (i = 0; rc == -1 && i < ldns_rr_list_rr_count(ldns_pkt_answer(p));
+	    i++) {
+		ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_answer(p), i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
+		    ldns_dname_compare(ldns_rr_owner(rr), z) == 0 &&
+		    ldns_rr_rd_count(rr) == 7) {
+			*serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
+			rc = 0;
+		}
+	}
+	if (rc == -1)
+		snprintf(err, errlen, "no SOA for %s in the answer", zone);
+	ldns_rdf_deep_free(z);
+	ldns_pkt_free(p);
+	return rc;
+}
+
 /* The owner of an SOA in section l that encloses name, or NULL. */
 static char *
 soa_owner(const ldns_rr_list *l, const char *name)

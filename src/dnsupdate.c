@@ -719,6 +719,14 @@ dnsupdate_apply(const struct dns_conf *dns, const char *zone,
 		if (outcomes != NULL)
 			outcomes[i] = out[i];
 	}
+	/* the serial the changes made, as the server that took the last
+	 * of them serves it (one query; unknown if it does not answer) */
+	for (i = n; i-- > 0;)
+		if (out[i] == DU_APPLIED) {
+			r->serial_known = dnsquery_serial(dns, used[i], zone,
+			    &r->serial, err, sizeof(err)) == 0;
+			break;
+		}
 	free(out);
 	free(used);
 	return r->napplied == n ? 0 : -1;

@@ -31,6 +31,7 @@ publish_req_init(struct publish_req *r, const struct dns_conf *dns,
     const struct addr *want, size_t nwant)
 {
 	memset(r, 0, sizeof(*r));
+	r->serial = -1;
 	r->dns = dns;
 	r->names = names;
 	r->nnames = nnames;

@@ -113,15 +113,26 @@ plan(struct job *j)
  * the retry's prerequisite fail without anyone else being involved.
  */
 static bool
-already_served(const struct dns_conf *dns, const struct publish_req *r)
+already_served(const struct dns_conf *dns, struct publish_req *r)
 {
 	struct addr *a;
 	size_t na, differs;
 	char err[256];
-	bool same;
+	bool same = false;
+	int rc;
 
-	same = publish_read_same(dns, r->names, r->nnames, &a, &na, &differs,
-	    err, sizeof(err)) == 0 && addr_same_set(a, na, r->want, r->nwant);
+	rc = publish_read_same(dns, r->names, r->nnames, &a, &na, &differs,
+	    err, sizeof(err));
+	if (rc == 0) {
+		same = addr_same_set(a, na, r->want, r->nwant);
+		if (na == 0)
+			str_copy(r->served, "no address", sizeof(r->served));
+		else
+			addr_list_str(a, na, r->served, sizeof(r->served));
+	} else if (rc == 1)
+		snprintf(r->served, sizeof(r->served), "a different set at "
+		    "each name (%s differs from %s)", r->names[differs],
+		    r->names[0]);
 	free(a);
 	return same;
 }
@@ -139,6 +150,8 @@ judge(const struct dns_conf *dns, struct job *j, const struct du_report *rep)
 		if (j->o[k] != DU_APPLIED && first == r->nnames)
 			first = k;
 	}
+	r->serial = rep->serial_known && applied > 0 ? (long long)rep->serial :
+	    -1;
 	if (applied == r->nnames) {
 		r->outcome = PUBLISH_APPLIED;
 		return;

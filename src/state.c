@@ -111,6 +111,11 @@ put_site(FILE *fp, const struct state_site *s)
 	    (long long)st->last_change);
 	put_str(fp, st->last_reason);
 	fprintf(fp, "\n    drift: %s\n", st->drift ? "true" : "false");
+	if (st->drift && s->drift_served[0] != '\0') {
+		fputs("    drift_served: ", fp);
+		put_str(fp, s->drift_served);
+		fputc('\n', fp);
+	}
 	if (s->hold_unsent)
 		fputs("    hold_unsent: true\n", fp);
 	fputs("    hold: ", fp);
@@ -375,6 +380,8 @@ static const struct yw_field site_fields[] = {
 	YW_VAL("last_reason", YW_TEXT, SS, st.last_reason, 0,
 	    sizeof(((SS *)0)->st.last_reason)),
 	YW_VAL("drift", YW_BOOL, SS, st.drift, 0, 1),
+	YW_VAL("drift_served", YW_TEXT, SS, drift_served, 0,
+	    sizeof(((SS *)0)->drift_served)),
 	YW_VAL("hold_unsent", YW_BOOL, SS, hold_unsent, 0, 1),
 	YW_KEY("hold", s_hold), YW_KEY("pending", s_pending),
 	YW_KEY("primary", s_primary), YW_KEY("failover", s_failover),
@@ -718,6 +725,7 @@ state_site_take_foreign(struct state_site *x, struct state_site *y)
 	y->want = NULL;		/* no longer theirs */
 	y->nwant = 0;
 	memcpy(x->pending_error, y->pending_error, sizeof(x->pending_error));
+	memcpy(x->drift_served, y->drift_served, sizeof(x->drift_served));
 	x->pending_since = y->pending_since;
 	/* theirs sent or not; ours unsent is sent again (the same hold
 	 * written twice is harmless, a lost one is not) */

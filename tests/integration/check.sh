@@ -56,6 +56,11 @@ web 127.0.0.2 down
 chk; chk
 [ "$(q www.example.test)" = "127.0.0.2" ] && ok "check: unchanged after fall-1 failed rounds" ||
     not_ok "check: unchanged after fall-1 failed rounds" "$(q www.example.test)"
+chk -n; expect_rc "check -n: the round that would switch: exit 0" 0
+contains "check -n: says what it would do" "$err" "would switch to failover 127.0.0.3"
+lacks "check -n: ... not that it did" "$err" "switched to"
+[ "$(q www.example.test)" = "127.0.0.2" ] && ok "check -n: nothing sent" ||
+    not_ok "check -n: nothing sent" "$(q www.example.test)"
 chk; expect_rc "check: failover round" 0
 [ "$(q www.example.test)" = "127.0.0.3" ] && ok "check: failover A record after fall rounds" ||
     not_ok "check: failover A record after fall rounds" "$(q www.example.test)" "$err"
@@ -145,6 +150,12 @@ chk; chk; chk
     not_ok "check: a record changed by others is not overwritten" "$(q www.example.test)" "$err"
 contains "check: drift recorded" "$(cat "$C/state")" "drift: true"
 contains "check: drift logged" "$err" "changed by someone else"
+(cd "$C" && "$BIN" -c s.yaml status www.example.test) >"$C/status.out" 2>&1
+contains "status: in drift, what the server served beside the last published" \
+    "$(cat "$C/status.out")" "the server served 192.0.2.99; last published 127.0.0.2"
+(cd "$C" && "$BIN" -c s.yaml status --json) >"$C/status.json" 2>&1
+same "status --json: drift_served" \
+    "$(jq -r '.sites[] | select(.name == "www.example.test") | .drift_served' "$C/status.json")" "192.0.2.99"
 
 # flip writes unconditionally (ending the drift), holds, release hands back
 web 127.0.0.2 up
