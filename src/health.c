@@ -582,9 +582,10 @@ flap_holds(const struct site *s, struct site_state *st,
 	if (n < s->flap_switches)
 		return false;
 	format_duration(s->flap_within_ms, within, sizeof(within));
-	snprintf(d->reason, sizeof(d->reason), "held: flapping (%zu switches "
+	snprintf(d->reason, sizeof(d->reason), "held: flapping (%zu switch%s "
 	    "within %s); the switch to %s is not made; no automatic change "
-	    "until release", n, within, side_str(d->want_side));
+	    "until release", n, n == 1 ? "" : "es", within,
+	    side_str(d->want_side));
 	health_flip(st, st->side, 0, HOLD_FLAP_WHO, HOLD_FLAP_REASON);
 	st->side_by_hand = false;	/* the rules put it there */
 	d->action = HA_FLAPPING;
