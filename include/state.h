@@ -31,7 +31,7 @@
  * and alerts.quorum_lost, version 4 (rules 20, 21) a site's up_since,
  * failback_since, side_by_hand and switched, alerts.failback_ready and
  * counters failbacks, flips and releases; older files load as they
- * are.  The format is described in dnsfailover(8), FILES.
+ * are.
  */
 #define STATE_VERSION		4
 #define STATE_VERSION_OLDEST	1	/* the oldest one read */
