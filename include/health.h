@@ -4,8 +4,8 @@
  * health_step() takes a site's configuration, its state, one round of
  * probe results and the time, and returns the new state and what to do.
  * No I/O, no clock, no logging: the caller probes, publishes, saves and
- * logs.  Rules 1-7, 10 and 12 of doc/rules.md live here and only here: no other
- * file writes a site's side, hold or drift.
+ * logs.  Rules 1-7, 10, 12, 20 and 21 of doc/rules.md live here and only
+ * here: no other file writes a site's side, hold or drift.
  */
 #ifndef DNSFAILOVER_HEALTH_H
 #define DNSFAILOVER_HEALTH_H
@@ -61,6 +61,15 @@ struct hold {
 };
 
 /*
+ * Rule 21: the hold health_step() sets on a flapping site, told apart
+ * from a flip's by its holder and reason (which peers get too).  It
+ * keeps the records as they are: no set is published while it lasts.
+ */
+#define HOLD_FLAP_WHO		"dnsfailover"
+#define HOLD_FLAP_REASON	"flapping"
+bool	health_hold_flapping(const struct hold *);
+
+/*
  * The arrays are allocated to size (a site has one or two addresses
  * far more often than 64): health_clear() frees them, health_copy()
  * duplicates them.
@@ -78,6 +87,22 @@ struct site_state {
 	bool			drift;		/* records changed by others */
 	time_t			last_change;
 	char			last_reason[2 * HEALTH_TEXT];
+	/* rule 20: since when a primary is confirmed up with no failed
+	 * probe of a primary (not confirmed down) since; 0: none up */
+	time_t			up_since;
+	/* rule 20: since when the return to primary waits (failback_delay,
+	 * failback: manual); 0: it does not */
+	time_t			failback_since;
+	/* flip or release chose the side, not the rules: failback: manual
+	 * waits only on a failover side the rules reached */
+	bool			side_by_hand;
+	/* rule 21: the automatic switches within flap.within, oldest
+	 * first; allocated, at most FLAP_MAX_SWITCHES */
+	time_t			*switched;
+	size_t			nswitched;
+	/* health_release() since the last step: a switch that step makes
+	 * is the release's, not automatic (not saved) */
+	bool			released;
 };
 
 /*
@@ -106,7 +131,9 @@ enum health_action {
 	HA_ISOLATED,	/* canaries failed: this round counts for nothing */
 	HA_HELD,	/* held by flip: no automatic change */
 	HA_DRIFT,	/* changed behind our back: hands off until flip/release */
-	HA_QUORUM	/* rule 13: a change its peers do not agree to yet */
+	HA_QUORUM,	/* rule 13: a change its peers do not agree to yet */
+	HA_FAILBACK_WAIT, /* rule 20: primary up, the return waits */
+	HA_FLAPPING	/* rule 21: a switch not made, held from now on */
 };
 const char	*health_action_str(enum health_action);
 
@@ -126,6 +153,11 @@ struct health_decision {
 	char			cert_warning[2 * HEALTH_TEXT];
 	bool			cert_fine;	/* a certificate was read and
 						   is not expiring */
+	/* rule 20: failback: manual waits for release this round (the
+	 * caller raises failback_ready, again per notify.repeat) */
+	bool			failback_ready;
+	/* rule 21: the switch went into switched[]; it is release's */
+	bool			switch_noted, switch_released;
 };
 
 /*
@@ -134,6 +166,12 @@ struct health_decision {
  * not probed.  isolated: every canary failed.  Updates st (counters,
  * side, hold expiry) and fills d.  Publishing is the caller's job; it
  * records success with health_published().
+ *
+ * Rules 20 and 21: a return to primary may wait (HA_FAILBACK_WAIT, or
+ * HA_PUBLISH of a changed failover set with failback_ready or
+ * failback_since set); a switch may be refused for flapping
+ * (HA_FLAPPING, once: st is held from then on, the caller tells it and
+ * gives the hold to its peers).
  */
 void	health_step(const struct site *, struct site_state *,
 	    const struct probe_result *results, bool isolated, time_t now,
@@ -151,18 +189,20 @@ void	health_published(struct site_state *, const struct addr *want,
  *
  * health_flip(): held on side until until (0: until release) by who,
  * for reason ("" for none); drift ends (a flip writes unconditionally).
- * health_release(): automatic again, published[0..n) now served.
+ * health_release(): automatic again, published[0..n) now served; a
+ * failback waiting for release may go, the flap count starts afresh.
  * health_drift(): a prerequisite failed: hands off until flip/release.
  * health_unswitch(): a decision d that switched sides was not carried
  * out (an update already in flight): back to the side before it, so
- * the switch is decided, and told, again.
+ * the switch is decided, and told, again; it does not count for flap.
  * health_learned(): the published set of a site that did not know it
  * was read: as health_init() would have started it (the side too,
  * unless a hold decides it).
  * health_take_foreign(): another process (flip, release, check) wrote
- * theirs: take its side, hold, drift, published set and last change;
- * the address counters stay ours.  Returns whether side, hold or drift
- * changed.
+ * theirs: take its side, hold, drift, published set and last change,
+ * and what rules 20 and 21 keep of the side (failback_since,
+ * side_by_hand, switched); the address counters and up_since stay ours.
+ * Returns whether side, hold or drift changed.
  */
 void	health_flip(struct site_state *, enum side side, time_t until,
 	    const char *who, const char *reason);
@@ -192,5 +232,15 @@ enum health_action health_want(const struct site_state *, enum side *side,
 	    struct addr *want, size_t *n);
 void	health_no_quorum(struct site_state *, struct health_decision *d,
 	    const char *why);
+
+/*
+ * Rule 20, for status and the metrics: whether st waits to return to
+ * primary, since when (*since), and when failback_delay ends (*ready_at;
+ * 0 with failback: manual, which waits for release, or while a failed
+ * primary probe restarts the delay).  s may be NULL (not configured):
+ * then *ready_at is 0.
+ */
+bool	health_failback_wait(const struct site *, const struct site_state *,
+	    time_t *since, time_t *ready_at);
 
 #endif

@@ -28,14 +28,20 @@
  * came before it takes an unknown key for damage, so it must see a
  * version it does not read (and leave the file alone) instead.  Version
  * 2 added cert and alerts.cert_expiring, version 3 a site's hold_unsent
- * and alerts.quorum_lost; older files load as they are.
+ * and alerts.quorum_lost, version 4 (rules 20, 21) a site's up_since,
+ * failback_since, side_by_hand and switched, alerts.failback_ready and
+ * counters failbacks, flips and releases; older files load as they
+ * are.
  */
-#define STATE_VERSION		3
+#define STATE_VERSION		4
 #define STATE_VERSION_OLDEST	1	/* the oldest one read */
 
 /* Counted since the state file was made (Prometheus counters). */
 struct site_counters {
-	uint64_t	switches;
+	uint64_t	switches;	/* automatic, applied */
+	uint64_t	failbacks;	/* of those, back to primary */
+	uint64_t	flips;		/* flips to the other side */
+	uint64_t	releases;	/* switches a release made */
 	uint64_t	updates_applied, updates_failed;
 	uint64_t	probes, probes_failed;
 };
@@ -53,7 +59,7 @@ struct state_site {
 	struct site_counters	 n;
 	/* repeated alerts: when last sent; 0 while the condition is off */
 	time_t			 alert_both_down, alert_update_failed;
-	time_t			 alert_cert_expiring;
+	time_t			 alert_cert_expiring, alert_failback_ready;
 	/* rule 22: in drift, what the records served when the swap was
 	 * refused ("" unknown) */
 	char			 drift_served[256];
@@ -163,7 +169,9 @@ bool	state_stamp_changed(const char *path, const struct state_stamp *);
  * ours: for one site, the side, hold, drift, published set and last
  * change (health_take_foreign) and the pending update (pending, want,
  * pending_error, pending_since).  The address counters, the run
- * counters and the alert times stay ours: newer, and the daemon's job.
+ * counters and the alert times stay ours: newer, and the daemon's job;
+ * but for the counts of flips and releases, which only those commands
+ * make (the larger is kept).
  * theirs' want moves to ours (theirs keeps none).
  * state_site_take_foreign() returns whether side, hold or drift
  * changed.  state_take_foreign() does it for every site of theirs that

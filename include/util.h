@@ -122,5 +122,8 @@ void	 time_rfc3339(time_t t, char *buf, size_t size);
 /* A duration in seconds, short: "1d 23h", "5h 2m", "3m", "0m";
  * "past" when negative. */
 void	 duration_short(int64_t secs, char *buf, size_t size);
+/* A duration in seconds to the second, in its two largest units:
+ * "45s", "1m30s", "2m", "1h5m", "3d4h"; "0s" when negative. */
+void	 duration_hms(int64_t secs, char *buf, size_t size);
 
 #endif

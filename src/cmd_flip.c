@@ -148,6 +148,7 @@ flip_one(const struct globals *g, struct round *r, size_t i, enum side side,
 	    SIDE_PRIMARY ? s->primary : s->failover, side == SIDE_PRIMARY ?
 	    s->nprimary : s->nfailover, text);
 	warn_down(s, &x->st, side);
+	x->n.flips += x->st.side != side;	/* a switch by hand */
 	health_flip(&x->st, side, until, by, g->reason ? g->reason : "");
 	x->pending = false;
 	x->hold_unsent = r->ss->votes != NULL;

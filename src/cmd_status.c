@@ -110,6 +110,43 @@ text_views(const struct votes *v, const struct site *s, int64_t now)
 	peer_views_clear(pv, v->npeer);
 }
 
+/*
+ * Rule 20: the return to primary that waits; rule 21: the hold for
+ * flapping (shown above as a hold), with the switches behind it.
+ */
+static void
+text_failback_flap(const struct site *s, const struct site_state *st,
+    time_t now)
+{
+	char t[64], left[32], delay[32];
+	time_t since, at;
+
+	format_duration(s->failback_delay_ms, delay, sizeof(delay));
+	if (health_failback_wait(s, st, &since, &at)) {
+		when(since, t, sizeof(t));
+		if (s->failback_manual && !st->side_by_hand)
+			printf("  FAILBACK  waiting for failback since %s "
+			    "(failback: manual); release returns it\n", t);
+		else if (at == 0)
+			printf("  FAILBACK  waiting since %s: a primary probe "
+			    "failed, failback_delay %s starts again\n", t,
+			    delay);
+		else if (at > now) {
+			duration_hms(at - now, left, sizeof(left));
+			printf("  FAILBACK  failback in %s (failback_delay %s)\n",
+			    left, delay);
+		} else
+			printf("  FAILBACK  failback due (failback_delay %s "
+			    "passed)\n", delay);
+	}
+	if (health_hold_flapping(&st->hold)) {
+		format_duration(s->flap_within_ms, t, sizeof(t));
+		printf("  FLAPPING  %zu automatic switch%s within %s; no "
+		    "automatic change until release\n", st->nswitched,
+		    st->nswitched == 1 ? "" : "es", t);
+	}
+}
+
 static void
 text_site(const struct site *s, const struct state_site *x,
     const struct votes *v, int64_t now)
@@ -154,6 +191,7 @@ text_site(const struct site *s, const struct state_site *x,
 		    x->drift_served[0] ? SAFE(why, x->drift_served) :
 		    "(not read)", buf);
 	}
+	text_failback_flap(s, st, (time_t)(now / 1000));
 	if (x->hold_unsent)
 		printf("  UNSENT    the hold (or its end) is not in the votes "
 		    "zone yet: the peers do not know of it\n");
@@ -250,6 +288,36 @@ json_views(const struct votes *v, const struct site *s, int64_t now)
 }
 
 static void
+json_time(time_t t)
+{
+	if (t == 0)
+		printf("null");
+	else
+		printf("%lld", (long long)t);
+}
+
+/* Rule 20: "failback": {mode, delay, waiting_since, ready_at}. */
+static void
+json_failback(const struct site *s, const struct site_state *st)
+{
+	time_t since = 0, at = 0;
+
+	printf(",\"failback\":{\"mode\":\"%s\",\"delay\":",
+	    s->failback_manual ? "manual" : "auto");
+	if (s->failback_delay_ms % 1000 == 0)
+		printf("%llu", (unsigned long long)(s->failback_delay_ms / 1000));
+	else
+		printf("%.3f", (double)s->failback_delay_ms / 1000);
+	if (!health_failback_wait(s, st, &since, &at))
+		since = at = 0;
+	printf(",\"waiting_since\":");
+	json_time(since);
+	printf(",\"ready_at\":");
+	json_time(at);
+	putchar('}');
+}
+
+static void
 json_site(const struct site *s, const struct state_site *x,
     const struct votes *v, int64_t now)
 {
@@ -279,6 +347,7 @@ json_site(const struct site *s, const struct state_site *x,
 		putchar('}');
 	} else
 		printf("null");
+	json_failback(s, st);
 	printf(",\"drift\":%s,\"drift_served\":", st->drift ? "true" :
 	    "false");
 	if (st->drift && x->drift_served[0] != '\0')

@@ -22,6 +22,12 @@
 #include "yamldoc.h"
 #include "yamlwalk.h"
 
+/* flap: (rule 21); switches 0: off. */
+struct flap {
+	unsigned		 switches;
+	uint64_t		 within_ms;
+};
+
 /* Options a site inherits from "defaults" and may override. */
 struct opts {
 	unsigned		 ttl, fall, rise;
@@ -30,9 +36,13 @@ struct opts {
 	const struct addr	*primary, *failover;
 	size_t			 nprimary, nfailover;
 	bool			 primary_given, failover_given;	/* if invalid */
+	int			 failback;	/* failbacks[] */
+	uint64_t		 failback_delay_ms;
+	struct flap		 flap;
 
 	/* value nodes set at this level (NULL: inherited) */
 	yaml_node_t		*n_interval, *n_primary, *n_failover, *n_check;
+	yaml_node_t		*n_failback, *n_failback_delay, *n_flap;
 };
 
 struct site_layer {
@@ -161,6 +171,45 @@ f_failover(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	o->failover_given = true;
 }
 
+/* Rules 20 and 21: failback: and flap: */
+static const char *const failbacks[] = { "auto", "manual" };
+#define FAILBACK_MANUAL	1
+#define FAILBACK_DELAY_MAX	(7 * 86400000ULL)
+#define FLAP_WITHIN_MAX		(7 * 86400000ULL)
+
+static const struct yw_field flap_fields[] = {
+	YW_VAL("switches", YW_UINT, struct flap, switches, 1,
+	    FLAP_MAX_SWITCHES),
+	YW_VAL("within", YW_MS, struct flap, within_ms, 1000, FLAP_WITHIN_MAX),
+};
+
+/*
+ * flap: {switches, within}, the keys not written inherited; null turns
+ * it off at this level.  Written without switches (and none inherited)
+ * it would never hold: an error.
+ */
+static void
+f_flap(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct opts *o = obj;
+	struct flap f = o->flap;
+	size_t errs = w->diags->nerrors;
+
+	o->n_flap = n;
+	if (yw_is_null(n)) {
+		o->flap.switches = 0;
+		return;
+	}
+	yw_map(w, key, n, flap_fields, NELEM(flap_fields), &f);
+	if (w->diags->nerrors > errs)
+		return;
+	if (f.switches == 0)
+		yw_error(w, n, "%s: \"switches\" is required (how many automatic "
+		    "switches within \"within\" hold the site; null: no flap "
+		    "hold)", key);
+	o->flap = f;
+}
+
 static const struct yw_field defaults_fields[] = {
 	YW_VAL("ttl", YW_UINT, struct opts, ttl, 1, 86400),
 	YW_VAL_NODE("interval", YW_MS, struct opts, interval_ms, 1000,
@@ -170,7 +219,37 @@ static const struct yw_field defaults_fields[] = {
 	YW_MAP_NODE("check", struct opts, check, config_check_fields, n_check),
 	YW_KEY("primary", f_primary),
 	YW_KEY("failover", f_failover),
+	YW_ENUM_NODE("failback", struct opts, failback, failbacks, n_failback),
+	YW_VAL_NODE("failback_delay", YW_MS, struct opts, failback_delay_ms, 0,
+	    FAILBACK_DELAY_MAX, n_failback_delay),
+	YW_KEY("flap", f_flap),
 };
+
+/*
+ * Rules 20 and 21: a delay that a manual failback never waits for, and
+ * a flap hold that can never come (at most one switch a round, so
+ * switches take at least switches intervals), are said where written.
+ */
+static void
+failback_check(struct loader *l, const struct opts *o)
+{
+	char t[32], iv[32];
+	yaml_node_t *at;
+
+	if (o->n_failback_delay != NULL && o->failback == FAILBACK_MANUAL &&
+	    o->failback_delay_ms > 0)
+		yw_warning(&l->w, o->n_failback_delay, "failback_delay has no "
+		    "effect with failback: manual (the site waits for release)");
+	at = o->n_flap ? o->n_flap : o->n_interval;
+	if (at == NULL || o->flap.switches == 0 ||
+	    o->flap.within_ms > o->flap.switches * o->interval_ms)
+		return;
+	format_duration(o->flap.within_ms, t, sizeof(t));
+	format_duration(o->interval_ms, iv, sizeof(iv));
+	yw_warning(&l->w, at, "flap: %u switches within %s cannot happen with "
+	    "interval %s (at most one switch a round); the site is never held "
+	    "for flapping", o->flap.switches, t, iv);
+}
 
 /*
  * Checks between keys of one level.  A problem is reported at a node set
@@ -199,6 +278,7 @@ opts_check(struct loader *l, const struct opts *o)
 			if (addr_equal(&o->primary[i], &o->failover[j]))
 				yw_error(&l->w, at, "%s is both a primary and a "
 				    "failover address", o->primary[i].text);
+	failback_check(l, o);
 }
 
 static void
@@ -209,6 +289,7 @@ opts_builtin(struct opts *o)
 	o->interval_ms = 10000;
 	o->fall = 3;
 	o->rise = 2;
+	o->flap.within_ms = 3600000;	/* switches 0: off */
 	config_check_builtin(&o->check);
 }
 
@@ -219,6 +300,7 @@ opts_inherit(struct opts *dst, const struct opts *src)
 	*dst = *src;
 	dst->n_interval = dst->n_primary = dst->n_failover = NULL;
 	dst->n_check = NULL;
+	dst->n_failback = dst->n_failback_delay = dst->n_flap = NULL;
 	config_check_inherit(&dst->check, &src->check);
 }
 
@@ -289,6 +371,11 @@ static const struct yw_field site_fields[] = {
 	YW_MAP_NODE("check", struct site_layer, o.check, config_check_fields,
 	    o.n_check),
 	YW_KEY("dns", f_site_dns),
+	YW_ENUM_NODE("failback", struct site_layer, o.failback, failbacks,
+	    o.n_failback),
+	YW_VAL_NODE("failback_delay", YW_MS, struct site_layer,
+	    o.failback_delay_ms, 0, FAILBACK_DELAY_MAX, o.n_failback_delay),
+	YW_KEY("flap", f_flap),
 };
 
 /* Names the site must have and the records it manages. */
@@ -363,6 +450,10 @@ site_load(struct loader *l, yaml_node_t *n, struct site *out, size_t idx)
 	out->fall = s.o.fall;
 	out->rise = s.o.rise;
 	out->interval_ms = s.o.interval_ms;
+	out->failback_manual = s.o.failback == FAILBACK_MANUAL;
+	out->failback_delay_ms = s.o.failback_delay_ms;
+	out->flap_switches = s.o.flap.switches;
+	out->flap_within_ms = s.o.flap.within_ms;
 	out->check = config_check_spec(&s.o.check);
 	out->dns = s.n_dns == NULL ? &l->cfg->dns :
 	    config_dns_site(&l->w, &l->kfs, &l->dns, s.n_dns);
@@ -538,6 +629,29 @@ f_canaries(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	cfg->ncanaries = nv;
 }
 
+/* Rule 22: the history log's bound; parse_size() caps it at 1 TiB. */
+#define HISTORY_MIN_SIZE	(64 * 1024)
+
+static void
+f_history_size(struct yamlwalk *w, const char *key, yaml_node_t *n,
+    void *obj)
+{
+	struct config *cfg = obj;
+	const char *s = yw_scalar(w, key, n);
+	char err[PARSE_ERRLEN];
+	uint64_t v;
+
+	if (s == NULL)
+		return;
+	if (parse_size(s, &v, err, sizeof(err)) == -1)
+		yw_error(w, n, "%s: %s", key, err);
+	else if (v < HISTORY_MIN_SIZE)
+		yw_error(w, n, "%s: %s is out of range (64KiB..1024GiB)", key,
+		    s);
+	else
+		cfg->history_size = v;
+}
+
 static const struct yw_field top_fields[] = {
 	YW_KEY("dns", f_stash),
 	YW_KEY("defaults", f_stash),
@@ -548,6 +662,7 @@ static const struct yw_field top_fields[] = {
 	YW_KEY("metrics_file", f_metrics_file),
 	YW_KEY("canaries", f_canaries),
 	YW_KEY("monitor", f_stash),
+	YW_KEY("history_size", f_history_size),
 };
 
 static void

@@ -30,6 +30,28 @@
  *
  * A decision to publish is made only when the wanted set differs from
  * the set last published (rule 5).
+ *
+ * A switch the rules want passes two more gates (rules 20, 21):
+ *
+ *   FAILOVER -> PRIMARY waits ........................ FAILBACK_WAIT
+ *     failback_delay: until the primaries have stayed up that long;
+ *     failback: manual: until release or flip (unless flip or release
+ *     put the site on failover);
+ *     neither while no failover address is up: back to primary then
+ *   flap.switches automatic switches within flap.within .. FLAPPING:
+ *     not made; held where it is until release (the records stay)
+ *
+ * How they sit with fall and rise: fall and rise confirm each address,
+ * and only confirmed health moves the site; failback_delay starts when
+ * rise confirms a primary up (not at its first good probe), so a
+ * primary that comes back returns the site after about rise rounds plus
+ * failback_delay.  Any failed probe of a primary not confirmed down
+ * starts the delay again at the next good round, although the address
+ * stays up until fall failures.  Each switch needs at least one round,
+ * and a return at least rise rounds plus the delay: fall, rise and
+ * failback_delay damp flapping first, the flap hold is the last stop.
+ * Switches made by release, and flips, do not count; a switch that is
+ * not carried out (health_unswitch, health_no_quorum) is taken back.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,6 +72,8 @@ static const char *const actions[] = {
 	[HA_HELD] = "held",
 	[HA_DRIFT] = "drift",
 	[HA_QUORUM] = "waiting for quorum",
+	[HA_FAILBACK_WAIT] = "waiting for failback",
+	[HA_FLAPPING] = "flapping",
 };
 
 const char *
@@ -102,6 +126,7 @@ health_clear(struct site_state *st)
 	free(st->primary);
 	free(st->failover);
 	free(st->published);
+	free(st->switched);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -125,6 +150,8 @@ health_copy(struct site_state *dst, const struct site_state *src)
 	    sizeof(*src->failover));
 	dst->published = dup_array(src->published, src->npublished,
 	    sizeof(*src->published));
+	dst->switched = dup_array(src->switched, src->nswitched,
+	    sizeof(*src->switched));
 }
 
 void
@@ -292,6 +319,34 @@ count(const struct addr_state *a, size_t n, enum health h)
 	return k;
 }
 
+/*
+ * Rule 1 for every address, and rule 20's clock: up_since is when a
+ * primary was confirmed up; a failed probe of a primary that was not
+ * confirmed down stops it (it starts again at the next good round).
+ */
+static void
+observe_all(const struct site *s, struct site_state *st,
+    const struct probe_result *res, time_t now, struct health_decision *d)
+{
+	bool failed = false;
+	enum health was;
+	size_t i;
+
+	for (i = 0; res != NULL && i < st->nprimary; i++) {
+		was = st->primary[i].health;
+		observe(&st->primary[i], "primary", &res[i], s, now, d);
+		failed |= probe_counts(&res[i]) && res[i].reason != PROBE_OK &&
+		    was != HEALTH_DOWN;
+	}
+	for (i = 0; res != NULL && i < st->nfailover; i++)
+		observe(&st->failover[i], "failover", &res[st->nprimary + i], s,
+		    now, d);
+	if (failed || count(st->primary, st->nprimary, HEALTH_UP) == 0)
+		st->up_since = 0;
+	else if (st->up_since == 0)
+		st->up_since = now;
+}
+
 /* Adds the addresses of a whose health is (or is not) h to d->want. */
 static void
 want_add(struct health_decision *d, const struct addr_state *a, size_t n,
@@ -388,10 +443,29 @@ explain(const struct site_state *st, struct health_decision *d)
 	}
 }
 
-/* Rule 6: a held site publishes its held side and nothing else. */
+bool
+health_hold_flapping(const struct hold *h)
+{
+	return h->active && strcmp(h->who, HOLD_FLAP_WHO) == 0 &&
+	    strcmp(h->reason, HOLD_FLAP_REASON) == 0;
+}
+
+/*
+ * Rule 6: a held site publishes its held side and nothing else.  Rule
+ * 21: held for flapping, it publishes nothing: the records stay.
+ */
 static void
 held(struct site_state *st, struct health_decision *d)
 {
+	if (health_hold_flapping(&st->hold)) {
+		d->want_side = st->hold.side;
+		d->nwant = 0;
+		d->action = HA_HELD;
+		snprintf(d->reason, sizeof(d->reason), "held on %s: flapping; "
+		    "no automatic change until release",
+		    side_str(st->hold.side));
+		return;
+	}
 	want_side(d, st, st->hold.side);
 	d->action = published(st, d) ? HA_HELD : HA_PUBLISH;
 	snprintf(d->reason, sizeof(d->reason), "held on %s by %s%s%s",
@@ -399,12 +473,178 @@ held(struct site_state *st, struct health_decision *d)
 	    ": " : "", st->hold.reason);
 }
 
+/* "primary up since 2026-12-02T18:30:00Z", or without the time. */
+static void
+up_text(const struct site_state *st, char *buf, size_t size)
+{
+	char t[32];
+
+	if (st->up_since == 0) {
+		snprintf(buf, size, "primary up");
+		return;
+	}
+	time_rfc3339(st->up_since, t, sizeof(t));
+	snprintf(buf, size, "primary up since %s", t);
+}
+
+/* Rule 20: why the return waits, in words. */
+static void
+failback_reason(const struct site *s, const struct site_state *st,
+    struct health_decision *d, bool manual, int64_t wait_ms)
+{
+	char set[2 * HEALTH_TEXT], up[64], left[32], delay[32];
+	size_t off = 0;
+
+	if (d->action == HA_PUBLISH) {
+		addr_list_str(d->want, d->nwant, set, sizeof(set));
+		off = (size_t)snprintf(d->reason, sizeof(d->reason),
+		    "failover now %s; ", set);
+	}
+	up_text(st, up, sizeof(up));
+	format_duration(s->failback_delay_ms, delay, sizeof(delay));
+	duration_hms((wait_ms + 999) / 1000, left, sizeof(left));
+	if (manual)
+		snprintf(d->reason + off, sizeof(d->reason) - off, "%s; "
+		    "waiting for release (failback: manual)", up);
+	else if (st->up_since == 0)
+		snprintf(d->reason + off, sizeof(d->reason) - off, "a primary "
+		    "probe failed; failback_delay %s starts again", delay);
+	else
+		snprintf(d->reason + off, sizeof(d->reason) - off, "%s; "
+		    "failback waits %s more (failback_delay %s)", up, left,
+		    delay);
+}
+
+/*
+ * Rule 20: the return to primary that choose() wants waits, while a
+ * failover address still serves.  Returns whether it does; d then holds
+ * the failover side's set (which may have changed: HA_PUBLISH).
+ */
+static bool
+failback_waits(const struct site *s, struct site_state *st,
+    struct health_decision *d, time_t now)
+{
+	bool manual = s->failback_manual && !st->side_by_hand;
+	int64_t wait = 0;
+
+	if (st->side != SIDE_FAILOVER || d->want_side != SIDE_PRIMARY)
+		return false;
+	/* served already (a peer returned it): nothing to wait for */
+	if (st->published_known && st->npublished > 0 &&
+	    addr_subset(st->published, st->npublished, s->primary,
+	    s->nprimary))
+		return false;
+	if (!manual) {
+		if (s->failback_delay_ms == 0)
+			return false;
+		wait = (int64_t)s->failback_delay_ms;
+		if (st->up_since != 0)
+			wait -= ((int64_t)now - (int64_t)st->up_since) * 1000;
+		if (wait <= 0)
+			return false;
+	}
+	if (count(st->failover, st->nfailover, HEALTH_UP) == 0)
+		return false;		/* nothing else serves: go back */
+	d->want_side = SIDE_FAILOVER;
+	d->nwant = 0;
+	want_add(d, st->failover, st->nfailover, HEALTH_UP, true);
+	d->action = published(st, d) ? HA_FAILBACK_WAIT : HA_PUBLISH;
+	d->failback_ready = manual;
+	if (st->failback_since == 0)
+		st->failback_since = now;
+	failback_reason(s, st, d, manual, wait);
+	return true;
+}
+
+/* Rule 21: the automatic switches of st within flap.within of now. */
+static bool
+switch_recent(const struct site *s, time_t at, time_t now)
+{
+	return ((int64_t)now - (int64_t)at) * 1000 <
+	    (int64_t)s->flap_within_ms;
+}
+
+/*
+ * Rule 21: flap.switches automatic switches within flap.within already:
+ * this one is not made, and the site is held where it is.
+ */
+static bool
+flap_holds(const struct site *s, struct site_state *st,
+    struct health_decision *d, time_t now)
+{
+	char within[32];
+	size_t i, n = 0;
+
+	if (s->flap_switches == 0)
+		return false;
+	for (i = 0; i < st->nswitched; i++)
+		n += switch_recent(s, st->switched[i], now);
+	if (n < s->flap_switches)
+		return false;
+	format_duration(s->flap_within_ms, within, sizeof(within));
+	snprintf(d->reason, sizeof(d->reason), "held: flapping (%zu switch%s "
+	    "within %s); the switch to %s is not made; no automatic change "
+	    "until release", n, n == 1 ? "" : "es", within,
+	    side_str(d->want_side));
+	health_flip(st, st->side, 0, HOLD_FLAP_WHO, HOLD_FLAP_REASON);
+	st->side_by_hand = false;	/* the rules put it there */
+	d->action = HA_FLAPPING;
+	d->want_side = st->side;
+	d->nwant = 0;
+	return true;
+}
+
+/* Rule 21: the switch being made, counted; the window's older ones go. */
+static void
+switch_note(const struct site *s, struct site_state *st, time_t now,
+    struct health_decision *d)
+{
+	size_t i, k = 0;
+
+	if (s->flap_switches == 0)
+		return;
+	for (i = 0; i < st->nswitched; i++)
+		if (switch_recent(s, st->switched[i], now))
+			st->switched[k++] = st->switched[i];
+	if (k == FLAP_MAX_SWITCHES)
+		memmove(st->switched, st->switched + 1, --k *
+		    sizeof(*st->switched));
+	st->switched = xreallocarray(st->switched, k + 1,
+	    sizeof(*st->switched));
+	st->switched[k++] = now;
+	st->nswitched = k;
+	d->switch_noted = true;
+}
+
+/*
+ * Rules 20 and 21 for a switch the rules want: it waits for failback or
+ * is held for flapping (true: d says so), or it is made (false), and
+ * counted unless release made it or DNS already serves it.
+ */
+static bool
+switch_gate(const struct site *s, struct site_state *st,
+    struct health_decision *d, time_t now, bool released)
+{
+	if (failback_waits(s, st, d, now))
+		return true;
+	if (published(st, d))
+		return false;		/* made already (by a peer) */
+	if (released) {
+		d->switch_released = true;
+		return false;
+	}
+	if (flap_holds(s, st, d, now))
+		return true;
+	switch_note(s, st, now, d);
+	return false;
+}
+
 void
 health_step(const struct site *s, struct site_state *st,
     const struct probe_result *res, bool isolated, time_t now,
     struct health_decision *d)
 {
-	size_t i;
+	bool released;
 
 	memset(d, 0, sizeof(*d));
 	d->want = xcalloc(st->nprimary + st->nfailover + 1, sizeof(*d->want));
@@ -415,15 +655,15 @@ health_step(const struct site *s, struct site_state *st,
 		    "this round counts for no site");
 		return;
 	}
-	for (i = 0; res != NULL && i < st->nprimary; i++)
-		observe(&st->primary[i], "primary", &res[i], s, now, d);
-	for (i = 0; res != NULL && i < st->nfailover; i++)
-		observe(&st->failover[i], "failover", &res[st->nprimary + i], s,
-		    now, d);
+	released = st->released;
+	st->released = false;
+	observe_all(s, st, res, now, d);
 	if (st->hold.active && st->hold.until != 0 && now >= st->hold.until) {
 		st->hold.active = false;
 		d->hold_expired = true;
 	}
+	if (st->hold.active || st->drift)
+		st->failback_since = 0;	/* it waits for something else */
 	if (st->hold.active) {
 		held(st, d);
 		return;
@@ -436,9 +676,15 @@ health_step(const struct site *s, struct site_state *st,
 		return;
 	}
 	d->action = choose(st, d);
+	if (d->action == HA_PUBLISH && d->want_side != st->side &&
+	    switch_gate(s, st, d, now, released))
+		return;
+	st->failback_since = 0;
 	if (d->action == HA_PUBLISH) {
 		d->side_changed = d->want_side != st->side;
 		st->side = d->want_side;
+		if (d->side_changed && st->side == SIDE_FAILOVER)
+			st->side_by_hand = false;	/* the rules chose */
 		if (published(st, d))
 			d->action = HA_NONE;	/* rule 5 */
 	}
@@ -467,8 +713,24 @@ health_no_quorum(struct site_state *st, struct health_decision *d,
 	if (d->side_changed)
 		health_unswitch(st, d);
 	d->action = HA_QUORUM;
-	d->side_changed = false;
+	d->side_changed = d->switch_noted = d->switch_released = false;
 	snprintf(d->reason, sizeof(d->reason), "%s", why);
+}
+
+bool
+health_failback_wait(const struct site *s, const struct site_state *st,
+    time_t *since, time_t *ready_at)
+{
+	*since = st->failback_since;
+	*ready_at = 0;
+	if (st->failback_since == 0 || st->side != SIDE_FAILOVER ||
+	    st->hold.active || st->drift)
+		return false;
+	if (s != NULL && !(s->failback_manual && !st->side_by_hand) &&
+	    st->up_since != 0)
+		*ready_at = st->up_since + (time_t)((s->failback_delay_ms +
+		    999) / 1000);
+	return true;
 }
 
 void
@@ -503,8 +765,11 @@ health_flip(struct site_state *st, enum side side, time_t until,
 	str_copy(st->hold.reason, reason, sizeof(st->hold.reason));
 	st->drift = false;
 	st->side = side;
+	st->side_by_hand = true;
+	st->failback_since = 0;
 }
 
+/* Rules 20, 21: what release ends: a failback's wait, the flap count. */
 void
 health_release(struct site_state *st, const struct addr *published,
     size_t n, time_t now)
@@ -512,6 +777,12 @@ health_release(struct site_state *st, const struct addr *published,
 	health_published(st, published, n, now, "released");
 	st->hold.active = false;
 	st->drift = false;
+	st->side_by_hand = true;
+	st->failback_since = 0;
+	free(st->switched);
+	st->switched = NULL;
+	st->nswitched = 0;
+	st->released = true;
 }
 
 void
@@ -529,9 +800,14 @@ health_served(struct site_state *st, const struct addr *served, size_t n)
 void
 health_unswitch(struct site_state *st, const struct health_decision *d)
 {
-	if (d->side_changed)
-		st->side = d->want_side == SIDE_PRIMARY ? SIDE_FAILOVER :
-		    SIDE_PRIMARY;
+	if (!d->side_changed)
+		return;
+	st->side = d->want_side == SIDE_PRIMARY ? SIDE_FAILOVER :
+	    SIDE_PRIMARY;
+	if (d->switch_noted && st->nswitched > 0)
+		st->nswitched--;	/* rule 21: not made, not counted */
+	if (d->switch_released)
+		st->released = true;	/* still release's when made */
 }
 
 bool
@@ -543,6 +819,12 @@ health_take_foreign(struct site_state *a, const struct site_state *b)
 	a->side = b->side;
 	a->hold = b->hold;
 	a->drift = b->drift;
+	a->failback_since = b->failback_since;
+	a->side_by_hand = b->side_by_hand;
+	free(a->switched);
+	a->switched = dup_array(b->switched, b->nswitched,
+	    sizeof(*b->switched));
+	a->nswitched = b->nswitched;
 	a->last_change = b->last_change;
 	memcpy(a->last_reason, b->last_reason, sizeof(a->last_reason));
 	if (b->published_known)

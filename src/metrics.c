@@ -39,18 +39,23 @@ family(FILE *fp, const char *name, const char *type, const char *help)
 	    name, type);
 }
 
-enum site_value { SV_SIDE, SV_HELD, SV_DRIFT, SV_PENDING, SV_SWITCHES,
-	SV_APPLIED, SV_FAILED, SV_PROBES, SV_PROBES_FAILED };
+enum site_value { SV_SIDE, SV_HELD, SV_DRIFT, SV_PENDING, SV_FLAPPING,
+	SV_FAILBACK_WAITING, SV_APPLIED, SV_FAILED, SV_PROBES,
+	SV_PROBES_FAILED };
 
 static unsigned long long
 site_value(const struct state_site *s, enum site_value v)
 {
+	time_t since, at;
+
 	switch (v) {
 	case SV_SIDE:		return s->st.side == SIDE_FAILOVER;
 	case SV_HELD:		return s->st.hold.active;
 	case SV_DRIFT:		return s->st.drift;
 	case SV_PENDING:	return s->pending;
-	case SV_SWITCHES:	return s->n.switches;
+	case SV_FLAPPING:	return health_hold_flapping(&s->st.hold);
+	case SV_FAILBACK_WAITING:
+		return health_failback_wait(NULL, &s->st, &since, &at);
 	case SV_APPLIED:	return s->n.updates_applied;
 	case SV_FAILED:		return s->n.updates_failed;
 	case SV_PROBES:		return s->n.probes;
@@ -141,6 +146,39 @@ per_address(FILE *fp, const struct state *st, enum addr_value v)
 	}
 }
 
+/*
+ * Changes of side by their reason: the rules' (to failover when the
+ * primaries are down, back when they are up: applied in DNS), flips to
+ * the other side, and the switches release made.
+ */
+static void
+switches(FILE *fp, const struct state *st)
+{
+	static const char *const reasons[] = { "primary_down", "failback",
+	    "flip", "release" };
+	unsigned long long v[NELEM(reasons)];
+	size_t i, k;
+
+	family(fp, "switches_total", "counter", "Changes of side by reason: "
+	    "automatic ones applied in DNS (primary_down, failback), flips to "
+	    "the other side (flip), switches made by release (release).");
+	for (i = 0; i < st->nsites; i++) {
+		const struct site_counters *n = &st->sites[i].n;
+
+		v[0] = n->switches > n->failbacks ? n->switches - n->failbacks :
+		    0;
+		v[1] = n->failbacks;
+		v[2] = n->flips;
+		v[3] = n->releases;
+		for (k = 0; k < NELEM(reasons); k++) {
+			fputs(P "switches_total{", fp);
+			label(fp, "site", st->sites[i].name, true);
+			label(fp, "reason", reasons[k], false);
+			fprintf(fp, "} %llu\n", v[k]);
+		}
+	}
+}
+
 /* Rule 17: the peers of several monitors, as this one sees them. */
 static void
 peers(FILE *fp, const struct metrics_peers *mp)
@@ -200,6 +238,12 @@ write_all(FILE *fp, const struct config *cfg, const struct state *st,
 	per_site(fp, st, "site_pending", "gauge", "1 while a DNS update of "
 	    "the site is not applied yet (retried every round).",
 	    SV_PENDING);
+	per_site(fp, st, "flapping", "gauge", "1 while the site is held for "
+	    "flapping (flap: too many automatic switches; until release).",
+	    SV_FLAPPING);
+	per_site(fp, st, "failback_waiting", "gauge", "1 while the return to "
+	    "primary waits (failback_delay, or failback: manual until "
+	    "release).", SV_FAILBACK_WAITING);
 	family(fp, "address_up", "gauge", "Confirmed health of the address: "
 	    "1 up, 0 down, NaN not confirmed yet.");
 	per_address(fp, st, AV_UP);
@@ -210,8 +254,7 @@ write_all(FILE *fp, const struct config *cfg, const struct state *st,
 	    "the address's TLS certificate expires, in seconds since the "
 	    "epoch (https checks with cert_warn).");
 	per_address(fp, st, AV_CERT);
-	per_site(fp, st, "switches_total", "counter", "Automatic changes of "
-	    "side applied in DNS.", SV_SWITCHES);
+	switches(fp, st);
 	per_site(fp, st, "updates_applied_total", "counter", "DNS updates of "
 	    "the site applied (automatic and manual).", SV_APPLIED);
 	per_site(fp, st, "updates_failed_total", "counter", "DNS updates of "

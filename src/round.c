@@ -242,7 +242,7 @@ log_decision(const struct site *s, const struct health_decision *d)
 	decision_line(d, line, sizeof(line));
 	if (line[0] == '\0')
 		return;
-	if (d->action == HA_BOTH_DOWN)
+	if (d->action == HA_BOTH_DOWN || d->action == HA_FLAPPING)
 		log_warnx("%s: %s", s->name, line);
 	else
 		log_info("%s: %s", s->name, line);
@@ -346,11 +346,35 @@ cert_warn(struct round *r, size_t i, const struct health_decision *d)
 	    x->st.side, NULL, 0, d->cert_warning);
 }
 
+/*
+ * Rule 20: failback: manual waits for release; told when it starts,
+ * then every notify.repeat (due: now).  Rule 21: held for flapping from
+ * this round on: told once, and the hold goes to the peers as a flip's.
+ */
+static void
+failback_flap(struct round *r, size_t i, const struct health_decision *d,
+    bool due)
+{
+	struct state_site *x = round_site_state(r, i);
+
+	if (due)
+		session_event(r->ss, EV_FAILBACK_READY, r->sites[i],
+		    x->st.side, SIDE_PRIMARY, NULL, 0, d->reason);
+	else if (!d->failback_ready && d->action != HA_ISOLATED)
+		x->alert_failback_ready = 0;
+	if (d->action != HA_FLAPPING)
+		return;
+	x->pending = false;
+	x->hold_unsent = r->ss->votes != NULL;
+	session_event(r->ss, EV_FLAPPING, r->sites[i], x->st.side, x->st.side,
+	    NULL, 0, d->reason);
+}
+
 void
 round_decide(struct round *r, struct probe_result **per, bool iso)
 {
 	const char *blind = iso ? NULL : blind_cause(r, per);
-	bool due;
+	bool due, fb_due;
 	size_t i;
 
 	r->d = xcalloc(r->nsites + 1, sizeof(*r->d));
@@ -368,11 +392,15 @@ round_decide(struct round *r, struct probe_result **per, bool iso)
 			dry_wording(&r->d[i]);
 		due = d->action == HA_BOTH_DOWN &&
 		    session_alert_due(r->ss, &x->alert_both_down);
+		fb_due = d->failback_ready &&
+		    session_alert_due(r->ss, &x->alert_failback_ready);
 		/* a publish is told with its outcome, in finish_site(); a
-		 * lasting both-down as often as its event, or when an
-		 * address changes */
+		 * lasting both-down or failback wait as often as its event,
+		 * or when an address changes */
 		if ((d->action != HA_PUBLISH || r->ss->dry_run) &&
-		    (d->action != HA_BOTH_DOWN || due || d->ntransitions > 0))
+		    ((d->action != HA_BOTH_DOWN &&
+		    d->action != HA_FAILBACK_WAIT) || due || fb_due ||
+		    d->ntransitions > 0))
 			log_decision(r->sites[i], d);
 		/* DNS already matches: whatever was pending is moot */
 		if (d->action == HA_NONE)
@@ -384,6 +412,7 @@ round_decide(struct round *r, struct probe_result **per, bool iso)
 			x->alert_both_down = 0;
 		if (per != NULL && per[i] != NULL && !iso)
 			cert_warn(r, i, d);
+		failback_flap(r, i, d, fb_due);
 	}
 	if (iso) {
 		log_warnx("every canary failed: this monitor seems cut off; "
@@ -652,10 +681,14 @@ site_applied(struct round *r, const struct pubjob *j, const struct pubsite *p,
 	}
 	x->n.updates_applied++;
 	log_info("%s: %s", p->site->name, line);
-	if (j->manual)
+	if (j->manual) {
+		x->n.releases += d->side_changed;	/* release's switch */
 		return;		/* the flip or release event says it */
-	if (d->side_changed)
+	}
+	if (d->side_changed) {
 		x->n.switches++;
+		x->n.failbacks += d->want_side == SIDE_PRIMARY;
+	}
 	session_event(r->ss, d->side_changed ? EV_SWITCH : EV_UPDATE_APPLIED,
 	    p->site, from, d->want_side, d->want, d->nwant, line);
 }

@@ -397,7 +397,8 @@ batch_decide(struct daemon *dm, struct batch *b, struct round *r)
 		if (pending[i] && !round_site_state(r, i)->pending)
 			dm->major = true;	/* DNS matches after all */
 		if (d->ntransitions > 0 || d->hold_expired ||
-		    d->action == HA_PUBLISH || d->action == HA_BOTH_DOWN)
+		    d->action == HA_PUBLISH || d->action == HA_BOTH_DOWN ||
+		    d->action == HA_FLAPPING)
 			dm->major = true;
 		if (d->action == HA_PUBLISH)
 			b->which[i]->busy = true;

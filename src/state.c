@@ -95,6 +95,29 @@ put_side(FILE *fp, const char *key, const struct addr_state *a, size_t n)
 	}
 }
 
+/* Rules 20, 21 (version 4): written only when set, as most sites are
+ * on primary and never switched. */
+static void
+put_failback(FILE *fp, const struct site_state *st)
+{
+	size_t i;
+
+	if (st->up_since != 0)
+		fprintf(fp, "    up_since: %lld\n", (long long)st->up_since);
+	if (st->failback_since != 0)
+		fprintf(fp, "    failback_since: %lld\n",
+		    (long long)st->failback_since);
+	if (st->side_by_hand)
+		fputs("    side_by_hand: true\n", fp);
+	if (st->nswitched == 0)
+		return;
+	fputs("    switched: [", fp);
+	for (i = 0; i < st->nswitched; i++)
+		fprintf(fp, "%s%lld", i ? ", " : "",
+		    (long long)st->switched[i]);
+	fputs("]\n", fp);
+}
+
 static void
 put_site(FILE *fp, const struct state_site *s)
 {
@@ -118,6 +141,7 @@ put_site(FILE *fp, const struct state_site *s)
 	}
 	if (s->hold_unsent)
 		fputs("    hold_unsent: true\n", fp);
+	put_failback(fp, st);
 	fputs("    hold: ", fp);
 	if (st->hold.active) {
 		fprintf(fp, "{side: %s, until: %lld, who: ",
@@ -137,17 +161,23 @@ put_site(FILE *fp, const struct state_site *s)
 		fputs("}", fp);
 	} else
 		fputs("null", fp);
-	fprintf(fp, "\n    counters: {switches: %llu, updates_applied: %llu, "
+	fprintf(fp, "\n    counters: {switches: %llu, failbacks: %llu, "
+	    "flips: %llu, releases: %llu, updates_applied: %llu, "
 	    "updates_failed: %llu, probes: %llu, probes_failed: %llu}\n",
 	    (unsigned long long)s->n.switches,
+	    (unsigned long long)s->n.failbacks,
+	    (unsigned long long)s->n.flips,
+	    (unsigned long long)s->n.releases,
 	    (unsigned long long)s->n.updates_applied,
 	    (unsigned long long)s->n.updates_failed,
 	    (unsigned long long)s->n.probes,
 	    (unsigned long long)s->n.probes_failed);
 	fprintf(fp, "    alerts: {both_down: %lld, update_failed: %lld, "
-	    "cert_expiring: %lld}\n", (long long)s->alert_both_down,
+	    "cert_expiring: %lld, failback_ready: %lld}\n",
+	    (long long)s->alert_both_down,
 	    (long long)s->alert_update_failed,
-	    (long long)s->alert_cert_expiring);
+	    (long long)s->alert_cert_expiring,
+	    (long long)s->alert_failback_ready);
 	put_side(fp, "primary", st->primary, st->nprimary);
 	put_side(fp, "failover", st->failover, st->nfailover);
 }
@@ -260,6 +290,9 @@ static const struct yw_field addr_fields[] = {
 static const struct yw_field counter_fields[] = {
 #define SC	struct site_counters
 	YW_VAL("switches", YW_U64, SC, switches, 0, ULLONG_MAX),
+	YW_VAL("failbacks", YW_U64, SC, failbacks, 0, ULLONG_MAX),
+	YW_VAL("flips", YW_U64, SC, flips, 0, ULLONG_MAX),
+	YW_VAL("releases", YW_U64, SC, releases, 0, ULLONG_MAX),
 	YW_VAL("updates_applied", YW_U64, SC, updates_applied, 0, ULLONG_MAX),
 	YW_VAL("updates_failed", YW_U64, SC, updates_failed, 0, ULLONG_MAX),
 	YW_VAL("probes", YW_U64, SC, probes, 0, ULLONG_MAX),
@@ -272,6 +305,8 @@ static const struct yw_field alert_fields[] = {
 	YW_VAL("update_failed", YW_TIME, SS, alert_update_failed, 0,
 	    LLONG_MAX),
 	YW_VAL("cert_expiring", YW_TIME, SS, alert_cert_expiring, 0,
+	    LLONG_MAX),
+	YW_VAL("failback_ready", YW_TIME, SS, alert_failback_ready, 0,
 	    LLONG_MAX),
 };
 
@@ -371,6 +406,34 @@ s_failover(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
 	get_side_addrs(w, key, n, &s->st.failover, &s->st.nfailover);
 }
 
+/* Rule 21: the times of the recent automatic switches. */
+static void
+s_switched(struct yamlwalk *w, const char *key, yaml_node_t *n, void *obj)
+{
+	struct site_state *st = &((struct state_site *)obj)->st;
+	char err[PARSE_ERRLEN];
+	yaml_node_t **it = NULL;
+	size_t cnt = yw_items(w, key, n, &it), i;
+	unsigned long long t;
+	const char *v;
+
+	free(st->switched);
+	st->switched = xcalloc(cnt + 1, sizeof(*st->switched));
+	st->nswitched = 0;
+	if (cnt > FLAP_MAX_SWITCHES)
+		yw_error(w, n, "%s: more than %d switches", key,
+		    FLAP_MAX_SWITCHES);
+	for (i = 0; i < cnt && cnt <= FLAP_MAX_SWITCHES; i++) {
+		if ((v = yw_scalar(w, key, it[i])) == NULL)
+			continue;
+		if (parse_uint(v, 0, LLONG_MAX, &t, err, sizeof(err)) == -1)
+			yw_error(w, it[i], "%s: %s", key, err);
+		else
+			st->switched[st->nswitched++] = (time_t)t;
+	}
+	free(it);
+}
+
 static const struct yw_field site_fields[] = {
 	YW_MAP_OF("counters", SS, n, counter_fields),
 	YW_MAP_SELF("alerts", alert_fields),
@@ -383,6 +446,10 @@ static const struct yw_field site_fields[] = {
 	YW_VAL("drift_served", YW_TEXT, SS, drift_served, 0,
 	    sizeof(((SS *)0)->drift_served)),
 	YW_VAL("hold_unsent", YW_BOOL, SS, hold_unsent, 0, 1),
+	YW_VAL("up_since", YW_TIME, SS, st.up_since, 0, LLONG_MAX),
+	YW_VAL("failback_since", YW_TIME, SS, st.failback_since, 0, LLONG_MAX),
+	YW_VAL("side_by_hand", YW_BOOL, SS, st.side_by_hand, 0, 1),
+	YW_KEY("switched", s_switched),
 	YW_KEY("hold", s_hold), YW_KEY("pending", s_pending),
 	YW_KEY("primary", s_primary), YW_KEY("failover", s_failover),
 };
@@ -727,6 +794,10 @@ state_site_take_foreign(struct state_site *x, struct state_site *y)
 	memcpy(x->pending_error, y->pending_error, sizeof(x->pending_error));
 	memcpy(x->drift_served, y->drift_served, sizeof(x->drift_served));
 	x->pending_since = y->pending_since;
+	/* flip and release count theirs; the daemon never does */
+	x->n.flips = x->n.flips > y->n.flips ? x->n.flips : y->n.flips;
+	x->n.releases = x->n.releases > y->n.releases ? x->n.releases :
+	    y->n.releases;
 	/* theirs sent or not; ours unsent is sent again (the same hold
 	 * written twice is harmless, a lost one is not) */
 	x->hold_unsent = x->hold_unsent || y->hold_unsent;

@@ -538,6 +538,28 @@ duration_short(int64_t secs, char *buf, size_t size)
 }
 
 void
+duration_hms(int64_t secs, char *buf, size_t size)
+{
+	static const struct { char unit; int64_t secs; } u[] = {
+		{ 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 },
+	};
+	size_t i;
+	int64_t a, b;
+
+	if (secs < 0)
+		secs = 0;
+	for (i = 0; i + 1 < NELEM(u) && secs < u[i].secs; i++)
+		;
+	a = secs / u[i].secs;
+	b = i + 1 < NELEM(u) ? secs % u[i].secs / u[i + 1].secs : 0;
+	if (b == 0)
+		snprintf(buf, size, "%lld%c", (long long)a, u[i].unit);
+	else
+		snprintf(buf, size, "%lld%c%lld%c", (long long)a, u[i].unit,
+		    (long long)b, u[i + 1].unit);
+}
+
+void
 str_copy_whole(char *buf, const char *s, size_t size)
 {
 	size_t k = size - 1;

@@ -121,8 +121,17 @@ site_same(const struct state_site *a, const struct state_site *b)
 	if (memcmp(&a->n, &b->n, sizeof(a->n)) != 0)
 		differ(a->name, "counters");
 	if (a->alert_both_down != b->alert_both_down ||
-	    a->alert_update_failed != b->alert_update_failed)
+	    a->alert_update_failed != b->alert_update_failed ||
+	    a->alert_cert_expiring != b->alert_cert_expiring ||
+	    a->alert_failback_ready != b->alert_failback_ready)
 		differ(a->name, "alerts");
+	if (x->up_since != y->up_since ||
+	    x->failback_since != y->failback_since ||
+	    x->side_by_hand != y->side_by_hand ||
+	    x->nswitched != y->nswitched || (x->nswitched > 0 &&
+	    memcmp(x->switched, y->switched, x->nswitched *
+	    sizeof(*x->switched)) != 0))
+		differ(a->name, "failback or switches");
 	side_same(a->name, x->primary, x->nprimary, y->primary, y->nprimary);
 	side_same(a->name, x->failover, x->nfailover, y->failover,
 	    y->nfailover);

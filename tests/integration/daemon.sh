@@ -163,14 +163,15 @@ else
 	not_ok "metrics: the textfile parses" "$(cat "$D/prom.err")"
 fi
 metric_values() {
-	v=$("$PROMCHECK" "$D/metrics.prom" 'dnsfailover_switches_total{site="www.example.test"}' \
+	v=$("$PROMCHECK" "$D/metrics.prom" 'dnsfailover_switches_total{site="www.example.test",reason="primary_down"}' \
+	    'dnsfailover_switches_total{site="www.example.test",reason="failback"}' \
 	    'dnsfailover_site_side{site="www.example.test"}' \
 	    'dnsfailover_address_up{site="www.example.test",role="primary",address="127.0.0.2"}' \
 	    'dnsfailover_sites' 2>&1 | tr '\n' ' ')
-	[ "$v" = "2 0 1 2 " ]
+	[ "$v" = "1 1 0 1 2 " ]
 }
 wait_for 3 metric_values	# written at most once a second
-contains "metrics: two switches, on primary, primary up, 2 sites" "$v" "2 0 1 2 "
+contains "metrics: two switches (down, back), on primary, primary up, 2 sites" "$v" "1 1 0 1 2 "
 
 # ---- flip and release while running ----
 run "$BIN" -c "$D/sitelist.yaml" flip www.example.test failover --reason "maintenance

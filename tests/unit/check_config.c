@@ -35,7 +35,7 @@ static const struct {
 	{ DNS "colour: blue\n" SITE,
 	  "sitelist.yaml:2:1: unknown key \"colour\" (expected one of: dns, "
 	  "defaults, sites, state_file, max_parallel, notify, metrics_file, "
-	  "canaries, monitor)\n" },
+	  "canaries, monitor, history_size)\n" },
 	/* source: addresses of this host, one per family */
 	{ "dns: {servers: [127.0.0.1], key_file: k.key, source: 192.0.2.7}\n"
 	  SITE,
@@ -306,6 +306,45 @@ static const struct {
 	  "sitelist.yaml:3:93: cert_warn: invalid duration \"2w\" (expected whole days like 14d, or ms, s, m or h)\n" },
 	{ DNS CHECKED("{type: pop3}"),
 	  "sitelist.yaml:3:75: type: \"pop3\" is not one of: http, https, tcp, dns, exec\n" },
+	/* rules 20-21: failback and flap; rule 22: history_size */
+	{ DNS "defaults: {failback: sometimes, failback_delay: 200h}\n" SITE,
+	  "sitelist.yaml:2:22: failback: \"sometimes\" is not one of: auto, "
+	  "manual\n"
+	  "sitelist.yaml:2:49: failback_delay: invalid duration \"200h\": "
+	  "longer than 7 days\n" },
+	{ DNS "defaults: {failback_delay: 5 m}\n" SITE,
+	  "sitelist.yaml:2:28: failback_delay: invalid duration \"5 m\": "
+	  "unknown unit \" m\" (use ms, s, m or h)\n" },
+	{ DNS "defaults: {flap: {switches: 0, within: 0s}}\n" SITE,
+	  "sitelist.yaml:2:29: switches: 0 is out of range (1..64)\n"
+	  "sitelist.yaml:2:40: within: 0s is out of range (1s..168h)\n" },
+	{ DNS "defaults: {flap: {switches: 65, within: [1h]}}\n" SITE,
+	  "sitelist.yaml:2:29: switches: 65 is out of range (1..64)\n"
+	  "sitelist.yaml:2:41: within: expected a single value, got a "
+	  "list\n" },
+	{ DNS "defaults: {flap: {within: 30m}}\n" SITE,
+	  "sitelist.yaml:2:18: flap: \"switches\" is required (how many "
+	  "automatic switches within \"within\" hold the site; null: no "
+	  "flap hold)\n" },
+	{ DNS "defaults: {flap: 4}\n" SITE,
+	  "sitelist.yaml:2:18: flap: expected a mapping, got a value\n" },
+	{ DNS "defaults: {flap: {switches: 4, withn: 1h}}\n" SITE,
+	  "sitelist.yaml:2:32: unknown key \"withn\", did you mean "
+	  "\"within\"?\n" },
+	{ DNS "sites:\n  - {name: a.test, primary: 192.0.2.1, failover: "
+	  "192.0.2.2, failback: never, flap: {switches: x}}\n",
+	  "sitelist.yaml:3:71: failback: \"never\" is not one of: auto, "
+	  "manual\n"
+	  "sitelist.yaml:3:95: switches: expected an integer, got \"x\"\n" },
+	{ DNS "history_size: 1KiB\n" SITE,
+	  "sitelist.yaml:2:15: history_size: 1KiB is out of range "
+	  "(64KiB..1024GiB)\n" },
+	{ DNS "history_size: 10MB\n" SITE,
+	  "sitelist.yaml:2:15: history_size: invalid size \"10MB\": unknown "
+	  "unit \"MB\" (use KiB or MiB)\n" },
+	{ DNS "history_size: [1MiB]\n" SITE,
+	  "sitelist.yaml:2:15: history_size: expected a single value, got a "
+	  "list\n" },
 	/* defaults: an error only next to the type it does not fit */
 	{ DNS "defaults: {check: {type: dns, path: /x}}\n" CHECKED("{type: http}"),
 	  "sitelist.yaml:2:31: \"path\" does not apply to a check of type dns "
@@ -615,6 +654,83 @@ START_TEST(test_warnings_do_not_fail)
 	    "/nonexistent/hook: No such file or directory\n"
 	    "sitelist.yaml:3:8: warning: sites: the list is empty; nothing is "
 	    "monitored\n");
+	ck_assert_ptr_nonnull(cfg);
+	config_free(cfg);
+	free(msgs);
+}
+END_TEST
+
+/*
+ * Rules 20-22: failback, failback_delay and flap inherited like the
+ * other keys (flap key by key; null turns it off), history_size; the
+ * built-in values change nothing for a file without them.
+ */
+START_TEST(test_failback_flap)
+{
+	struct config *cfg;
+	char *msgs = unit_load(DNS
+	    "defaults: {failback: manual, flap: {switches: 4, within: 1h}}\n"
+	    "history_size: 1GiB\n"
+	    "sites:\n"
+	    "  - {name: a.test, primary: 192.0.2.1, failover: 192.0.2.2}\n"
+	    "  - {name: b.test, primary: 192.0.2.1, failover: 192.0.2.2, "
+	    "failback: AUTO, failback_delay: 5m, flap: {within: 30m}}\n"
+	    "  - {name: c.test, primary: 192.0.2.1, failover: 192.0.2.2, "
+	    "flap: null}\n", &cfg);
+	const struct site *a, *b, *c;
+
+	ck_assert_str_eq(msgs, "");
+	ck_assert_ptr_nonnull(cfg);
+	a = config_site_find(cfg, "a.test");
+	b = config_site_find(cfg, "b.test");
+	c = config_site_find(cfg, "c.test");
+	ck_assert(a->failback_manual);
+	ck_assert_uint_eq(a->failback_delay_ms, 0);
+	ck_assert_uint_eq(a->flap_switches, 4);
+	ck_assert_uint_eq(a->flap_within_ms, 3600000);
+	ck_assert(!b->failback_manual);
+	ck_assert_uint_eq(b->failback_delay_ms, 300000);
+	ck_assert_uint_eq(b->flap_switches, 4);
+	ck_assert_uint_eq(b->flap_within_ms, 1800000);
+	ck_assert(c->failback_manual);
+	ck_assert_uint_eq(c->flap_switches, 0);
+	ck_assert_uint_eq(cfg->history_size, 1ULL << 30);
+	config_free(cfg);
+	free(msgs);
+
+	msgs = unit_load(DNS SITE, &cfg);
+	ck_assert_str_eq(msgs, "");
+	ck_assert(!cfg->sites[0].failback_manual);
+	ck_assert_uint_eq(cfg->sites[0].failback_delay_ms, 0);
+	ck_assert_uint_eq(cfg->sites[0].flap_switches, 0);
+	ck_assert_uint_eq(cfg->history_size, HISTORY_DEFAULT_SIZE);
+	config_free(cfg);
+	free(msgs);
+}
+END_TEST
+
+/*
+ * What can never take effect is a warning where it is written: a delay
+ * beside failback: manual (not a delay inherited by a site that chose
+ * manual), a flap window no series of rounds fits in.
+ */
+START_TEST(test_failback_flap_warnings)
+{
+	struct config *cfg;
+	char *msgs = unit_load(DNS
+	    "defaults: {failback_delay: 2m, flap: {switches: 3, within: 30s}}\n"
+	    "sites:\n"
+	    "  - {name: a.test, primary: 192.0.2.1, failover: 192.0.2.2, "
+	    "failback: manual}\n"
+	    "  - {name: b.test, primary: 192.0.2.1, failover: 192.0.2.2, "
+	    "failback: manual, failback_delay: 1m, interval: 20s, "
+	    "flap: {within: 1h}}\n", &cfg);
+
+	ck_assert_str_eq(msgs, "sitelist.yaml:2:38: warning: flap: 3 switches "
+	    "within 30s cannot happen with interval 10s (at most one switch a "
+	    "round); the site is never held for flapping\n"
+	    "sitelist.yaml:5:95: warning: failback_delay has no effect with "
+	    "failback: manual (the site waits for release)\n");
 	ck_assert_ptr_nonnull(cfg);
 	config_free(cfg);
 	free(msgs);
@@ -1026,6 +1142,8 @@ main(void)
 	tcase_add_test(tc, test_warnings_do_not_fail);
 	tcase_add_test(tc, test_all_errors_at_once);
 	tcase_add_test(tc, test_address_limit);
+	tcase_add_test(tc, test_failback_flap);
+	tcase_add_test(tc, test_failback_flap_warnings);
 	tcase_add_test(tc, test_example);
 	tcase_add_loop_test(tc, test_nesting_flow, 0, (int)(sizeof(deep) /
 	    sizeof(deep[0])));

@@ -136,15 +136,15 @@ round_run(const struct site *s, struct site_state *st, const char *obs,
 		health_step(s, st, NULL, true, now, d);
 		return;
 	}
-	if (strcmp(obs, "-") == 0) {
+	if (strcmp(obs, "-") == 0)
 		health_step(s, st, NULL, false, now, d);
-		return;
+	else {
+		ck_assert_uint_eq(strlen(obs), n);
+		for (i = 0; i < n; i++)
+			res[i].reason = obs[i] == 'o' ? PROBE_OK : obs[i] ==
+			    'l' ? PROBE_LOCAL_ERROR : PROBE_CONNECT_REFUSED;
+		health_step(s, st, res, false, now, d);
 	}
-	ck_assert_uint_eq(strlen(obs), n);
-	for (i = 0; i < n; i++)
-		res[i].reason = obs[i] == 'o' ? PROBE_OK : obs[i] == 'l' ?
-		    PROBE_LOCAL_ERROR : PROBE_CONNECT_REFUSED;
-	health_step(s, st, res, false, now, d);
 	if (d->action == HA_PUBLISH)
 		health_published(st, d->want, d->nwant, now, d->reason);
 }
@@ -526,6 +526,342 @@ START_TEST(test_adopt)
 }
 END_TEST
 
+/* ---- rules 20 and 21 ---- */
+
+/* A site on primary, both up, fall and rise 1 (one round each). */
+static void
+quick(struct site *s, struct addr *p, struct addr *f, struct site_state *st)
+{
+	static const struct row r = { "", 1, 1, P1, F1, P1, { NULL },
+	    HA_NONE, SIDE_PRIMARY, "", "", false };
+	struct health_decision d = { 0 };
+	struct addr pub;
+	size_t n;
+
+	site_of(&r, s, p, f);
+	parse_addrs(P1, &pub, &n);
+	health_init(st, s, &pub, 1);
+	round_run(s, st, "oo", 10, &d);
+	ck_assert_int_eq(d.action, HA_NONE);
+	health_decision_clear(&d);
+}
+
+/* One round at now; the action it must decide, and the side after it. */
+static void
+expect(const struct site *s, struct site_state *st, const char *obs,
+    time_t now, enum health_action a, enum side side)
+{
+	struct health_decision d = { 0 };
+
+	round_run(s, st, obs, now, &d);
+	ck_assert_msg(d.action == a, "at %lld: action %s, wanted %s (%s)",
+	    (long long)now, health_action_str(d.action), health_action_str(a),
+	    d.reason);
+	ck_assert_msg(st->side == side, "at %lld: side %s", (long long)now,
+	    side_str(st->side));
+	health_decision_clear(&d);
+}
+
+/* Rule 20: failback_delay holds the return, then lets it go. */
+START_TEST(test_failback_delay)
+{
+	struct addr p[2], f[2];
+	struct health_decision d = { 0 };
+	struct site_state st;
+	struct site s;
+	time_t since, at;
+
+	quick(&s, p, f, &st);
+	s.failback_delay_ms = 60000;
+	expect(&s, &st, "xo", 100, HA_PUBLISH, SIDE_FAILOVER);
+	ck_assert(!health_failback_wait(&s, &st, &since, &at));
+	round_run(&s, &st, "oo", 110, &d);	/* rise: up, the delay starts */
+	ck_assert_int_eq(d.action, HA_FAILBACK_WAIT);
+	ck_assert(!d.failback_ready);
+	ck_assert_int_eq(st.side, SIDE_FAILOVER);
+	ck_assert_str_eq(d.reason, "primary up since 1970-01-01T00:01:50Z; "
+	    "failback waits 1m more (failback_delay 1m)");
+	ck_assert(health_failback_wait(&s, &st, &since, &at));
+	ck_assert_int_eq(since, 110);
+	ck_assert_int_eq(at, 170);
+	round_run(&s, &st, "oo", 140, &d);
+	ck_assert_int_eq(d.action, HA_FAILBACK_WAIT);
+	ck_assert_str_eq(d.reason, "primary up since 1970-01-01T00:01:50Z; "
+	    "failback waits 30s more (failback_delay 1m)");
+	expect(&s, &st, "oo", 169, HA_FAILBACK_WAIT, SIDE_FAILOVER);
+	round_run(&s, &st, "oo", 170, &d);
+	ck_assert_int_eq(d.action, HA_PUBLISH);
+	ck_assert(d.side_changed);
+	ck_assert_str_eq(d.want[0].text, P1);
+	ck_assert_int_eq(st.failback_since, 0);
+	ck_assert(!health_failback_wait(&s, &st, &since, &at));
+	health_decision_clear(&d);
+	health_clear(&st);
+}
+END_TEST
+
+/* Rule 20: a failed primary probe (short of fall) starts it again. */
+START_TEST(test_failback_delay_blip)
+{
+	struct addr p[2], f[2];
+	struct health_decision d = { 0 };
+	struct site_state st;
+	struct site s;
+	time_t since, at;
+
+	quick(&s, p, f, &st);
+	s.fall = 2;
+	s.failback_delay_ms = 60000;
+	expect(&s, &st, "xo", 100, HA_NONE, SIDE_PRIMARY);
+	expect(&s, &st, "xo", 110, HA_PUBLISH, SIDE_FAILOVER);
+	expect(&s, &st, "oo", 120, HA_FAILBACK_WAIT, SIDE_FAILOVER);
+	round_run(&s, &st, "xo", 170, &d);	/* still up: 1 of fall 2 */
+	ck_assert_int_eq(st.primary[0].health, HEALTH_UP);
+	ck_assert_int_eq(d.action, HA_FAILBACK_WAIT);
+	ck_assert_str_eq(d.reason, "a primary probe failed; failback_delay 1m "
+	    "starts again");
+	ck_assert(health_failback_wait(&s, &st, &since, &at));
+	ck_assert_int_eq(since, 120);		/* waiting since */
+	ck_assert_int_eq(at, 0);		/* not known yet */
+	expect(&s, &st, "oo", 180, HA_FAILBACK_WAIT, SIDE_FAILOVER);
+	ck_assert(health_failback_wait(&s, &st, &since, &at));
+	ck_assert_int_eq(at, 240);
+	expect(&s, &st, "oo", 239, HA_FAILBACK_WAIT, SIDE_FAILOVER);
+	expect(&s, &st, "oo", 240, HA_PUBLISH, SIDE_PRIMARY);
+	health_decision_clear(&d);
+	health_clear(&st);
+}
+END_TEST
+
+/* Rule 20: no wait while no failover address serves any more. */
+START_TEST(test_failback_failover_gone)
+{
+	struct addr p[2], f[2];
+	struct site_state st;
+	struct site s;
+
+	quick(&s, p, f, &st);
+	s.failback_delay_ms = 600000;
+	expect(&s, &st, "xo", 100, HA_PUBLISH, SIDE_FAILOVER);
+	expect(&s, &st, "oo", 110, HA_FAILBACK_WAIT, SIDE_FAILOVER);
+	expect(&s, &st, "ox", 120, HA_PUBLISH, SIDE_PRIMARY);
+	health_clear(&st);
+
+	quick(&s, p, f, &st);			/* manual alike */
+	s.failback_manual = true;
+	expect(&s, &st, "xo", 100, HA_PUBLISH, SIDE_FAILOVER);
+	expect(&s, &st, "oo", 110, HA_FAILBACK_WAIT, SIDE_FAILOVER);
+	expect(&s, &st, "ox", 120, HA_PUBLISH, SIDE_PRIMARY);
+	health_clear(&st);
+}
+END_TEST
+
+/*
+ * Rule 20: failback: manual waits for release, however long; release
+ * lets the rules bring it back; the next failover waits again.
+ */
+START_TEST(test_failback_manual)
+{
+	struct addr p[2], f[2];
+	struct health_decision d = { 0 };
+	struct site_state st;
+	struct site s;
+	time_t since, at;
+	int i;
+
+	quick(&s, p, f, &st);
+	s.failback_manual = true;
+	expect(&s, &st, "xo", 100, HA_PUBLISH, SIDE_FAILOVER);
+	for (i = 0; i < 5; i++) {
+		round_run(&s, &st, "oo", 110 + 3600 * i, &d);
+		ck_assert_int_eq(d.action, HA_FAILBACK_WAIT);
+		ck_assert(d.failback_ready);
+		ck_assert_int_eq(st.side, SIDE_FAILOVER);
+	}
+	ck_assert_str_eq(d.reason, "primary up since 1970-01-01T00:01:50Z; "
+	    "waiting for release (failback: manual)");
+	ck_assert(health_failback_wait(&s, &st, &since, &at));
+	ck_assert_int_eq(since, 110);
+	ck_assert_int_eq(at, 0);
+	/* release, then its round (no probes): back to primary */
+	health_release(&st, st.published, st.npublished, 20000);
+	round_run(&s, &st, "-", 20000, &d);
+	ck_assert_int_eq(d.action, HA_PUBLISH);
+	ck_assert(d.side_changed);
+	ck_assert(!d.failback_ready);
+	ck_assert_int_eq(st.side, SIDE_PRIMARY);
+	ck_assert(!health_failback_wait(&s, &st, &since, &at));
+	/* failed over by the rules again: waits again */
+	expect(&s, &st, "xo", 20010, HA_PUBLISH, SIDE_FAILOVER);
+	expect(&s, &st, "oo", 20020, HA_FAILBACK_WAIT, SIDE_FAILOVER);
+	health_decision_clear(&d);
+	health_clear(&st);
+}
+END_TEST
+
+/*
+ * Rule 20: the wait is for a failover the rules reached: one that flip
+ * chose, then released, returns as usual; a fresh start that finds the
+ * failover served waits (nothing says a person chose it).
+ */
+START_TEST(test_failback_manual_by_hand)
+{
+	struct addr p[2], f[2];
+	struct site_state st;
+	struct site s;
+
+	quick(&s, p, f, &st);
+	s.failback_manual = true;
+	health_flip(&st, SIDE_FAILOVER, 0, "alice", "");
+	expect(&s, &st, "oo", 100, HA_PUBLISH, SIDE_FAILOVER);
+	expect(&s, &st, "oo", 110, HA_HELD, SIDE_FAILOVER);
+	health_release(&st, st.published, st.npublished, 120);
+	expect(&s, &st, "-", 120, HA_PUBLISH, SIDE_PRIMARY);
+	health_clear(&st);
+
+	quick(&s, p, f, &st);
+	s.failback_manual = true;
+	health_clear(&st);
+	health_init(&st, &s, f, 1);		/* the server serves F1 */
+	ck_assert_int_eq(st.side, SIDE_FAILOVER);
+	expect(&s, &st, "oo", 100, HA_FAILBACK_WAIT, SIDE_FAILOVER);
+	health_clear(&st);
+}
+END_TEST
+
+/*
+ * Rule 21: the switch after flap.switches automatic ones within
+ * flap.within is not made; the site is held where it is, the records
+ * stay, and release hands it back.
+ */
+START_TEST(test_flap)
+{
+	struct addr p[2], f[2];
+	struct health_decision d = { 0 };
+	struct site_state st, copy;
+	struct site s;
+
+	quick(&s, p, f, &st);
+	s.flap_switches = 2;
+	s.flap_within_ms = 3600000;
+	expect(&s, &st, "xo", 100, HA_PUBLISH, SIDE_FAILOVER);
+	expect(&s, &st, "oo", 110, HA_PUBLISH, SIDE_PRIMARY);	/* the 2nd */
+	ck_assert_uint_eq(st.nswitched, 2);
+	round_run(&s, &st, "xo", 120, &d);			/* the 3rd */
+	ck_assert_int_eq(d.action, HA_FLAPPING);
+	ck_assert(!d.side_changed);
+	ck_assert_int_eq(st.side, SIDE_PRIMARY);
+	ck_assert(st.hold.active);
+	ck_assert(health_hold_flapping(&st.hold));
+	ck_assert_int_eq(st.hold.side, SIDE_PRIMARY);
+	ck_assert_int_eq(st.hold.until, 0);
+	ck_assert_str_eq(st.hold.who, "dnsfailover");
+	ck_assert_str_eq(st.hold.reason, "flapping");
+	ck_assert_str_eq(d.reason, "held: flapping (2 switches within 1h); "
+	    "the switch to failover is not made; no automatic change until "
+	    "release");
+	/* held: nothing published, whatever the probes say */
+	round_run(&s, &st, "xo", 130, &d);
+	ck_assert_int_eq(d.action, HA_HELD);
+	ck_assert_uint_eq(d.nwant, 0);
+	ck_assert_str_eq(st.published[0].text, P1);
+	/* what another writer takes in, and a copy, keep the count */
+	health_copy(&copy, &st);
+	ck_assert_uint_eq(copy.nswitched, 2);
+	ck_assert_int_eq(copy.switched[1], 110);
+	health_clear(&copy);
+	/* release: automatic again, the count afresh; its switch is not
+	 * an automatic one */
+	health_release(&st, st.published, st.npublished, 140);
+	round_run(&s, &st, "-", 140, &d);
+	ck_assert_int_eq(d.action, HA_PUBLISH);
+	ck_assert(d.switch_released);
+	ck_assert_int_eq(st.side, SIDE_FAILOVER);
+	ck_assert_uint_eq(st.nswitched, 0);
+	ck_assert(!st.hold.active);
+	expect(&s, &st, "oo", 150, HA_PUBLISH, SIDE_PRIMARY);
+	ck_assert_uint_eq(st.nswitched, 1);
+	health_decision_clear(&d);
+	health_clear(&st);
+}
+END_TEST
+
+/* Rule 21: switches that left the window do not count. */
+START_TEST(test_flap_window)
+{
+	struct addr p[2], f[2];
+	struct site_state st;
+	struct site s;
+
+	quick(&s, p, f, &st);
+	s.flap_switches = 2;
+	s.flap_within_ms = 60000;
+	expect(&s, &st, "xo", 100, HA_PUBLISH, SIDE_FAILOVER);
+	expect(&s, &st, "oo", 110, HA_PUBLISH, SIDE_PRIMARY);
+	expect(&s, &st, "xo", 160, HA_PUBLISH, SIDE_FAILOVER);	/* 100 left */
+	ck_assert_uint_eq(st.nswitched, 2);
+	ck_assert_int_eq(st.switched[0], 110);
+	expect(&s, &st, "oo", 169, HA_FLAPPING, SIDE_FAILOVER);
+	health_clear(&st);
+	/* off (switches 0): never held, nothing kept */
+	quick(&s, p, f, &st);
+	expect(&s, &st, "xo", 100, HA_PUBLISH, SIDE_FAILOVER);
+	expect(&s, &st, "oo", 101, HA_PUBLISH, SIDE_PRIMARY);
+	expect(&s, &st, "xo", 102, HA_PUBLISH, SIDE_FAILOVER);
+	ck_assert_uint_eq(st.nswitched, 0);
+	health_clear(&st);
+}
+END_TEST
+
+/*
+ * Rule 21: a switch not carried out (an update in flight, no quorum)
+ * is not counted; nor are flips, nor the switch a release makes.
+ */
+START_TEST(test_flap_not_counted)
+{
+	struct addr p[2], f[2];
+	struct health_decision d = { 0 };
+	struct site_state st;
+	struct site s;
+
+	quick(&s, p, f, &st);
+	s.flap_switches = 2;
+	s.flap_within_ms = 3600000;
+	expect(&s, &st, "xo", 100, HA_PUBLISH, SIDE_FAILOVER);
+	health_decision_clear(&d);
+	health_step(&s, &st, NULL, false, 110, &d);	/* primary not up */
+	ck_assert_int_eq(d.action, HA_NONE);
+	{
+		struct probe_result res[2];
+
+		memset(res, 0, sizeof(res));
+		health_decision_clear(&d);
+		health_step(&s, &st, res, false, 120, &d);
+		ck_assert(d.side_changed && d.switch_noted);
+		ck_assert_uint_eq(st.nswitched, 2);
+		health_unswitch(&st, &d);		/* busy */
+		ck_assert_uint_eq(st.nswitched, 1);
+		ck_assert_int_eq(st.side, SIDE_FAILOVER);
+		health_decision_clear(&d);
+		health_step(&s, &st, res, false, 130, &d);
+		ck_assert(d.side_changed);
+		health_no_quorum(&st, &d, "waiting for quorum");
+		ck_assert_uint_eq(st.nswitched, 1);
+		ck_assert_int_eq(st.side, SIDE_FAILOVER);
+	}
+	expect(&s, &st, "oo", 140, HA_PUBLISH, SIDE_PRIMARY);	/* the 2nd */
+	/* flips: no count */
+	health_flip(&st, SIDE_FAILOVER, 0, "alice", "");
+	expect(&s, &st, "oo", 150, HA_PUBLISH, SIDE_FAILOVER);
+	health_flip(&st, SIDE_PRIMARY, 0, "alice", "");
+	expect(&s, &st, "oo", 160, HA_PUBLISH, SIDE_PRIMARY);
+	ck_assert_uint_eq(st.nswitched, 2);
+	expect(&s, &st, "xo", 170, HA_HELD, SIDE_PRIMARY);
+	health_decision_clear(&d);
+	health_clear(&st);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -539,6 +875,14 @@ main(void)
 	tcase_add_test(tc, test_log_text);
 	tcase_add_test(tc, test_adopt);
 	tcase_add_loop_test(tc, test_writers, 0, (int)NELEM(wrows));
+	tcase_add_test(tc, test_failback_delay);
+	tcase_add_test(tc, test_failback_delay_blip);
+	tcase_add_test(tc, test_failback_failover_gone);
+	tcase_add_test(tc, test_failback_manual);
+	tcase_add_test(tc, test_failback_manual_by_hand);
+	tcase_add_test(tc, test_flap);
+	tcase_add_test(tc, test_flap_window);
+	tcase_add_test(tc, test_flap_not_counted);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

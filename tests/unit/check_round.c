@@ -43,13 +43,13 @@ two_sites(struct fix *f)
 }
 
 static void
-fix_open(struct fix *f)
+fix_open_yaml(struct fix *f, const char *y)
 {
 	struct config *cfg;
 	char *diags, *path;
 
 	memset(f, 0, sizeof(*f));
-	diags = unit_load(yaml, &cfg);
+	diags = unit_load(y, &cfg);
 	ck_assert_str_eq(diags, "");
 	free(diags);
 	path = xasprintf("%s/state", unit_tmpdir());
@@ -57,6 +57,12 @@ fix_open(struct fix *f)
 	    SESSION_OK);
 	ck_assert_uint_eq(cfg->nsites, 2);
 	round_begin(&f->r, &f->ss, two_sites(f), 2);
+}
+
+static void
+fix_open(struct fix *f)
+{
+	fix_open_yaml(f, yaml);
 }
 
 static void
@@ -353,6 +359,83 @@ START_TEST(test_cert_alert)
 }
 END_TEST
 
+/* One round with every probe good (rounds[i] as round_decide fills). */
+static void
+decide_up(struct fix *f)
+{
+	struct probe_result res[2][2];
+	struct probe_result *per[2] = { res[0], res[1] };
+	size_t i;
+
+	for (i = 0; f->r.d != NULL && i < 2; i++)
+		health_decision_clear(&f->r.d[i]);
+	free(f->r.d);
+	f->r.d = NULL;
+	memset(res, 0, sizeof(res));
+	f->ss.now += 60;
+	round_decide(&f->r, per, false);
+}
+
+/*
+ * Rules 20 and 21: failback_ready is told when the wait starts, then
+ * per notify.repeat, and no longer once it ends; a flapping site is held
+ * in the round that refuses its switch, whatever was pending; the
+ * switches are counted by their reason.
+ */
+START_TEST(test_failback_ready_and_flapping)
+{
+	struct fix f;
+	struct state_site *a, *b;
+	struct pubjob *j;
+	time_t told;
+
+	fix_open_yaml(&f, "dns: {servers: [127.0.0.1], key_file: k.key}\n"
+	    "defaults: {fall: 1, rise: 1}\n"
+	    "sites:\n"
+	    "  - {name: a.test, zone: test, primary: " P1 ", failover: " F1
+	    ", failback: manual}\n"
+	    "  - {name: b.test, zone: test, primary: " P1 ", failover: " F1
+	    ", flap: {switches: 1, within: 1h}}\n");
+	known(&f, 0, P1);
+	known(&f, 1, P1);
+	decide_switch(&f);
+	publish_as(&f, PUBLISH_APPLIED, PUBLISH_APPLIED);
+	a = round_site_state(&f.r, 0);
+	b = round_site_state(&f.r, 1);
+	ck_assert_uint_eq(a->n.switches, 1);
+	ck_assert_uint_eq(a->n.failbacks, 0);
+	b->pending = true;		/* as if an update were retried */
+	decide_up(&f);
+	ck_assert_int_eq(f.r.d[0].action, HA_FAILBACK_WAIT);
+	ck_assert_int_eq(a->alert_failback_ready, f.ss.now);
+	ck_assert_int_eq(f.r.d[1].action, HA_FLAPPING);
+	ck_assert(health_hold_flapping(&b->st.hold));
+	ck_assert(!b->pending);
+	ck_assert(!b->hold_unsent);		/* no peers */
+	told = a->alert_failback_ready;
+	decide_up(&f);				/* within notify.repeat */
+	ck_assert_int_eq(f.r.d[0].action, HA_FAILBACK_WAIT);
+	ck_assert_int_eq(a->alert_failback_ready, told);
+	ck_assert_int_eq(f.r.d[1].action, HA_HELD);
+	/* release: back to primary, counted as release's */
+	health_release(&a->st, a->st.published, a->st.npublished, f.ss.now);
+	decide_up(&f);
+	ck_assert_int_eq(f.r.d[0].action, HA_PUBLISH);
+	ck_assert_int_eq(a->alert_failback_ready, 0);
+	f.r.manual = true;
+	j = round_pubjob(&f.r);
+	ck_assert_uint_eq(j->n, 1);
+	j->s[0].req.outcome = PUBLISH_APPLIED;
+	round_pubjob_judge(&j->s[0]);
+	round_pubjob_done(&f.r, j);
+	pubjob_free(j);
+	ck_assert_uint_eq(a->n.releases, 1);
+	ck_assert_uint_eq(a->n.switches, 1);
+	ck_assert_int_eq(a->st.side, SIDE_PRIMARY);
+	fix_close(&f);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -369,6 +452,7 @@ main(void)
 	tcase_add_test(tc, test_busy_site_waits);
 	tcase_add_test(tc, test_read_stage);
 	tcase_add_test(tc, test_cert_alert);
+	tcase_add_test(tc, test_failback_ready_and_flapping);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

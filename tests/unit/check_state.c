@@ -52,13 +52,25 @@ sample(struct state *st)
 	s->st.failover[0].probed = true;
 	s->st.failover[0].last_ms = 12;
 	s->n.switches = 3;
+	s->n.failbacks = 1;
+	s->n.flips = 2;
+	s->n.releases = 8;
 	s->n.updates_applied = 4;
 	s->n.updates_failed = 5;
 	s->n.probes = 1ULL << 40;
 	s->n.probes_failed = 6;
 	s->alert_both_down = 1700000200;
 	s->alert_update_failed = 1700000300;
+	s->alert_failback_ready = 1700000500;
 	st->alert_isolated = 1700000400;
+	/* rules 20, 21 (version 4) */
+	s->st.up_since = 1700000600;
+	s->st.failback_since = 1700000610;
+	s->st.side_by_hand = true;
+	s->st.nswitched = 2;
+	s->st.switched = xcalloc(2, sizeof(*s->st.switched));
+	s->st.switched[0] = 1699990000;
+	s->st.switched[1] = 1700000000;
 	s->st.published_known = true;
 	s->st.npublished = 1;
 	s->st.published[0] = s->st.failover[0].addr;
@@ -102,6 +114,11 @@ site_eq(const struct state_site *a, const struct state_site *b)
 		    a->st.npublished * sizeof(*a->st.published));
 	if (a->nwant)
 		ck_assert_mem_eq(a->want, b->want, a->nwant * sizeof(*a->want));
+	ck_assert_uint_eq(a->st.nswitched, b->st.nswitched);
+	if (a->st.nswitched)
+		ck_assert_mem_eq(a->st.switched, b->st.switched,
+		    a->st.nswitched * sizeof(*a->st.switched));
+	x.st.switched = y.st.switched = NULL;
 	x.st.primary = y.st.primary = NULL;
 	x.st.failover = y.st.failover = NULL;
 	x.st.published = y.st.published = NULL;
@@ -187,6 +204,40 @@ START_TEST(test_long_text_cut_whole)
 }
 END_TEST
 
+/*
+ * A version 3 file (before rules 20 and 21) loads: no failback wait, no
+ * switches counted, nothing by hand.
+ */
+START_TEST(test_version_3_loads)
+{
+	char *p = unit_write("state", "version: 3\n"
+	    "alerts: {monitor_isolated: 0, quorum_lost: 0}\n"
+	    "probing: {blind_since: 0, blind_rounds: 0, cause: \"\"}\n"
+	    "sites:\n  \"a.test\":\n    side: failover\n"
+	    "    published: [\"198.51.100.20\"]\n    last_change: 5\n"
+	    "    last_reason: \"\"\n    drift: false\n    hold_unsent: true\n"
+	    "    hold: null\n    pending: null\n"
+	    "    counters: {switches: 3, updates_applied: 3, updates_failed: 0, "
+	    "probes: 9, probes_failed: 2}\n"
+	    "    alerts: {both_down: 0, update_failed: 0, cert_expiring: 0}\n"
+	    "    primary: []\n    failover: []\n", 0600);
+	struct state st;
+	struct diags d;
+
+	diags_init(&d);
+	ck_assert_int_eq(state_load(p, &st, &d), 0);
+	ck_assert_uint_eq(st.nsites, 1);
+	ck_assert_uint_eq(st.sites[0].n.switches, 3);
+	ck_assert_uint_eq(st.sites[0].n.failbacks, 0);
+	ck_assert_int_eq(st.sites[0].st.failback_since, 0);
+	ck_assert(!st.sites[0].st.side_by_hand);
+	ck_assert_uint_eq(st.sites[0].st.nswitched, 0);
+	state_clear(&st);
+	diags_clear(&d);
+	free(p);
+}
+END_TEST
+
 START_TEST(test_missing_is_fresh)
 {
 	struct state st;
@@ -207,9 +258,9 @@ static const struct {
 } damaged[] = {
 	{ "version: 1\nsites:\n  a.test:\n    side: sideways\n",
 	  "state:4:11: side: \"sideways\" is not one of: primary, failover\n" },
-	{ "version: 4\nsites: {}\n",
-	  "state: state file version 4 (line 1); this dnsfailover reads "
-	  "versions 1 to 3\n" },
+	{ "version: 5\nsites: {}\n",
+	  "state: state file version 5 (line 1); this dnsfailover reads "
+	  "versions 1 to 4\n" },
 	{ "version: 1\nsites:\n  a.test:\n    primary:\n      - {address: "
 	  "192.0.2.300, health: up}\n",
 	  "state:5:19: address: invalid IP address \"192.0.2.300\"\n" },
@@ -220,6 +271,9 @@ static const struct {
 	{ "version: 1\nsites: [\n", "state:3:1: did not find expected node "
 	  "content (while parsing a flow node at 3:1)\n" },
 	{ "", "state:1:1: the state file is empty\n" },
+	{ "version: 4\nsites:\n  a.test:\n    switched: [5, x, -1]\n",
+	  "state:4:19: switched: expected an integer, got \"x\"\n"
+	  "state:4:22: switched: expected an integer, got \"-1\"\n" },
 };
 
 START_TEST(test_damaged_is_an_error)
@@ -444,7 +498,7 @@ START_TEST(test_unreadable_not_moved)
 	} else if (_i == 1)
 		ck_assert_int_eq(mkdir(p, 0700), 0);
 	else	/* another version's: not damaged, never moved aside */
-		free(unit_write("state", "version: 4\nsites: {}\n", 0600));
+		free(unit_write("state", "version: 5\nsites: {}\n", 0600));
 	if ((pid = fork()) == 0) {
 		if (_i == 0 && setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			_exit(2);
@@ -595,6 +649,7 @@ START_TEST(test_take_foreign)
 	str_copy(x->pending_error, "ours", sizeof(x->pending_error));
 	y = state_add(&theirs, r->site);
 	foreign_site(y, HEALTH_UP, 0, 1);
+	y->n.flips = 4;
 	y->st.side = r->side;
 	y->st.drift = r->drift;
 	y->st.last_change = 1700000000;
@@ -622,8 +677,10 @@ START_TEST(test_take_foreign)
 	x = state_find(&ours, "a.test");
 	ck_assert_uint_eq(ours.nsites, 1);	/* nothing added */
 	ck_assert_ptr_null(state_find(&ours, "gone.test"));
-	/* the counters stay ours, whatever the row */
+	/* the counters stay ours, whatever the row; but for flips and
+	 * releases, which only the commands count */
 	ck_assert_uint_eq(x->n.switches, 7);
+	ck_assert_uint_eq(x->n.flips, known ? 4 : 0);
 	ck_assert_uint_eq(x->n.probes, 7);
 	ck_assert_int_eq(x->st.primary[0].health, HEALTH_DOWN);
 	ck_assert_uint_eq(x->st.primary[0].fail_run, 2);
@@ -697,6 +754,7 @@ main(void)
 	    unit_tmpdir_teardown);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_missing_is_fresh);
+	tcase_add_test(tc, test_version_3_loads);
 	tcase_add_test(tc, test_any_bytes_load);
 	tcase_add_test(tc, test_long_text_cut_whole);
 	tcase_add_loop_test(tc, test_damaged_is_an_error, 0,

@@ -168,6 +168,24 @@ START_TEST(test_escape)
 }
 END_TEST
 
+/* Durations to the second, two units at most (rule 20's "2m30s more"). */
+START_TEST(test_duration_hms)
+{
+	static const struct { int64_t secs; const char *text; } v[] = {
+		{ -5, "0s" }, { 0, "0s" }, { 45, "45s" }, { 60, "1m" },
+		{ 90, "1m30s" }, { 3600, "1h" }, { 3900, "1h5m" },
+		{ 3959, "1h5m" }, { 86400 + 4 * 3600 + 59, "1d4h" },
+	};
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < NELEM(v); i++) {
+		duration_hms(v[i].secs, buf, sizeof(buf));
+		ck_assert_str_eq(buf, v[i].text);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -176,6 +194,7 @@ main(void)
 
 	tcase_add_test(tc, test_arena);
 	tcase_add_test(tc, test_strings);
+	tcase_add_test(tc, test_duration_hms);
 	tcase_add_test(tc, test_path_resolve);
 	tcase_add_test(tc, test_diag_order);
 	tcase_add_loop_test(tc, test_utf8, 0, (int)(sizeof(utf8) /
