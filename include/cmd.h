@@ -18,7 +18,8 @@ struct globals {
 	/* command options, checked against the command by main() */
 	const char	*for_duration;	/* flip --for */
 	const char	*reason;	/* flip --reason */
-	bool		 json;		/* status --json */
+	bool		 json;		/* status, history --json */
+	const char	*since;		/* history --since */
 };
 
 struct config;
@@ -62,6 +63,7 @@ void	cmd_print_plans(struct round *);
  */
 int	cmd_check(const struct globals *, int argc, char **argv);
 int	cmd_flip(const struct globals *, int argc, char **argv);
+int	cmd_history(const struct globals *, int argc, char **argv);
 int	cmd_probe(const struct globals *, int argc, char **argv);
 int	cmd_run(const struct globals *, int argc, char **argv);
 int	cmd_release(const struct globals *, int argc, char **argv);

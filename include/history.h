@@ -40,8 +40,12 @@ char	*history_path(const char *state_path);
 /*
  * Appends rec to path, keeping path and path.1 within max_bytes in all.
  * Text is escaped for JSON; bytes that are not UTF-8 are replaced by
- * U+FFFD.  Returns 0, or -1 with errno (nothing is half written but a
- * torn line after a crash).  Never logs; the caller says what failed.
+ * U+FFFD.  A line longer than max_bytes / 2 is cut to fit, reason first
+ * (then answer, addresses, who: a text cut ends in U+2026, or is left
+ * empty); -1 with EMSGSIZE if it cannot fit even so.  Returns 0, or -1
+ * with errno (nothing is half written but a torn line after a crash,
+ * which the next append cuts off).  Never logs; the caller says what
+ * failed.
  */
 int	history_append(const char *path, uint64_t max_bytes,
 	    const struct history_rec *rec);

@@ -43,6 +43,9 @@ static const struct command commands[] = {
 	    "for,reason" },
 	{ "release", cmd_release, "SITE... [--reason TEXT]",
 	    "hand held sites back to automatic control", "reason" },
+	{ "history", cmd_history, "[SITE...] [--since DURATION] [--json]",
+	    "every change and event, oldest first, with its cause",
+	    "json,since" },
 	{ "validate", cmd_validate, "",
 	    "check sitelist.yaml and the TSIG key file", "" },
 	{ "probe", cmd_probe, "SITE",
@@ -107,6 +110,7 @@ options_parse(int argc, char **argv, struct globals *g)
 		{ "for", required_argument, NULL, 'F' },
 		{ "reason", required_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "since", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -125,6 +129,7 @@ options_parse(int argc, char **argv, struct globals *g)
 		case 'F': g->for_duration = optarg; break;
 		case 'R': g->reason = optarg; break;
 		case 'J': g->json = true; break;
+		case 'T': g->since = optarg; break;
 		case 'h': usage(stdout); return EX_OK;
 		case 'V': version(); return EX_OK;
 		case ':':
@@ -163,7 +168,8 @@ main(int argc, char **argv)
 		return usage_error("unknown command", argv[optind]);
 	if ((g.for_duration && !strstr(cmd->options, "for")) ||
 	    (g.reason && !strstr(cmd->options, "reason")) ||
-	    (g.json && !strstr(cmd->options, "json")))
+	    (g.json && !strstr(cmd->options, "json")) ||
+	    (g.since && !strstr(cmd->options, "since")))
 		return usage_error("option not valid for command",
 		    cmd->name);
 	log_init(g.syslog ? LOG_TO_SYSLOG : LOG_TO_STDERR, g.verbosity,
