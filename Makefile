@@ -101,13 +101,15 @@ integration: $(BIN) etc/example.key $(FIXTURE) $(PROMCHECK) $(XFRTOOL)
 	@mkdir -p $(BUILD)
 	@export DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) \
 	    PROMCHECK=$(abspath $(PROMCHECK)) XFRTOOL=$(abspath $(XFRTOOL)); \
-	echo "tests/integration/run.sh and peers.sh, side by side"; \
+	echo "tests/integration/run.sh, peers.sh and failback.sh, side by side"; \
 	sh tests/integration/run.sh >$(BUILD)/integration.log 2>&1 & a=$$!; \
 	sh tests/integration/peers.sh >$(BUILD)/peers.log 2>&1 & b=$$!; \
-	wait $$a; ra=$$?; wait $$b; rb=$$?; \
+	sh tests/integration/failback.sh >$(BUILD)/failback.log 2>&1 & c=$$!; \
+	wait $$a; ra=$$?; wait $$b; rb=$$?; wait $$c; rc=$$?; \
 	echo "==== run.sh (exit $$ra)"; cat $(BUILD)/integration.log; \
 	echo "==== peers.sh (exit $$rb)"; cat $(BUILD)/peers.log; \
-	[ $$ra -eq 0 ] && [ $$rb -eq 0 ]
+	echo "==== failback.sh (exit $$rc)"; cat $(BUILD)/failback.log; \
+	[ $$ra -eq 0 ] && [ $$rb -eq 0 ] && [ $$rc -eq 0 ]
 
 # Warning level: STYLE notes such as "referenced manual not found" depend
 # on which manuals the host has installed, not on the pages.

@@ -31,6 +31,7 @@ struct session {
 	time_t		 now;		/* of the work at hand */
 	struct notifier	*notify;	/* NULL: none configured, or -n */
 	struct votes	*votes;		/* NULL: no monitor.peers */
+	bool		 history_failed;	/* the last append failed */
 };
 
 enum session_status {
@@ -60,12 +61,28 @@ enum session_status session_open(struct session *s, struct config *cfg,
 int	session_state_load(struct session *s);
 
 /*
- * Hands an event about site (NULL: about the monitor) to the notifier;
- * nothing without one.  a[0..n): the addresses concerned.
+ * Hands an event about site (NULL: about the monitor) to the notifier
+ * (nothing without one) and appends it to the history (rule 22; nothing
+ * with dry_run).  a[0..n): the addresses concerned.
  */
 void	session_event(struct session *s, enum event_kind, const struct site *,
 	    enum side from, enum side to, const struct addr *a, size_t n,
 	    const char *reason);
+
+/* What a history line says beyond its event. */
+struct event_detail {
+	const char	*who;		/* flip, release: user@host */
+	const char	*answer;	/* the DNS server's answer */
+	long long	 serial;	/* the applied serial; -1: unknown */
+	bool		 history_only;	/* a DNS change the flip or release
+					   event already told: history only */
+};
+
+/* session_event(), with what dt adds (NULL: nothing). */
+void	session_event_detail(struct session *s, enum event_kind,
+	    const struct site *, enum side from, enum side to,
+	    const struct addr *a, size_t n, const char *reason,
+	    const struct event_detail *dt);
 
 /*
  * A condition that lasts (both down, an update that keeps failing, the

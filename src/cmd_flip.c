@@ -67,13 +67,15 @@ warn_down(const struct site *s, const struct site_state *st, enum side side)
 			    side_str(side), a[i].addr.text, a[i].last_error);
 }
 
-/* Who holds a site: with peers, which monitor it was flipped on too. */
+/* Who holds a site: with peers, which monitor it was flipped on too.
+ * Always in buf, which it returns. */
 static const char *
 holder(const struct session *ss, char *buf, size_t size)
 {
 	if (!ss->cfg->monitor.enabled)
-		return who();
-	snprintf(buf, size, "%s@%s", who(), ss->cfg->monitor.id);
+		str_copy(buf, who(), size);
+	else
+		snprintf(buf, size, "%s@%s", who(), ss->cfg->monitor.id);
 	return buf;
 }
 
@@ -136,17 +138,18 @@ flip_one(const struct globals *g, struct round *r, size_t i, enum side side,
 {
 	const struct site *s = r->sites[i];
 	struct state_site *x = round_site_state(r, i);
-	char text[512], by[160];
+	char text[512], buf[160];
+	const char *by = holder(r->ss, buf, sizeof(buf));
 
 	snprintf(text, sizeof(text), "flipped to %s by %s%s%s", side_str(side),
-	    holder(r->ss, by, sizeof(by)), until ? " for " : "", until ?
-	    g->for_duration : "");
+	    by, until ? " for " : "", until ? g->for_duration : "");
 	if (g->reason != NULL)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text),
 		    ": %s", g->reason);
-	session_event(r->ss, EV_FLIP, s, x->st.side, side, side ==
+	session_event_detail(r->ss, EV_FLIP, s, x->st.side, side, side ==
 	    SIDE_PRIMARY ? s->primary : s->failover, side == SIDE_PRIMARY ?
-	    s->nprimary : s->nfailover, text);
+	    s->nprimary : s->nfailover, text,
+	    &(struct event_detail){ by, NULL, -1, false });
 	warn_down(s, &x->st, side);
 	x->n.flips += x->st.side != side;	/* a switch by hand */
 	health_flip(&x->st, side, until, by, g->reason ? g->reason : "");
@@ -250,8 +253,9 @@ cmd_release(const struct globals *g, int argc, char **argv)
 		    "control again", holder(&ss, by, sizeof(by)), g->reason ?
 		    ": " : "", g->reason ? g->reason : "");
 		log_info("%s: %s", s->name, text);
-		session_event(&ss, EV_RELEASE, s, x->st.side, x->st.side, NULL,
-		    0, text);
+		session_event_detail(&ss, EV_RELEASE, s, x->st.side,
+		    x->st.side, NULL, 0, text,
+		    &(struct event_detail){ by, NULL, -1, false });
 	}
 	round_apply(&r);
 	holds_send(&r);

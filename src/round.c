@@ -659,19 +659,50 @@ pubjob_run(struct pubjob *j)
 	free(q);
 }
 
+/*
+ * Rule 22: why a switch to failover was made, in the words of the probes
+ * ("primary 192.0.2.10 down: HTTP 503"), after the decision's own
+ * reason: the address that failed may have been judged rounds before.
+ */
+static void
+with_cause(const struct site_state *st, const struct health_decision *d,
+    char *buf, size_t size)
+{
+	size_t k, off;
+	char a[ADDR_STRLEN + 8];
+
+	str_copy(buf, d->reason, size);
+	if (!d->side_changed || d->want_side != SIDE_FAILOVER)
+		return;
+	for (k = 0; k < st->nprimary; k++) {
+		const struct addr_state *p = &st->primary[k];
+
+		if (p->health != HEALTH_DOWN)
+			continue;
+		addr_list_str(&p->addr, 1, a, sizeof(a));
+		off = strlen(buf);
+		if (off + 1 < size)
+			snprintf(buf + off, size - off, "%s primary %s down%s%s",
+			    strstr(buf, ": primary ") ? ";" : ":", a,
+			    p->last_error[0] ? ": " : "", p->last_error);
+	}
+}
+
 static void
 site_applied(struct round *r, const struct pubjob *j, const struct pubsite *p,
     struct state_site *x, const char *line)
 {
 	const struct health_decision *d = &p->d;
 	enum side from = d->side_changed ? !d->want_side : d->want_side;
+	char why[sizeof(x->st.last_reason)];
 
 	/* rule 13: a refused swap that found the records as wanted, with
 	 * peers, is a peer's switch: done, and told once, by that peer */
 	bool peers = r->ss->votes != NULL && p->req.cas &&
 	    p->req.outcome == PUBLISH_ALREADY && p->req.why[0] != '\0';
 
-	health_published(&x->st, d->want, d->nwant, r->ss->now, d->reason);
+	with_cause(&x->st, d, why, sizeof(why));
+	health_published(&x->st, d->want, d->nwant, r->ss->now, why);
 	x->pending = false;
 	x->alert_update_failed = 0;
 	if (peers) {
@@ -679,18 +710,27 @@ site_applied(struct round *r, const struct pubjob *j, const struct pubsite *p,
 		    line);
 		return;
 	}
+	struct event_detail dt = { NULL, "NOERROR", p->req.serial, false };
+
 	x->n.updates_applied++;
 	log_info("%s: %s", p->site->name, line);
 	if (j->manual) {
 		x->n.releases += d->side_changed;	/* release's switch */
-		return;		/* the flip or release event says it */
+		/* the flip or release event told it; the history has the
+		 * change too (rule 22), with its answer and serial */
+		dt.who = x->st.hold.active ? x->st.hold.who : NULL;
+		dt.history_only = true;
+		session_event_detail(r->ss, EV_UPDATE_APPLIED, p->site, from,
+		    d->want_side, d->want, d->nwant, line, &dt);
+		return;
 	}
 	if (d->side_changed) {
 		x->n.switches++;
 		x->n.failbacks += d->want_side == SIDE_PRIMARY;
 	}
-	session_event(r->ss, d->side_changed ? EV_SWITCH : EV_UPDATE_APPLIED,
-	    p->site, from, d->want_side, d->want, d->nwant, line);
+	session_event_detail(r->ss, d->side_changed ? EV_SWITCH :
+	    EV_UPDATE_APPLIED, p->site, from, d->want_side, d->want, d->nwant,
+	    line, &dt);
 }
 
 /* Rule 12: someone else changed the records. */
@@ -707,8 +747,13 @@ site_drift(struct round *r, const struct pubsite *p, struct state_site *x,
 	log_warnx("%s: %s; not done: the records were changed by someone "
 	    "else (%s); no automatic change until flip or release",
 	    p->site->name, line, p->why);
-	session_event(r->ss, EV_DRIFT, p->site, from, d->want_side, d->want,
-	    d->nwant, p->why);
+	struct event_detail dt = { NULL, p->why, -1, false };
+	char why[sizeof(p->why) + sizeof(x->drift_served) + 32];
+
+	snprintf(why, sizeof(why), "%s; the server served %s", p->why,
+	    x->drift_served[0] ? x->drift_served : "(not read)");
+	session_event_detail(r->ss, EV_DRIFT, p->site, from, d->want_side,
+	    d->want, d->nwant, why, &dt);
 }
 
 /* Rule 7: not applied, kept pending, retried every round. */
@@ -733,8 +778,9 @@ site_pending(struct round *r, const struct pubsite *p, struct state_site *x,
 	    p->skip ? "done" : "applied yet", p->why);
 	r->failed = true;
 	if (session_alert_due(r->ss, &x->alert_update_failed))
-		session_event(r->ss, EV_UPDATE_FAILED, p->site, from,
-		    d->want_side, d->want, d->nwant, p->why);
+		session_event_detail(r->ss, EV_UPDATE_FAILED, p->site, from,
+		    d->want_side, d->want, d->nwant, p->why,
+		    &(struct event_detail){ NULL, p->why, -1, false });
 }
 
 /* Rule 13: not agreed by enough peers; not made, and said once. */

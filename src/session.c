@@ -12,7 +12,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "history.h"
 #include "log.h"
 #include "quorum.h"
 #include "session.h"
@@ -113,14 +115,63 @@ session_open(struct session *s, struct config *cfg, const char *path,
 	return SESSION_OK;
 }
 
+/* This monitor's name in the history: its monitor.id, else the host's. */
+static const char *
+history_host(const struct session *s, char *buf, size_t size)
+{
+	if (s->cfg->monitor.enabled)
+		return s->cfg->monitor.id;
+	if (gethostname(buf, size) == -1)
+		return NULL;
+	buf[size - 1] = '\0';
+	return buf;
+}
+
+/* Rule 22: the event's line in the history; a failure is logged once
+ * per session until an append works again. */
+static void
+history_add(struct session *s, const struct event *ev,
+    const struct event_detail *dt)
+{
+	struct history_rec rec;
+	char host[256], *path;
+
+	if (s->path == NULL)
+		return;
+	memset(&rec, 0, sizeof(rec));
+	rec.time_ms = real_ms();
+	rec.event = event_str(ev->kind);
+	rec.site = ev->site[0] ? ev->site : NULL;
+	rec.host = history_host(s, host, sizeof(host));
+	rec.from = ev->from[0] ? ev->from : NULL;
+	rec.to = ev->to[0] ? ev->to : NULL;
+	rec.addresses = ev->addresses[0] ? ev->addresses : NULL;
+	rec.reason = ev->reason[0] ? ev->reason : NULL;
+	rec.serial = -1;
+	if (dt != NULL) {
+		rec.who = dt->who && dt->who[0] ? dt->who : NULL;
+		rec.answer = dt->answer && dt->answer[0] ? dt->answer : NULL;
+		rec.serial = dt->serial;
+	}
+	path = history_path(s->path);
+	if (history_append(path, s->cfg->history_size, &rec) == -1) {
+		if (!s->history_failed)
+			log_warn("cannot append to the history %s", path);
+		s->history_failed = true;
+	} else
+		s->history_failed = false;
+	free(path);
+}
+
 void
-session_event(struct session *s, enum event_kind k, const struct site *site,
-    enum side from, enum side to, const struct addr *a, size_t n,
-    const char *reason)
+session_event_detail(struct session *s, enum event_kind k,
+    const struct site *site, enum side from, enum side to,
+    const struct addr *a, size_t n, const char *reason,
+    const struct event_detail *dt)
 {
 	struct event ev;
 
-	if (s->notify == NULL || s->dry_run)
+	if (s->dry_run)
 		return;
 	event_init(&ev, k, site ? site->name : NULL, s->now);
 	if (site != NULL) {
@@ -129,7 +180,17 @@ session_event(struct session *s, enum event_kind k, const struct site *site,
 		addr_list_str(a, n, ev.addresses, sizeof(ev.addresses));
 	}
 	str_copy(ev.reason, reason, sizeof(ev.reason));
-	notify_send(s->notify, &ev);
+	history_add(s, &ev, dt);
+	if (s->notify != NULL && (dt == NULL || !dt->history_only))
+		notify_send(s->notify, &ev);
+}
+
+void
+session_event(struct session *s, enum event_kind k, const struct site *site,
+    enum side from, enum side to, const struct addr *a, size_t n,
+    const char *reason)
+{
+	session_event_detail(s, k, site, from, to, a, n, reason, NULL);
 }
 
 bool

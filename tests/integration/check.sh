@@ -170,6 +170,9 @@ lacks "flip: drift is over" "$(cat "$C/state")" "drift: true"
 chk; chk; chk
 fl status
 contains "status: a held site says by whom and why" "$(cat "$C/out")" "failover, held by"
+held_by=$(sed -n 's/.*failover, held by \([^ :]*\).*/\1/p' "$C/out")
+if printf %s "$held_by" | grep -qx '[A-Za-z0-9._-]\{1,\}'; then ok "status: ... a user name ($held_by)"
+else not_ok "status: ... a user name" "got: $held_by"; fi
 contains "status: and the reason" "$(cat "$C/out")" ": db migration"
 contains "status: every address with its health" "$(cat "$C/out")" "primary   127.0.0.2                  up"
 fl status --json
