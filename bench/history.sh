@@ -57,20 +57,27 @@ median() {
 	    'NR == int((n + 1) / 2) { printf "%.3f\n", $1 / 1e6 }'
 }
 
-# answers: the same lines as grep finds, since the hour's boundary
-# falls in the generator's gap
+# answers: the same lines as grep and awk find (the hour's boundary falls
+# in the generator's gap)
 DF="'$BIN' -c '$W/sitelist.yaml'"
 since=$(($(date +%s%3N) - 3600000))
-grep -F "\"site\":\"$SITE\"" "$H" | awk -v s="$since" \
-    'match($0, /"ts":[0-9]+/) && substr($0, RSTART + 5, RLENGTH - 5) + 0 >= s' \
-    >"$W/want"
-sh -c "$DF history $SITE --since 1h --json" >"$W/got"
-cmp -s "$W/want" "$W/got" || { echo "history --since 1h: wrong answer"; exit 1; }
-grep -F "\"site\":\"$SITE\"" "$H" >"$W/want.all"
-sh -c "$DF history $SITE --json" | cmp -s - "$W/want.all" ||
-    { echo "history SITE: wrong answer"; exit 1; }
-echo "answers checked: $(wc -l <"$W/got") entries of $SITE in the last" \
-    "hour, $(wc -l <"$W/want.all") in all"
+recent() {
+	awk -v s="$since" 'match($0, /"ts":[0-9]+/) &&
+	    substr($0, RSTART + 5, RLENGTH - 5) + 0 >= s'
+}
+answer() {	# answer WHAT ARGS WANT: history ARGS --json prints WANT
+	sh -c "$DF history $2 --json" | cmp -s - "$3" ||
+	    { echo "history $2: wrong answer ($1)"; exit 1; }
+}
+grep -F "\"site\":\"$SITE\"" "$H" >"$W/want.site"
+recent <"$W/want.site" >"$W/want.site.1h"
+recent <"$H" >"$W/want.1h"
+answer "one site, an hour" "$SITE --since 1h" "$W/want.site.1h"
+answer "every site, an hour" "--since 1h" "$W/want.1h"
+answer "one site" "$SITE" "$W/want.site"
+echo "answers checked: $SITE $(wc -l <"$W/want.site.1h") entries in the" \
+    "last hour, $(wc -l <"$W/want.site") in all;" \
+    "every site $(wc -l <"$W/want.1h") in the last hour"
 
 base=$(median "$DF history $SITE --since 1h")
 row() {	# row LABEL SECONDS
