@@ -138,7 +138,8 @@ $(BUILD)/%_bench: bench/%_bench.c $(LIBOBJS)
 
 bench: deps
 	$(MAKE) DEPS_DEB="$(BENCH_DEB)" deps
-	$(MAKE) $(BUILD)/probe_bench $(BUILD)/dns_bench $(BUILD)/config_bench
+	$(MAKE) $(BUILD)/probe_bench $(BUILD)/dns_bench $(BUILD)/config_bench \
+	    $(BUILD)/history_bench
 	PROBE_BENCH=$(BUILD)/probe_bench sh bench/probe.sh
 	DNS_BENCH=$(BUILD)/dns_bench sh bench/dns.sh
 	$(MAKE) all $(FIXTURE)
@@ -146,6 +147,8 @@ bench: deps
 	    sh bench/config.sh
 	DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) sh bench/daemon.sh
 	DNSFAILOVER=$(abspath $(BIN)) HTTPD=$(abspath $(FIXTURE)) sh bench/peers.sh
+	HISTORY_BENCH=$(BUILD)/history_bench DNSFAILOVER=$(abspath $(BIN)) \
+	    sh bench/history.sh
 
 # The daemon under valgrind for VALGRIND_SECONDS (default 600) with a
 # reload every 20 s (bench/daemon.sh); not part of "make check".

@@ -10,7 +10,7 @@
  * history_size, it is renamed to STATE.history.1 (replacing the older
  * one) first, so the two together stay within history_size and the
  * newest entries are never the ones dropped.  Both files are created
- * with the state file's mode (0640 at most).
+ * with the state file's mode, 0600 (readable by the same users).
  */
 #ifndef DNSFAILOVER_HISTORY_H
 #define DNSFAILOVER_HISTORY_H

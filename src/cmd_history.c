@@ -162,7 +162,12 @@ since_arg(const char *s, int64_t *since_ms)
 	*since_ms = 0;
 	if (s == NULL)
 		return 0;
-	if (parse_duration(s, &ms, err, sizeof(err)) == -1) {
+	/* whole days too ("30d"), since a history may reach further back
+	 * than any duration the configuration takes */
+	if (s[0] >= '0' && s[0] <= '9' && strspn(s, "0123456789") ==
+	    strlen(s) - 1 && s[strlen(s) - 1] == 'd' && strlen(s) <= 6) {
+		ms = strtoull(s, NULL, 10) * 86400000ULL;
+	} else if (parse_duration(s, &ms, err, sizeof(err)) == -1) {
 		fprintf(stderr, "dnsfailover: --since: %s\n", err);
 		return -1;
 	}

@@ -32,7 +32,7 @@
 #include "util.h"
 
 /* Rule 28: the dnsfailover group may read it; the umask may take more. */
-#define HISTORY_MODE	0640
+#define HISTORY_MODE	0600	/* as the state file's (state.c) */
 #define READ_CHUNK	((size_t)1 << 20)	/* forward reads */
 #define BACK_CHUNK	((size_t)64 << 10)	/* backward reads */
 #define OPEN_TRIES	1000
@@ -379,23 +379,22 @@ history_append(const char *path, uint64_t max_bytes,
 		return -1;
 	while ((fd = log_open_locked(path, &sb)) != -1) {
 		size = sb.st_size;
-		if ((nl = tail_mend(fd, &size)) == -1)
-			break;
-		if (size > 0 && (uint64_t)size + (uint64_t)nl + len >
+		if ((nl = tail_mend(fd, &size)) == -1) {
+			/* rc stays -1 */
+		} else if (size > 0 && (uint64_t)size + (uint64_t)nl + len >
 		    max_bytes / 2) {
 			/* still locked, so no line goes to the old file
 			 * after this; the loop opens the new one */
-			rc = log_rotate(path);
-			close_keep_errno(fd);
-			if (rc == -1)
-				break;
-			continue;
-		}
-		rc = log_write(fd, size, line + 1 - nl, len + (size_t)nl);
+			if (log_rotate(path) == 0) {
+				close(fd);
+				continue;
+			}
+		} else
+			rc = log_write(fd, size, line + 1 - nl,
+			    len + (size_t)nl);
+		close_keep_errno(fd);
 		break;
 	}
-	if (fd != -1)
-		close_keep_errno(fd);
 	free(line);
 	return rc;
 }

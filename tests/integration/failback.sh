@@ -258,6 +258,8 @@ contains "history SITE: human lines with the cause" "$out" "127.0.0.32"
 lacks "history SITE: only that site" "$out" "m.example.test"
 run "$BIN" -c "$C/s.yaml" history --since 1h
 n_all=$(printf '%s\n' "$out" | grep -c .)
+run "$BIN" -c "$C/s.yaml" history --since 30d
+same "history --since 30d: whole days too" "$(printf '%s\n' "$out" | grep -c .)" "$n_all"
 sleep 2
 run "$BIN" -c "$C/s.yaml" history --since 1s
 same "history --since 1s: nothing older" "$out" ""

@@ -225,7 +225,7 @@ START_TEST(test_every_key)
 	ck_assert_str_eq(o.answer, "NOERROR");
 	ck_assert_int_eq(o.l.serial, 2026120205);
 	ck_assert_int_eq(stat(path, &sb), 0);
-	ck_assert_int_eq(sb.st_mode & 0777, 0640);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
 	ck_assert_int_eq(sb.st_size, (off_t)strlen(o.raw) + 1);
 	one_clear(&o);
 	free(path);
